@@ -1,0 +1,149 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import type { BucketService } from '../core/buckets/bucket-service.ts';
+import { BrokerError } from '../core/errors.ts';
+import type { ImageService } from '../core/images/image-service.ts';
+import type { LinkService } from '../core/links/link-service.ts';
+import type { AuditLog } from '../core/ports/audit-log.ts';
+import type { Authorizer } from '../core/ports/authorizer.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { PlacementEngine } from '../core/ports/placement-engine.ts';
+import type { OperationRepository } from '../core/ports/repositories.ts';
+import type { TargetDirectory } from '../core/targets/target-directory.ts';
+import type { VmService } from '../core/vms/vm-service.ts';
+import type { VolumeService } from '../core/volumes/volume-service.ts';
+import type { ApiEnv } from './context.ts';
+import { audit } from './middleware/audit.ts';
+import { type IdempotencyGuard, idempotency } from './middleware/idempotency.ts';
+import { authenticate, requestId } from './middleware/request-context.ts';
+import { problemResponse, toProblem } from './problem.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { imageRoutes } from './routes/images.ts';
+import { linkRoutes } from './routes/links.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { placementRoutes } from './routes/placements.ts';
+import { targetRoutes } from './routes/targets.ts';
+import { vmRoutes } from './routes/vms.ts';
+import { volumeRoutes } from './routes/volumes.ts';
+import { validationError } from './validation.ts';
+
+export interface ApiDeps {
+  vms: VmService;
+  volumes: VolumeService;
+  buckets: BucketService;
+  links: LinkService;
+  images: ImageService;
+  placement: PlacementEngine;
+  operations: OperationRepository;
+  auditLog: AuditLog;
+  targets: TargetDirectory;
+  authorizer: Authorizer;
+  verifier: TokenVerifier;
+  idempotency: IdempotencyGuard;
+  logger: Logger;
+  /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
+  mount?: (app: Hono<ApiEnv>) => void;
+}
+
+const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The broker's HTTP API (design.md, API v1), the same app on Lambda and on the embedded default. */
+export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+
+  app.use('*', requestId);
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new BrokerError('request.payloadTooLarge', 'request body is over 64 KiB');
+      },
+    }),
+  );
+  app.use('/v1/*', authenticate(deps.verifier));
+  for (const method of MUTATING) {
+    app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH]));
+    app.on(method, '/v1/*', audit(deps.auditLog, deps.logger));
+  }
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', targetRoutes(deps.targets, deps.authorizer));
+  app.route('/', vmRoutes(deps.vms, deps.authorizer));
+  app.route('/', volumeRoutes(deps.volumes, deps.authorizer));
+  app.route('/', bucketRoutes(deps.buckets, deps.authorizer));
+  app.route('/', linkRoutes(deps.links, deps.authorizer));
+  app.route('/', imageRoutes(deps.images, deps.authorizer));
+  app.route('/', placementRoutes(deps.placement, deps.authorizer));
+  app.route('/', operationRoutes(deps.operations, deps.authorizer));
+  app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
+  app.route('/', docsRoutes());
+  deps.mount?.(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hybrid cloud broker',
+      version: '1.0.0',
+      description:
+        'One API for VMs and storage across on-prem OpenStack and AWS; PHI stays on-prem, by policy.',
+    },
+    security: [{ bearer: [] }],
+  });
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      const error = new BrokerError(
+        'request.methodNotAllowed',
+        `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
+      );
+      return problemResponse(toProblem(error, c.req.path, c.var.requestId), { allow: allowed.join(', ') });
+    }
+    return problemResponse(
+      toProblem(new BrokerError('route.notFound', `no route ${c.req.path}`), c.req.path, c.var.requestId),
+    );
+  });
+
+  app.onError((error, c) => {
+    const problem = toProblem(error, c.req.path, c.var.requestId);
+    c.set('problemCode', problem.code);
+    if (problem.status >= 500)
+      deps.logger.error('request failed', {
+        requestId: c.var.requestId,
+        code: problem.code,
+        error: error.name,
+      });
+    const headers: Record<string, string> = {};
+    if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
+    if (error instanceof BrokerError && error.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(error.retryAfterSeconds);
+    return problemResponse(problem, headers);
+  });
+  return app;
+}
+
+/** Methods registered for routes whose path pattern matches (for 405 and `Allow`). */
+function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || !MUTATING.concat('GET').includes(route.method)) continue;
+    const pattern = new RegExp(`^${route.path.replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*')}$`);
+    if (pattern.test(path) && !route.path.endsWith('*')) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}

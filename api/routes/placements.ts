@@ -1,0 +1,69 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { RESOURCE_KINDS } from '../../core/model/target.ts';
+import type { Authorizer } from '../../core/ports/authorizer.ts';
+import type { PlacementEngine } from '../../core/ports/placement-engine.ts';
+import type { ApiEnv } from '../context.ts';
+import { action } from '../middleware/authorize.ts';
+import { placementSummary } from '../placement-summary.ts';
+import { ClassificationSchema, problemResponses } from '../schemas/common.ts';
+import { PlacementDecisionSchema } from '../schemas/operation.ts';
+import { TagsSchema } from '../schemas/vm.ts';
+
+const SimulatePlacementSchema = z
+  .object({
+    kind: z.enum(RESOURCE_KINDS).openapi({ example: 'vm' }),
+    classification: ClassificationSchema,
+    size: z.string().min(1).max(63).optional().openapi({ example: 'small' }),
+    image: z.string().min(1).max(128).optional().openapi({ example: 'ubuntu-24.04' }),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: 'preferred region (a wish, not a rule)' }),
+    tags: TagsSchema.optional(),
+  })
+  .strict()
+  .openapi('SimulatePlacement');
+
+const SimulationSchema = z.object({ decision: PlacementDecisionSchema }).openapi('PlacementSimulation');
+
+/**
+ * `POST /v1/placements/simulate`: the placement decision a workload would get now — chosen target and
+ * every candidate with permitted/denied and the deciding policy ids — without creating anything. For
+ * compliance staff trying a policy change, and for apps asking where a workload would run.
+ */
+export function placementRoutes(engine: PlacementEngine, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/placements/simulate',
+      tags: ['Placements'],
+      summary: 'Simulate a placement decision (creates nothing)',
+      middleware: [action(authorizer, 'placement.simulate', 'placement')],
+      request: {
+        body: { content: { 'application/json': { schema: SimulatePlacementSchema } }, required: true },
+      },
+      responses: {
+        200: { description: 'the decision', content: { 'application/json': { schema: SimulationSchema } } },
+        ...problemResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { kind, classification, size, image, region, tags } = c.req.valid('json');
+      const decision = await engine.decide({
+        principal: c.var.principal,
+        kind,
+        classification,
+        ...(size === undefined ? {} : { size }),
+        ...(image === undefined ? {} : { image }),
+        ...(region === undefined ? {} : { region }),
+        ...(tags === undefined ? {} : { tags }),
+      });
+      c.set('audit', { resource: { type: 'placement' }, placement: placementSummary(decision) });
+      return c.json({ decision }, 200);
+    },
+  );
+  return app;
+}

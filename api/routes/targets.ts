@@ -1,0 +1,69 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Authorizer } from '../../core/ports/authorizer.ts';
+import type { TargetDirectory } from '../../core/targets/target-directory.ts';
+import type { ApiEnv } from '../context.ts';
+import { action } from '../middleware/authorize.ts';
+import { problemResponses } from '../schemas/common.ts';
+
+const TargetSchema = z
+  .object({
+    id: z.string(),
+    cloud: z.enum(['sandbox', 'openstack', 'aws']),
+    region: z.string(),
+    site: z.enum(['onprem', 'public']),
+    description: z.string(),
+    simulation: z
+      .boolean()
+      .openapi({ description: 'true for the in-process sandbox cloud: not a real cloud' }),
+    kinds: z.array(z.string()),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    sizes: z.array(z.string()),
+    images: z.array(z.string()),
+    health: z.object({
+      status: z.enum(['healthy', 'degraded', 'down']),
+      checkedAt: z.string(),
+      detail: z.string().optional(),
+    }),
+    circuit: z.enum(['closed', 'open', 'halfOpen']),
+  })
+  .openapi('Target');
+
+/** `/v1/targets`: where workloads can run, and how each target is doing. */
+export function targetRoutes(directory: TargetDirectory, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/targets',
+      tags: ['Targets'],
+      summary: 'Targets with site, region and health',
+      middleware: [action(authorizer, 'target.list', 'target')],
+      responses: {
+        200: {
+          description: 'all targets',
+          content: { 'application/json': { schema: z.object({ items: z.array(TargetSchema) }) } },
+        },
+        ...problemResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const statuses = await directory.list();
+      const items = statuses.map(({ target, simulation, health, circuit }) => ({
+        id: target.id,
+        cloud: target.cloud,
+        region: target.region,
+        site: target.site,
+        description: simulation ? `SIMULATION — ${target.description}` : target.description,
+        simulation,
+        kinds: target.kinds,
+        attributes: target.attributes,
+        sizes: Object.keys(target.sizes),
+        images: Object.keys(target.images),
+        health,
+        circuit,
+      }));
+      return c.json({ items }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,156 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { toOperationView } from '../../core/model/operation.ts';
+import { toVmView } from '../../core/model/vm.ts';
+import type { Authorizer } from '../../core/ports/authorizer.ts';
+import type { VmService } from '../../core/vms/vm-service.ts';
+import type { ApiEnv } from '../context.ts';
+import { action } from '../middleware/authorize.ts';
+import { placementSummary } from '../placement-summary.ts';
+import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
+import {
+  ConsoleSchema,
+  CreateVmSchema,
+  VmActionSchema,
+  VmListQuerySchema,
+  VmPageSchema,
+  VmSchema,
+  VmWithOperationSchema,
+} from '../schemas/vm.ts';
+
+const json = <T>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const jsonBody = <T>(schema: T) => ({
+  body: { content: { 'application/json': { schema } }, required: true },
+});
+
+/** `/v1/vms`: create, list, get, act on and delete VMs. */
+export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>();
+  const VmId = IdParamSchema('vm');
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/vms',
+      tags: ['VMs'],
+      summary: 'Create a VM (placed by policy)',
+      middleware: [action(authorizer, 'vm.create', 'vm')],
+      request: { headers: IdempotencyHeaderSchema, ...jsonBody(CreateVmSchema) },
+      responses: {
+        202: json(VmWithOperationSchema, 'accepted; poll the operation'),
+        ...problemResponses(400, 401, 403, 409, 422, 503),
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { vm, operation, decision } = await vms.create(
+        { principal: c.var.principal, requestId: c.var.requestId },
+        { ...input, ...(input.tags === undefined ? {} : { tags: input.tags }) },
+      );
+      c.set('audit', {
+        resource: { type: 'vm', id: vm.id },
+        placement: placementSummary(decision),
+        operationId: operation.id,
+      });
+      c.header('location', `/v1/vms/${vm.id}`);
+      return c.json({ vm: toVmView(vm), operation: toOperationView(operation) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/vms',
+      tags: ['VMs'],
+      summary: "List the tenant's VMs",
+      middleware: [action(authorizer, 'vm.list', 'vm')],
+      request: { query: VmListQuerySchema },
+      responses: { 200: json(VmPageSchema, 'one page'), ...problemResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const result = await vms.list(
+        c.var.principal,
+        {
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.classification ? { classification: q.classification } : {}),
+          ...(q.targetId ? { targetId: q.targetId } : {}),
+          ...(q.name ? { namePrefix: q.name } : {}),
+        },
+        { limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}) },
+      );
+      return c.json(
+        {
+          items: result.items.map(toVmView),
+          ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/vms/{id}',
+      tags: ['VMs'],
+      summary: 'Get a VM',
+      middleware: [action(authorizer, 'vm.read', 'vm')],
+      request: { params: VmId },
+      responses: { 200: json(VmSchema, 'the VM'), ...problemResponses(400, 401, 403, 404) },
+    }),
+    async (c) => c.json(toVmView(await vms.get(c.var.principal, c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/vms/{id}/actions',
+      tags: ['VMs'],
+      summary: 'Start, stop, reboot, pause, unpause, resize, snapshot, console or migrate',
+      middleware: [action(authorizer, 'vm.action', 'vm')],
+      request: { params: VmId, headers: IdempotencyHeaderSchema, ...jsonBody(VmActionSchema) },
+      responses: {
+        200: json(ConsoleSchema, 'console (synchronous)'),
+        202: json(VmWithOperationSchema, 'accepted; poll the operation'),
+        ...problemResponses(400, 401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const result = await vms.act({ principal: c.var.principal, requestId: c.var.requestId }, id, body);
+      if (result.kind === 'console') return c.json({ vm: toVmView(result.vm), console: result.console }, 200);
+      c.set('audit', { resource: { type: 'vm', id }, operationId: result.operation.id });
+      return c.json({ vm: toVmView(result.vm), operation: toOperationView(result.operation) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/vms/{id}',
+      tags: ['VMs'],
+      summary: 'Delete a VM',
+      middleware: [action(authorizer, 'vm.delete', 'vm')],
+      request: { params: VmId, headers: IdempotencyHeaderSchema },
+      responses: {
+        202: json(VmWithOperationSchema, 'accepted'),
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { vm, operation } = await vms.delete(
+        { principal: c.var.principal, requestId: c.var.requestId },
+        id,
+      );
+      c.set('audit', { resource: { type: 'vm', id }, operationId: operation.id });
+      return c.json({ vm: toVmView(vm), operation: toOperationView(operation) }, 202);
+    },
+  );
+
+  return app;
+}

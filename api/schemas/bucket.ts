@@ -1,0 +1,86 @@
+import { z } from '@hono/zod-openapi';
+import { BUCKET_STATUSES, PRESIGN_MAX_SECONDS } from '../../core/model/bucket.ts';
+import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import { OperationSchema } from './operation.ts';
+import { TagsSchema } from './vm.ts';
+
+export const CreateBucketSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+        'lowercase letters, digits and inner dashes, 1–63 characters',
+      ),
+    classification: ClassificationSchema,
+    region: z.string().min(1).max(64).optional(),
+    tags: TagsSchema.optional(),
+  })
+  .strict()
+  .openapi('CreateBucket');
+
+export const BucketSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    classification: ClassificationSchema,
+    region: z.string().optional(),
+    tags: z.record(z.string(), z.string()),
+    status: z.enum(BUCKET_STATUSES),
+    placement: TargetRefSchema.optional(),
+    operationId: z.string(),
+    fault: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Bucket');
+
+export const BucketPageSchema = page(BucketSchema, 'BucketPage');
+export const BucketWithOperationSchema = z
+  .object({ bucket: BucketSchema, operation: OperationSchema })
+  .openapi('BucketWithOperation');
+
+export const BucketListQuerySchema = PageQuerySchema.extend({
+  status: z.enum(BUCKET_STATUSES).optional(),
+  classification: ClassificationSchema.optional(),
+  targetId: z.string().min(1).max(64).optional(),
+});
+
+export const DeleteBucketQuerySchema = z.object({
+  force: z.enum(['true', 'false']).default('false').openapi({
+    description: 'delete every object (and version) too; otherwise a bucket holding objects is refused',
+  }),
+});
+
+export const PresignRequestSchema = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine(
+        (k) => ![...k].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+        'no control characters',
+      )
+      .refine((k) => !k.startsWith('/'), 'must not start with /')
+      .openapi({ description: 'object key; never stored by the broker (its hash goes to the audit trail)' }),
+    method: z.enum(['PUT', 'GET']),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(PRESIGN_MAX_SECONDS)
+      .default(300)
+      .openapi({ description: 'link lifetime; at most 3600 s (900 s for phi buckets)' }),
+  })
+  .strict()
+  .openapi('PresignRequest');
+
+export const PresignedSchema = z
+  .object({
+    url: z.string(),
+    method: z.enum(['PUT', 'GET']),
+    expiresAt: z.string(),
+    headers: z.record(z.string(), z.string()),
+  })
+  .openapi('PresignedLink');

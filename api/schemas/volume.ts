@@ -1,0 +1,92 @@
+import { z } from '@hono/zod-openapi';
+import { SNAPSHOT_STATUSES, VOLUME_STATUSES } from '../../core/model/volume.ts';
+import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import { OperationSchema } from './operation.ts';
+import { TagsSchema } from './vm.ts';
+
+const NameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lowercase letters, digits and inner dashes, 1–63 characters',
+  );
+
+export const CreateVolumeSchema = z
+  .object({
+    name: NameSchema.openapi({ example: 'imaging-scratch' }),
+    sizeGiB: z.number().int().min(1).max(16_384),
+    classification: ClassificationSchema,
+    region: z.string().min(1).max(64).optional(),
+    tags: TagsSchema.optional(),
+    snapshotId: z
+      .string()
+      .regex(/^snap-[0-9a-z]{26}$/, 'a snap- id')
+      .optional()
+      .openapi({
+        description:
+          "restore from a snapshot (on the snapshot's target; classification at least the snapshot's)",
+      }),
+  })
+  .strict()
+  .openapi('CreateVolume');
+
+export const VolumeSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    sizeGiB: z.number().int(),
+    classification: ClassificationSchema,
+    region: z.string().optional(),
+    tags: z.record(z.string(), z.string()),
+    status: z.enum(VOLUME_STATUSES),
+    task: z.string().optional(),
+    placement: TargetRefSchema.optional(),
+    attachment: z.object({ vmId: z.string(), device: z.string().optional() }).optional(),
+    sourceSnapshotId: z.string().optional(),
+    operationId: z.string(),
+    fault: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Volume');
+
+export const SnapshotSchema = z
+  .object({
+    id: z.string(),
+    volumeId: z.string(),
+    name: z.string(),
+    sizeGiB: z.number().int(),
+    classification: ClassificationSchema,
+    status: z.enum(SNAPSHOT_STATUSES),
+    placement: TargetRefSchema,
+    operationId: z.string(),
+    fault: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Snapshot');
+
+export const VolumePageSchema = page(VolumeSchema, 'VolumePage');
+export const SnapshotPageSchema = page(SnapshotSchema, 'SnapshotPage');
+export const VolumeWithOperationSchema = z
+  .object({ volume: VolumeSchema, operation: OperationSchema })
+  .openapi('VolumeWithOperation');
+export const SnapshotWithOperationSchema = z
+  .object({ snapshot: SnapshotSchema, operation: OperationSchema })
+  .openapi('SnapshotWithOperation');
+
+export const VolumeListQuerySchema = PageQuerySchema.extend({
+  status: z.enum(VOLUME_STATUSES).optional(),
+  classification: ClassificationSchema.optional(),
+  targetId: z.string().min(1).max(64).optional(),
+  vmId: z
+    .string()
+    .regex(/^vm-[0-9a-z]{26}$/, 'a vm- id')
+    .optional(),
+});
+
+export const AttachSchema = z
+  .object({ vmId: z.string().regex(/^vm-[0-9a-z]{26}$/, 'a vm- id') })
+  .strict()
+  .openapi('Attach');
+export const SnapshotRequestSchema = z.object({ name: NameSchema }).strict().openapi('CreateSnapshot');

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench` (part 1): warm in-process `POST /v1/vms` latency against a baseline of one direct
+ * DynamoDB put through the same client, in the same process; then the bundled API function's size and
+ * its import time in a fresh Node process.
+ *
+ * The worker is paused while measuring, so the numbers are the request path alone (validation, auth,
+ * placement, idempotency claim, the writes, the audit record).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
+import { loadOrCreateDevKey, mintDevToken } from '../auth/dev-signing-key.ts';
+import { silentLogger } from '../core/ports/logger.ts';
+import { documentClientFor } from '../persistence/broker-table.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { startEmbeddedBroker } from '../runtime/local/embedded-broker.ts';
+import {
+  CEDAR_WASM,
+  ESM_DIRNAME_DEFINE,
+  ESM_REQUIRE_BANNER,
+  LAMBDA_NODE_TARGET,
+} from '../stacks/lambda-esbuild.ts';
+import { machine, ms, summarize } from './stats.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const N = Number(process.env.BENCH_N ?? 1000);
+const WARMUP = 200;
+
+async function latency() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hcb-bench-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    HCB_TARGETS_FILE: join(ROOT, 'test/fixtures/targets.fast.yaml'),
+  });
+  const broker = await startEmbeddedBroker(config, silentLogger);
+  await broker.queue.close();
+  const token = await mintDevToken(await loadOrCreateDevKey(dataDir), { tenant: 'bench', roles: ['app'] });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const post = async (i: number, key?: string) => {
+    const response = await broker.app.request('/v1/vms', {
+      method: 'POST',
+      headers: key ? { ...headers, 'idempotency-key': key } : headers,
+      body: JSON.stringify({
+        name: `bench-${i}`,
+        size: 'small',
+        image: 'ubuntu-24.04',
+        classification: i % 2 ? 'phi' : 'public',
+      }),
+    });
+    if (response.status !== 202)
+      throw new Error(`POST /v1/vms answered ${response.status}: ${await response.text()}`);
+  };
+  const documents = documentClientFor(broker.dynamo);
+  const put = (i: number) =>
+    documents.send(
+      new PutCommand({
+        TableName: config.tableName,
+        Item: { pk: `BENCH#${i}`, sk: 'x', n: i, padding: 'x'.repeat(900) },
+      }),
+    );
+
+  const time = async (fn: (i: number) => Promise<unknown>, n: number) => {
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await fn(i);
+      samples.push(performance.now() - t);
+    }
+    return summarize(samples);
+  };
+  // Warm both paths, then interleave the measurements in blocks so drift affects both alike.
+  await time(post, WARMUP);
+  await time((i) => put(1e6 + i), WARMUP);
+  const postSamples: number[] = [];
+  const keyedSamples: number[] = [];
+  const putSamples: number[] = [];
+  for (let block = 0; block < 10; block++) {
+    const n = N / 10;
+    const base = block * n;
+    for (const [fn, into] of [
+      [(i: number) => post(WARMUP + base + i), postSamples],
+      [(i: number) => post(WARMUP + N + base + i, `bench-key-${base + i}`), keyedSamples],
+      [(i: number) => put(base + i), putSamples],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await fn(i);
+        into.push(performance.now() - t);
+      }
+    }
+  }
+  await broker.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { post: summarize(postSamples), keyed: summarize(keyedSamples), put: summarize(putSamples) };
+}
+
+async function bundle() {
+  const outdir = mkdtempSync(join(tmpdir(), 'hcb-bundle-'));
+  const outfile = join(outdir, 'index.mjs');
+  const t = performance.now();
+  // The same esbuild settings the CDK stacks deploy with (stacks/lambda-esbuild.ts).
+  await build({
+    entryPoints: [join(ROOT, 'functions/api.ts')],
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_NODE_TARGET,
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
+    keepNames: true,
+    outfile,
+    banner: { js: ESM_REQUIRE_BANNER },
+    define: ESM_DIRNAME_DEFINE,
+    logLevel: 'silent',
+  });
+  const buildMs = performance.now() - t;
+  copyFileSync(join(ROOT, CEDAR_WASM), join(outdir, basename(CEDAR_WASM)));
+  const bytes = statSync(outfile).size;
+  const gzipBytes = gzipSync(readFileSync(outfile)).length;
+  const wasmBytes = statSync(join(outdir, basename(CEDAR_WASM))).size;
+  const imports: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const out = execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const t = performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now() - t);`,
+    ]);
+    imports.push(Number(out.toString().trim()));
+  }
+  rmSync(outdir, { recursive: true, force: true });
+  return { buildMs, bytes, gzipBytes, wasmBytes, importMs: summarize(imports) };
+}
+
+const results = await latency();
+const bundled = await bundle();
+const ratio = (a: number, b: number) => (a / b).toFixed(1);
+process.stdout.write(
+  [
+    `Machine: ${machine()}`,
+    `POST /v1/vms, warm, in-process, ${N} requests each (embedded dynalite store):`,
+    '',
+    '| measure | p50 | p99 | p50 ratio to put | p99 ratio to put |',
+    '|---|---|---|---|---|',
+    `| POST /v1/vms | ${ms(results.post.p50)} | ${ms(results.post.p99)} | ${ratio(results.post.p50, results.put.p50)} | ${ratio(results.post.p99, results.put.p99)} |`,
+    `| POST /v1/vms with Idempotency-Key | ${ms(results.keyed.p50)} | ${ms(results.keyed.p99)} | ${ratio(results.keyed.p50, results.put.p50)} | ${ratio(results.keyed.p99, results.put.p99)} |`,
+    `| baseline: one DynamoDB put, same client | ${ms(results.put.p50)} | ${ms(results.put.p99)} | 1.0 | 1.0 |`,
+    '',
+    `API function bundle (esbuild, ESM, minified): ${(bundled.bytes / 1024).toFixed(0)} KiB (${(bundled.gzipBytes / 1024).toFixed(0)} KiB gzipped) + cedar_wasm_bg.wasm ${(bundled.wasmBytes / 1024).toFixed(0)} KiB, built in ${bundled.buildMs.toFixed(0)} ms`,
+    `Import time in a fresh node process (5 runs): p50 ${ms(bundled.importMs.p50)}, max ${ms(bundled.importMs.p99)}`,
+    '',
+  ].join('\n'),
+);

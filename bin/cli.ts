@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { loadOrCreateDevKey, mintDevToken } from '../auth/dev-signing-key.ts';
+import { ROLES, type Role } from '../core/model/principal.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { POLICY_USAGE, policyCommand } from './policy-commands.ts';
+
+const USAGE = `usage: hcb <command> [options]
+
+commands:
+  token --tenant <id> --roles <r1,r2> [--sub <subject>] [--ttl <seconds>]
+      print a JWT the local (embedded) broker accepts; roles: ${ROLES.join(', ')}
+      (uses the dev signing key in DATA_DIR, default ./.data, created on first use)
+
+${POLICY_USAGE}`;
+
+async function token(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' },
+      roles: { type: 'string' },
+      sub: { type: 'string' },
+      ttl: { type: 'string' },
+    },
+  });
+  if (!values.tenant || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.tenant))
+    fail('--tenant: lowercase letters, digits, dashes');
+  const roles = (values.roles ?? 'app').split(',').map((r) => r.trim());
+  const unknown = roles.filter((r) => !ROLES.includes(r as Role));
+  if (unknown.length > 0) fail(`--roles: unknown ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
+  const ttlSeconds = values.ttl === undefined ? 3600 : Number(values.ttl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl: a positive number of seconds');
+  const key = await loadOrCreateDevKey(loadConfig().dataDir);
+  const jwt = await mintDevToken(key, {
+    tenant: values.tenant!,
+    roles: roles as Role[],
+    ttlSeconds,
+    ...(values.sub ? { sub: values.sub } : {}),
+  });
+  process.stdout.write(`${jwt}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`hcb: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  token,
+  policy: async (args) => {
+    process.exitCode = await policyCommand(args);
+  },
+};
+const run = command ? commands[command] : undefined;
+if (!run) fail(command ? `unknown command ${command}` : 'no command');
+await run!(rest).catch((error: unknown) => {
+  process.stderr.write(`hcb: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

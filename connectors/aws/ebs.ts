@@ -1,0 +1,265 @@
+import {
+  AttachVolumeCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  type EC2Client,
+  type Filter,
+  type Snapshot,
+  type Volume,
+} from '@aws-sdk/client-ec2';
+import { BrokerError } from '../../core/errors.ts';
+import type {
+  BlockStorageService,
+  CloudSnapshot,
+  CloudVolume,
+  CreateVolumeInput,
+  SnapshotState,
+  VolumeState,
+} from '../../core/ports/cloud/block-storage.ts';
+import { awsCall, awsCallOrAbsent } from './aws-errors.ts';
+import { type AwsSettings, ec2ClientToken, pages, TAG, tagValue, toTags } from './aws-settings.ts';
+import type { Ec2Location } from './ec2-location.ts';
+
+/** Device names AWS recommends for attached EBS volumes on Linux (/dev/sdf … /dev/sdp). */
+export const DEVICE_NAMES = 'fghijklmnop'.split('').map((c) => `/dev/sd${c}`);
+
+/** The first recommended device name not used by the instance (also under its xvd alias). */
+export function freeDeviceName(used: string[]): string | undefined {
+  const taken = new Set(used.map((d) => d.replace('/dev/xvd', '/dev/sd')));
+  return DEVICE_NAMES.find((d) => !taken.has(d));
+}
+
+/** EBS volumes and snapshots: encrypted, in the target's one zone, found again by broker id tags. */
+export class EbsBlockStorage implements BlockStorageService {
+  readonly #ec2: EC2Client;
+  readonly #settings: AwsSettings;
+  readonly #location: Ec2Location;
+
+  constructor(ec2: EC2Client, settings: AwsSettings, location: Ec2Location) {
+    this.#ec2 = ec2;
+    this.#settings = settings;
+    this.#location = location;
+  }
+
+  async createVolume(input: CreateVolumeInput): Promise<CloudVolume> {
+    // As for instances: the ClientToken for AWS, the tag lookup for emulators that ignore it.
+    const earlier = await this.#firstVolume([
+      { Name: `tag:${TAG.clientToken}`, Values: [input.clientToken] },
+    ]);
+    if (earlier) return earlier;
+    const zone = await this.#location.zone();
+    const own = {
+      [TAG.volume]: input.brokerId,
+      [TAG.name]: input.name,
+      [TAG.clientToken]: input.clientToken,
+    };
+    const out = await awsCall('CreateVolume', () =>
+      this.#ec2.send(
+        new CreateVolumeCommand({
+          ClientToken: ec2ClientToken(input.clientToken),
+          AvailabilityZone: zone,
+          Size: input.sizeGiB,
+          VolumeType: 'gp3',
+          Encrypted: true,
+          ...(this.#settings.kmsKeyId ? { KmsKeyId: this.#settings.kmsKeyId } : {}),
+          ...(input.snapshotId ? { SnapshotId: input.snapshotId } : {}),
+          TagSpecifications: [{ ResourceType: 'volume', Tags: toTags(own, input.tags) }],
+        }),
+      ),
+    );
+    return toCloudVolume(out);
+  }
+
+  findVolumeByBrokerId(brokerId: string): Promise<CloudVolume | undefined> {
+    return this.#firstVolume([{ Name: `tag:${TAG.volume}`, Values: [brokerId] }]);
+  }
+
+  /** A deleted volume counts as gone (`notFound`). */
+  async getVolume(volumeId: string): Promise<CloudVolume> {
+    const volume = await this.#volume(volumeId);
+    if (!volume || volume.State === 'deleted') throw new BrokerError('aws.notFound', `no volume ${volumeId}`);
+    return toCloudVolume(volume);
+  }
+
+  async *listVolumes(): AsyncIterable<CloudVolume> {
+    for await (const page of pages((NextToken) =>
+      awsCall('DescribeVolumes', () =>
+        this.#ec2.send(
+          new DescribeVolumesCommand({
+            Filters: [{ Name: 'tag-key', Values: [TAG.volume] }],
+            MaxResults: this.#settings.pageSize,
+            NextToken,
+          }),
+        ),
+      ),
+    ))
+      for (const volume of page.Volumes ?? []) if (volume.State !== 'deleted') yield toCloudVolume(volume);
+  }
+
+  async deleteVolume(volumeId: string): Promise<void> {
+    await awsCallOrAbsent('DeleteVolume', () =>
+      this.#ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId })),
+    );
+  }
+
+  /** Idempotent: a volume already attached to this server is left as it is. */
+  async attachVolume(volumeId: string, serverId: string): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (volume.attachments.some((a) => a.serverId === serverId)) return;
+    if (volume.state !== 'available')
+      throw new BrokerError('aws.conflict', `volume ${volumeId} is ${volume.state}`);
+    const out = await awsCall('DescribeInstances', () =>
+      this.#ec2.send(new DescribeInstancesCommand({ InstanceIds: [serverId] })),
+    );
+    const instance = out.Reservations?.[0]?.Instances?.[0];
+    if (!instance || instance.State?.Name === 'terminated')
+      throw new BrokerError('aws.notFound', `no instance ${serverId}`);
+    const used = (instance.BlockDeviceMappings ?? []).map((m) => m.DeviceName ?? '');
+    const device = freeDeviceName(used);
+    if (!device) throw new BrokerError('aws.quotaExceeded', `instance ${serverId} has no free device name`);
+    await awsCall('AttachVolume', () =>
+      this.#ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: serverId, Device: device })),
+    );
+  }
+
+  /** Idempotent: a volume no longer attached to this server is fine. */
+  async detachVolume(volumeId: string, serverId: string): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (!volume.attachments.some((a) => a.serverId === serverId)) return;
+    await awsCallOrAbsent('DetachVolume', () =>
+      this.#ec2.send(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: serverId })),
+    );
+  }
+
+  async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
+    // CreateSnapshot takes no client token: the broker id tag is looked up first instead.
+    const earlier = await this.findSnapshotByBrokerId(input.brokerId);
+    if (earlier) return earlier;
+    const out = await awsCall('CreateSnapshot', () =>
+      this.#ec2.send(
+        new CreateSnapshotCommand({
+          VolumeId: volumeId,
+          TagSpecifications: [
+            {
+              ResourceType: 'snapshot',
+              Tags: toTags({ [TAG.snapshot]: input.brokerId, [TAG.name]: input.name }),
+            },
+          ],
+        }),
+      ),
+    );
+    return toCloudSnapshot(out);
+  }
+
+  async findSnapshotByBrokerId(brokerId: string): Promise<CloudSnapshot | undefined> {
+    const out = await awsCall('DescribeSnapshots', () =>
+      this.#ec2.send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ['self'],
+          Filters: [{ Name: `tag:${TAG.snapshot}`, Values: [brokerId] }],
+        }),
+      ),
+    );
+    const found = out.Snapshots?.[0];
+    return found && toCloudSnapshot(found);
+  }
+
+  async getSnapshot(snapshotId: string): Promise<CloudSnapshot> {
+    const out = await awsCallOrAbsent('DescribeSnapshots', () =>
+      this.#ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })),
+    );
+    const snapshot = out?.Snapshots?.[0];
+    if (!snapshot) throw new BrokerError('aws.notFound', `no snapshot ${snapshotId}`);
+    return toCloudSnapshot(snapshot);
+  }
+
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    await awsCallOrAbsent('DeleteSnapshot', () =>
+      this.#ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })),
+    );
+  }
+
+  async #volume(volumeId: string): Promise<Volume | undefined> {
+    const out = await awsCallOrAbsent('DescribeVolumes', () =>
+      this.#ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })),
+    );
+    return out?.Volumes?.[0];
+  }
+
+  async #firstVolume(filters: Filter[]): Promise<CloudVolume | undefined> {
+    const out = await awsCall('DescribeVolumes', () =>
+      this.#ec2.send(new DescribeVolumesCommand({ Filters: filters })),
+    );
+    const found = out.Volumes?.find((v) => v.State !== 'deleted' && v.State !== 'deleting');
+    return found && toCloudVolume(found);
+  }
+}
+
+const VOLUME_STATES: Record<string, VolumeState> = {
+  creating: 'creating',
+  available: 'available',
+  deleting: 'deleting',
+  deleted: 'deleted',
+  error: 'error',
+};
+/** An `in-use` volume's state is its attachment's (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-describing-volumes.html). */
+const ATTACHMENT_STATES: Record<string, VolumeState> = {
+  attaching: 'attaching',
+  attached: 'inUse',
+  detaching: 'detaching',
+  detached: 'available',
+  busy: 'inUse',
+};
+
+export function toVolumeState(volume: Pick<Volume, 'State' | 'Attachments'>): VolumeState {
+  if (volume.State !== 'in-use') return VOLUME_STATES[volume.State ?? ''] ?? 'unknown';
+  return ATTACHMENT_STATES[volume.Attachments?.[0]?.State ?? 'attached'] ?? 'unknown';
+}
+
+export function toCloudVolume(volume: Volume): CloudVolume {
+  const view: CloudVolume = {
+    id: volume.VolumeId ?? '',
+    name: tagValue(volume.Tags, TAG.name) ?? volume.VolumeId ?? '',
+    sizeGiB: volume.Size ?? 0,
+    state: toVolumeState(volume),
+    rawState: volume.State ?? 'unknown',
+    attachments: (volume.Attachments ?? [])
+      .filter((a) => a.InstanceId && a.State !== 'detached')
+      .map((a) => ({ serverId: a.InstanceId!, ...(a.Device ? { device: a.Device } : {}) })),
+    encrypted: volume.Encrypted === true,
+  };
+  const brokerId = tagValue(volume.Tags, TAG.volume);
+  if (brokerId !== undefined) view.brokerId = brokerId;
+  return view;
+}
+
+const SNAPSHOT_STATES: Record<string, SnapshotState> = {
+  pending: 'creating',
+  completed: 'available',
+  error: 'error',
+  recoverable: 'unknown',
+  recovering: 'unknown',
+};
+
+export const toSnapshotState = (state: string | undefined): SnapshotState =>
+  SNAPSHOT_STATES[state ?? ''] ?? 'unknown';
+
+export function toCloudSnapshot(snapshot: Snapshot): CloudSnapshot {
+  const view: CloudSnapshot = {
+    id: snapshot.SnapshotId ?? '',
+    volumeId: snapshot.VolumeId ?? '',
+    name: tagValue(snapshot.Tags, TAG.name) ?? snapshot.SnapshotId ?? '',
+    sizeGiB: snapshot.VolumeSize ?? 0,
+    state: toSnapshotState(snapshot.State),
+    rawState: snapshot.State ?? 'unknown',
+  };
+  const brokerId = tagValue(snapshot.Tags, TAG.snapshot);
+  if (brokerId !== undefined) view.brokerId = brokerId;
+  return view;
+}

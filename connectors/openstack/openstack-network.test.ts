@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { unitProvider } from './fake-cloud.ts';
+import { FakeFetch, json } from './fake-fetch.ts';
+
+const rule = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  security_group_id: 'g1',
+  direction: 'ingress',
+  ethertype: 'IPv4',
+  protocol: 'tcp',
+  port_range_min: 5432,
+  port_range_max: 5432,
+  remote_ip_prefix: '10.1.2.0/24',
+  remote_group_id: null,
+  ...extra,
+});
+
+describe('OpenStack network (Neutron)', () => {
+  it('hides the default egress rules and adds a rule only once', async () => {
+    const fake = new FakeFetch();
+    const p = unitProvider(fake);
+    const rules: unknown[] = [
+      rule('default-egress', {
+        direction: 'egress',
+        protocol: null,
+        port_range_min: null,
+        port_range_max: null,
+        remote_ip_prefix: null,
+      }),
+    ];
+    fake
+      .on('GET', /security-groups\/g1$/, () =>
+        json(200, {
+          security_group: {
+            id: 'g1',
+            name: 'g',
+            description: '',
+            tags: ['hcb:lnk-1'],
+            security_group_rules: rules,
+          },
+        }),
+      )
+      .on('POST', /security-group-rules$/, () => {
+        rules.push(rule('r1'));
+        return json(201, { security_group_rule: rule('r1') });
+      });
+    expect((await p.network.getSecurityGroup('g1')).rules).toEqual([]);
+    const wanted = {
+      direction: 'ingress' as const,
+      protocol: 'tcp' as const,
+      port: 5432,
+      remoteCidr: '10.1.2.0/24',
+    };
+    const a = await p.network.addRule('g1', wanted);
+    const b = await p.network.addRule('g1', wanted);
+    expect(a.id).toBe('r1');
+    expect(b.id).toBe('r1');
+    expect(
+      fake.calls.filter((c) => c.method === 'POST' && c.url.pathname.endsWith('security-group-rules')),
+    ).toHaveLength(1);
+    const body = JSON.parse(
+      fake.calls.find((c) => c.method === 'POST' && c.url.pathname.endsWith('rules'))!.body!,
+    );
+    expect(body.security_group_rule).toEqual({
+      security_group_id: 'g1',
+      direction: 'ingress',
+      ethertype: 'IPv4',
+      protocol: 'tcp',
+      port_range_min: 5432,
+      port_range_max: 5432,
+      remote_ip_prefix: '10.1.2.0/24',
+    });
+  });
+
+  it('attaches a group on the server ports with If-Match, re-reading after a 412', async () => {
+    const fake = new FakeFetch();
+    const p = unitProvider(fake);
+    let revision = 3;
+    const port = () => ({
+      id: 'port1',
+      network_id: 'n',
+      device_id: 's1',
+      status: 'ACTIVE',
+      fixed_ips: [],
+      security_groups: ['default'],
+      revision_number: revision,
+    });
+    fake
+      .on('GET', /v2\.0\/ports$/, () => json(200, { ports: [port()] }))
+      .on('PUT', /v2\.0\/ports\/port1$/, (c) =>
+        c.headers.get('if-match') === `revision_number=${revision}`
+          ? json(200, { port: port() })
+          : json(412, { NeutronError: { type: 'RevisionNumberConstraintFailed' } }),
+      );
+    // Someone else changes the port between our read and our write.
+    fake.on(
+      'GET',
+      /v2\.0\/ports$/,
+      () => {
+        const seen = port();
+        revision = 4;
+        return json(200, { ports: [seen] });
+      },
+      1,
+    );
+    await p.network.attachSecurityGroup('s1', 'g1');
+    const puts = fake.calls.filter((c) => c.method === 'PUT');
+    expect(puts.map((c) => c.headers.get('if-match'))).toEqual(['revision_number=3', 'revision_number=4']);
+    expect(JSON.parse(puts[1]!.body!)).toEqual({ port: { security_groups: ['default', 'g1'] } });
+  });
+});

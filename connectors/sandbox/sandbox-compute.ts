@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { BrokerError } from '../../core/errors.ts';
+import type { LogicalSize, Target } from '../../core/model/target.ts';
+import type {
+  CloudServer,
+  ComputeService,
+  CreateServerInput,
+  ServerConsole,
+  ServerImageInput,
+  ServerState,
+} from '../../core/ports/cloud/compute.ts';
+import type { SandboxFaults } from './sandbox-faults.ts';
+import { advance, type SandboxData, type SandboxServer, type SandboxState } from './sandbox-state.ts';
+
+const KNOWN_STATES = new Set<string>([
+  'building',
+  'active',
+  'stopped',
+  'paused',
+  'verifyResize',
+  'rebooting',
+  'migrating',
+  'error',
+  'deleting',
+  'deleted',
+]);
+
+/** Maps simulated states onto the broker's; anything unexpected is `unknown` (never a guess). */
+export function toServerState(state: string): ServerState {
+  return KNOWN_STATES.has(state) ? (state as ServerState) : 'unknown';
+}
+
+export interface SandboxComputeOptions {
+  target: Target;
+  sizes: Record<string, LogicalSize>;
+  state: SandboxState;
+  faults: SandboxFaults;
+  now: () => number;
+  /** Where the simulated console page is served (the embedded broker's base URL). */
+  consoleBaseUrl: string;
+}
+
+/** Simulated compute: servers build, stop, resize… asynchronously, on the target's own timings. */
+export class SandboxCompute implements ComputeService {
+  readonly #o: SandboxComputeOptions;
+
+  constructor(options: SandboxComputeOptions) {
+    this.#o = options;
+  }
+
+  async createServer(input: CreateServerInput): Promise<CloudServer> {
+    const { faults, state, target, now } = this.#o;
+    await faults.before('createServer');
+    const sizeRef = target.sizes[input.size];
+    const size = this.#o.sizes[input.size];
+    if (!sizeRef || !size)
+      throw new BrokerError('sandbox.invalidRequest', `size ${input.size} is not offered here`);
+    const imageRef = target.images[input.image] ?? (state.data.images[input.image] ? input.image : undefined);
+    if (!imageRef)
+      throw new BrokerError('sandbox.invalidRequest', `image ${input.image} is not offered here`);
+    const fails = faults.takeBuildFailure();
+    const server = state.mutate((data) => {
+      this.#checkCapacity(data, size);
+      const at = now();
+      const created: SandboxServer = {
+        id: randomUUID(),
+        brokerId: input.brokerId,
+        name: input.name,
+        sizeRef,
+        imageRef,
+        vcpus: size.vcpus,
+        ramMiB: size.ramMiB,
+        addresses: [`10.${hostOctet(target.id)}.0.${data.nextAddress++ % 250}`],
+        tags: input.tags,
+        securityGroups: input.securityGroupIds ?? [],
+        host: `${target.id}-host-1`,
+        createdAt: new Date(at).toISOString(),
+        state: 'building',
+        pending: { to: fails ? 'error' : 'active', at: at + target.sandbox!.timings.buildMs },
+        ...(fails ? { fault: 'simulated build failure' } : {}),
+      };
+      data.servers[created.id] = created;
+      return created;
+    });
+    faults.after('createServer');
+    return this.#view(server);
+  }
+
+  async findServerByBrokerId(brokerId: string): Promise<CloudServer | undefined> {
+    await this.#o.faults.before('findServerByBrokerId');
+    const found = Object.values(this.#o.state.data.servers).find(
+      (s) => s.brokerId === brokerId && this.#live(s),
+    );
+    return found && this.#view(found);
+  }
+
+  async getServer(serverId: string): Promise<CloudServer> {
+    await this.#o.faults.before('getServer');
+    return this.#view(this.#server(serverId));
+  }
+
+  async *listServers(filter: { changesSince?: string } = {}): AsyncIterable<CloudServer> {
+    await this.#o.faults.before('listServers');
+    for (const server of Object.values(this.#o.state.data.servers)) {
+      if (!this.#live(server)) continue;
+      if (filter.changesSince && server.createdAt < filter.changesSince) continue;
+      yield this.#view(server);
+    }
+  }
+
+  async deleteServer(serverId: string): Promise<void> {
+    await this.#o.faults.before('deleteServer');
+    const server = this.#o.state.data.servers[serverId];
+    if (!server || !this.#live(server)) return;
+    this.#transition(
+      server.id,
+      ['building', 'active', 'stopped', 'paused', 'verifyResize', 'error', 'deleting', 'rebooting'],
+      'deleting',
+      'deleted',
+      this.#timings().deleteMs,
+    );
+    this.#o.faults.after('deleteServer');
+  }
+
+  async startServer(serverId: string): Promise<void> {
+    await this.#act('startServer', serverId, ['stopped'], 'stopped', 'active');
+  }
+
+  async stopServer(serverId: string): Promise<void> {
+    await this.#act('stopServer', serverId, ['active'], 'active', 'stopped');
+  }
+
+  async rebootServer(serverId: string): Promise<void> {
+    await this.#act('rebootServer', serverId, ['active'], 'rebooting', 'active');
+  }
+
+  async pauseServer(serverId: string): Promise<void> {
+    await this.#act('pauseServer', serverId, ['active'], 'active', 'paused');
+  }
+
+  async unpauseServer(serverId: string): Promise<void> {
+    await this.#act('unpauseServer', serverId, ['paused'], 'paused', 'active');
+  }
+
+  async resizeServer(serverId: string, size: string): Promise<void> {
+    const { target, faults } = this.#o;
+    await faults.before('resizeServer');
+    const sizeRef = target.sizes[size];
+    const logical = this.#o.sizes[size];
+    if (!sizeRef || !logical)
+      throw new BrokerError('sandbox.invalidRequest', `size ${size} is not offered here`);
+    this.#transition(
+      serverId,
+      ['active', 'stopped'],
+      'resizing',
+      'verifyResize',
+      this.#timings().actionMs,
+      (s) => {
+        s.previousSizeRef = s.sizeRef;
+        s.sizeRef = sizeRef;
+        s.vcpus = logical.vcpus;
+        s.ramMiB = logical.ramMiB;
+      },
+    );
+  }
+
+  async confirmResize(serverId: string): Promise<void> {
+    await this.#act(
+      'confirmResize',
+      serverId,
+      ['verifyResize'],
+      'active',
+      'active',
+      (s) => delete s.previousSizeRef,
+    );
+  }
+
+  async createServerImage(serverId: string, input: ServerImageInput): Promise<{ imageId: string }> {
+    const { faults, state, now } = this.#o;
+    await faults.before('createServerImage');
+    const server = this.#server(serverId);
+    const existing = Object.values(state.data.images).find((i) => i.brokerId === input.brokerId);
+    if (existing) return { imageId: existing.id };
+    const id = randomUUID();
+    state.mutate((data) => {
+      data.images[id] = {
+        id,
+        brokerId: input.brokerId,
+        name: input.name,
+        sizeBytes: server.ramMiB * 1024,
+        state: 'pending',
+        pending: { to: 'available', at: now() + this.#timings().actionMs },
+      };
+    });
+    faults.after('createServerImage');
+    return { imageId: id };
+  }
+
+  async getConsole(serverId: string): Promise<ServerConsole> {
+    await this.#o.faults.before('getConsole');
+    const server = this.#server(serverId);
+    const url = `${this.#o.consoleBaseUrl}/sandbox/console/${encodeURIComponent(this.#o.target.id)}/${server.id}`;
+    return { kind: 'url', protocol: 'simulated-vnc', url };
+  }
+
+  async liveMigrate(serverId: string, host?: string): Promise<void> {
+    await this.#act('liveMigrate', serverId, ['active'], 'migrating', 'active', (s) => {
+      s.host = host ?? `${this.#o.target.id}-host-${s.host.endsWith('-1') ? 2 : 1}`;
+    });
+  }
+
+  async #act(
+    method: string,
+    serverId: string,
+    from: string[],
+    during: string,
+    to: string,
+    apply?: (s: SandboxServer) => void,
+  ): Promise<void> {
+    await this.#o.faults.before(method);
+    this.#transition(serverId, from, during, to, this.#timings().actionMs, apply);
+    this.#o.faults.after(method);
+  }
+
+  #transition(
+    serverId: string,
+    from: string[],
+    during: string,
+    to: string,
+    ms: number,
+    apply?: (s: SandboxServer) => void,
+  ): void {
+    const server = this.#server(serverId);
+    if (!from.includes(server.state))
+      throw new BrokerError(
+        'sandbox.conflict',
+        `server is ${server.state}; ${to} needs one of ${from.join(', ')}`,
+      );
+    this.#o.state.mutate(() => {
+      apply?.(server);
+      server.state = during;
+      server.pending = { to, at: this.#o.now() + ms };
+    });
+  }
+
+  #server(serverId: string): SandboxServer {
+    const server = this.#o.state.data.servers[serverId];
+    if (!server) throw new BrokerError('sandbox.notFound', `no server ${serverId}`);
+    if (advance(server, this.#o.now())) this.#o.state.mutate(() => undefined);
+    if (server.state === 'deleted')
+      throw new BrokerError('sandbox.notFound', `server ${serverId} is deleted`);
+    return server;
+  }
+
+  #live(server: SandboxServer): boolean {
+    advance(server, this.#o.now());
+    return server.state !== 'deleted';
+  }
+
+  #checkCapacity(data: SandboxData, size: LogicalSize): void {
+    const capacity = this.#o.target.sandbox!.capacity;
+    let vcpus = size.vcpus;
+    let ram = size.ramMiB;
+    for (const s of Object.values(data.servers)) {
+      if (!this.#live(s)) continue;
+      vcpus += s.vcpus;
+      ram += s.ramMiB;
+    }
+    if (vcpus > capacity.vcpus || ram > capacity.ramMiB)
+      throw new BrokerError('sandbox.capacity', `target ${this.#o.target.id} has no room for another server`);
+  }
+
+  #timings() {
+    return this.#o.target.sandbox!.timings;
+  }
+
+  #view(server: SandboxServer): CloudServer {
+    advance(server, this.#o.now());
+    const view: CloudServer = {
+      id: server.id,
+      name: server.name,
+      state: toServerState(server.state),
+      rawState: server.state,
+      sizeRef: server.sizeRef,
+      addresses: server.state === 'building' ? [] : server.addresses,
+      createdAt: server.createdAt,
+    };
+    if (server.brokerId !== undefined) view.brokerId = server.brokerId;
+    if (server.state === 'error' && server.fault) view.fault = server.fault;
+    return view;
+  }
+}
+
+/** A stable second octet per target so addresses differ between targets. */
+function hostOctet(targetId: string): number {
+  let h = 0;
+  for (const c of targetId) h = (h * 31 + c.charCodeAt(0)) % 200;
+  return h + 20;
+}

@@ -1,0 +1,149 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** One simulated thing with a state that changes by itself at a known time (build done, stop done, …). */
+export interface Transitioning<S extends string> {
+  state: S;
+  /** When set, `state` becomes `to` at `at` (epoch ms). */
+  pending?: { to: S; at: number; then?: { to: S; at: number } };
+}
+
+export interface SandboxServer extends Transitioning<string> {
+  id: string;
+  brokerId?: string;
+  name: string;
+  sizeRef: string;
+  previousSizeRef?: string;
+  imageRef: string;
+  vcpus: number;
+  ramMiB: number;
+  addresses: string[];
+  tags: Record<string, string>;
+  securityGroups: string[];
+  host: string;
+  createdAt: string;
+  /** Set when the simulation was told to fail this build. */
+  fault?: string;
+}
+
+export interface SandboxVolume extends Transitioning<string> {
+  id: string;
+  brokerId?: string;
+  name: string;
+  sizeGiB: number;
+  attachedTo?: string;
+  device?: string;
+}
+
+export interface SandboxSnapshot extends Transitioning<string> {
+  id: string;
+  brokerId?: string;
+  volumeId: string;
+  name: string;
+  sizeGiB: number;
+}
+
+export interface SandboxImage extends Transitioning<string> {
+  id: string;
+  brokerId?: string;
+  name: string;
+  sizeBytes: number;
+}
+
+export interface SandboxBucket {
+  name: string;
+  brokerId?: string;
+  objects: Record<string, { size: number; etag: string }>;
+}
+
+export interface SandboxSecurityGroup {
+  id: string;
+  brokerId?: string;
+  name: string;
+  description: string;
+  rules: {
+    id: string;
+    direction: 'ingress' | 'egress';
+    protocol: string;
+    port?: number;
+    remoteCidr?: string;
+    remoteGroupId?: string;
+  }[];
+}
+
+export interface SandboxData {
+  servers: Record<string, SandboxServer>;
+  volumes: Record<string, SandboxVolume>;
+  snapshots: Record<string, SandboxSnapshot>;
+  images: Record<string, SandboxImage>;
+  buckets: Record<string, SandboxBucket>;
+  securityGroups: Record<string, SandboxSecurityGroup>;
+  /** Payloads the control plane must not keep (I2), base64. */
+  payloads: Record<string, string>;
+  /** Object bytes, base64, by `bucket/key`. */
+  objectData: Record<string, string>;
+  nextAddress: number;
+  /** Secret for the simulated TempURL signatures (base64url), made on first use. */
+  signingKey?: string;
+}
+
+const empty = (): SandboxData => ({
+  servers: {},
+  volumes: {},
+  snapshots: {},
+  images: {},
+  buckets: {},
+  securityGroups: {},
+  payloads: {},
+  objectData: {},
+  nextAddress: 10,
+});
+
+/**
+ * The simulated cloud's storage: in memory, and written to a JSON file (when a path is given) before any
+ * mutating call returns — like a real cloud, what it acknowledged survives the broker's crash, which is
+ * what the kill-and-resume test relies on.
+ */
+export class SandboxState {
+  readonly data: SandboxData;
+  readonly #file: string | undefined;
+
+  constructor(file: string | undefined) {
+    this.#file = file;
+    this.data = file ? load(file) : empty();
+  }
+
+  /** Applies `change` and persists it atomically. */
+  mutate<T>(change: (data: SandboxData) => T): T {
+    const result = change(this.data);
+    if (this.#file) {
+      mkdirSync(dirname(this.#file), { recursive: true });
+      const temp = `${this.#file}.tmp`;
+      writeFileSync(temp, JSON.stringify(this.data));
+      renameSync(temp, this.#file);
+    }
+    return result;
+  }
+}
+
+function load(file: string): SandboxData {
+  try {
+    return { ...empty(), ...(JSON.parse(readFileSync(file, 'utf8')) as Partial<SandboxData>) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty();
+    throw error;
+  }
+}
+
+/** Applies every due transition (chained ones too) as of `now`; returns true when something changed. */
+export function advance<S extends string>(thing: Transitioning<S>, now: number): boolean {
+  let changed = false;
+  while (thing.pending && thing.pending.at <= now) {
+    const { to, then } = thing.pending;
+    thing.state = to;
+    if (then) thing.pending = { to: then.to, at: then.at };
+    else delete thing.pending;
+    changed = true;
+  }
+  return changed;
+}

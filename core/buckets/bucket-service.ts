@@ -1,0 +1,191 @@
+import { sha256Hex } from '../audit/hash-chain.ts';
+import type { Classification } from '../classification.ts';
+import { BrokerError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { type Bucket, PRESIGN_MAX_SECONDS, PRESIGN_MAX_SECONDS_PHI } from '../model/bucket.ts';
+import type { Operation } from '../model/operation.ts';
+import type { PlacementDecision } from '../model/placement.ts';
+import type { Principal } from '../model/principal.ts';
+import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { operationFor } from '../operations/new-operation.ts';
+import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
+import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
+import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { PlacementEngine } from '../ports/placement-engine.ts';
+import type { OperationQueue } from '../ports/queue.ts';
+import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
+import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+
+export interface CreateBucketInput {
+  name: string;
+  classification: Classification;
+  region?: string;
+  tags?: Record<string, string>;
+}
+
+export interface PresignInput {
+  key: string;
+  method: 'PUT' | 'GET';
+  expiresInSeconds: number;
+}
+
+export interface BucketServiceDeps {
+  buckets: BucketRepository;
+  operations: OperationRepository;
+  queue: OperationQueue;
+  placement: PlacementEngine;
+  providers: ProviderRegistry;
+  clock: { now(): Date };
+}
+
+/** Buckets placed by policy; bytes move only through links the broker signs and never stores (I2). */
+export class BucketService {
+  readonly #d: BucketServiceDeps;
+
+  constructor(deps: BucketServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(
+    ctx: RequestContext,
+    input: CreateBucketInput,
+  ): Promise<{ bucket: Bucket; operation: Operation; decision: PlacementDecision }> {
+    const decision = await this.#d.placement.decide({
+      principal: ctx.principal,
+      kind: 'bucket',
+      classification: input.classification,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      ...(input.tags === undefined ? {} : { tags: input.tags }),
+    });
+    if (!decision.chosen) {
+      const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
+      const code = decision.candidates.length === 0 ? 'placement.noCandidate' : 'placement.noPermittedTarget';
+      throw new BrokerError(code, `policy permits no target for a ${input.classification} bucket`, {
+        details: { classification: input.classification, policies },
+      });
+    }
+    const id = newId('bkt');
+    const operation = this.#operation(ctx, 'bucket.create', id, 'provision', {});
+    operation.placement = decision;
+    const at = this.#d.clock.now().toISOString();
+    const bucket: Bucket = {
+      id,
+      tenant: ctx.principal.tenant,
+      name: input.name,
+      classification: input.classification,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      tags: input.tags ?? {},
+      status: 'pending',
+      placement: decision.chosen,
+      cloudName: `hcb-${id}`,
+      operationId: operation.id,
+      activeOperationId: operation.id,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.#d.operations.create(operation);
+    await this.#d.buckets.create(bucket);
+    await this.#d.queue.enqueue({ tenant: bucket.tenant, operationId: operation.id });
+    return { bucket, operation, decision };
+  }
+
+  async get(principal: Principal, id: string): Promise<Bucket> {
+    const bucket = await this.#d.buckets.get(principal.tenant, id);
+    if (!bucket) throw new BrokerError('bucket.notFound', `no bucket with id ${id}`);
+    return bucket;
+  }
+
+  list(principal: Principal, filter: BucketFilter, page: PageRequest): Promise<Page<Bucket>> {
+    return this.#d.buckets.list(principal.tenant, filter, page);
+  }
+
+  /** Refuses a bucket that holds objects unless `force` (then every object and version goes too). */
+  async delete(ctx: RequestContext, id: string, force: boolean) {
+    const bucket = await this.get(ctx.principal, id);
+    if (!['active', 'error'].includes(bucket.status))
+      throw new BrokerError('bucket.invalidState', `bucket ${id} is ${bucket.status}`, {
+        details: { status: bucket.status },
+      });
+    if (!force && bucket.status === 'active') {
+      const cloud = await this.#provider(bucket).objectStorage.getBucket(bucket.cloudName);
+      if ((cloud.objectCount ?? 0) > 0)
+        throw new BrokerError(
+          'bucket.notEmpty',
+          `bucket ${id} holds ${cloud.objectCount} objects; delete them or pass force=true`,
+          {
+            details: { objectCount: cloud.objectCount },
+          },
+        );
+    }
+    const operation = this.#operation(ctx, 'bucket.delete', id, 'deleteBucket', { force: String(force) });
+    const { buckets } = this.#d;
+    return startClaimedOperation({
+      operations: this.#d.operations,
+      queue: this.#d.queue,
+      operation,
+      claim: () =>
+        buckets.update(
+          bucket.tenant,
+          id,
+          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
+          { expectActiveOperation: null },
+        ),
+      release: () =>
+        buckets.update(
+          bucket.tenant,
+          id,
+          { status: bucket.status, operationId: bucket.operationId, activeOperationId: null },
+          { expectActiveOperation: operation.id },
+        ),
+    });
+  }
+
+  /**
+   * Signs a link for one object and one method with a bounded lifetime. The key is used to sign and then
+   * forgotten: only its hash goes to the audit trail, and the response is never stored.
+   */
+  async presign(
+    principal: Principal,
+    id: string,
+    input: PresignInput,
+  ): Promise<{ bucket: Bucket; link: PresignedRequest; keySha256: string }> {
+    const bucket = await this.get(principal, id);
+    const max = bucket.classification === 'phi' ? PRESIGN_MAX_SECONDS_PHI : PRESIGN_MAX_SECONDS;
+    if (input.expiresInSeconds > max)
+      throw fieldError(
+        'body.expiresInSeconds',
+        `at most ${max} seconds for a ${bucket.classification} bucket`,
+      );
+    if (bucket.status !== 'active')
+      throw new BrokerError('bucket.invalidState', `bucket ${id} is ${bucket.status}`, {
+        details: { status: bucket.status },
+      });
+    const link = await this.#provider(bucket).objectStorage.presign({
+      bucket: bucket.cloudName,
+      key: input.key,
+      method: input.method,
+      expiresInSeconds: input.expiresInSeconds,
+    });
+    return { bucket, link, keySha256: sha256Hex(input.key) };
+  }
+
+  #provider(bucket: Bucket) {
+    if (!bucket.placement) throw new BrokerError('bucket.unplaced', `bucket ${bucket.id} has no placement`);
+    return this.#d.providers.get(bucket.placement.targetId);
+  }
+
+  #operation(
+    ctx: RequestContext,
+    kind: string,
+    id: string,
+    firstStep: string,
+    input: Record<string, string>,
+  ) {
+    return operationFor(ctx, this.#d.clock.now(), {
+      kind,
+      resource: { type: 'bucket', id },
+      firstStep,
+      input,
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import { BrokerError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Link, LinkDestination, LinkProtocol } from '../model/link.ts';
+import type { Operation } from '../model/operation.ts';
+import type { Principal } from '../model/principal.ts';
+import type { TargetCatalogue } from '../model/target.ts';
+import type { Vm } from '../model/vm.ts';
+import { operationFor } from '../operations/new-operation.ts';
+import type { FlowDecision, FlowPolicy, LinkEndpoint } from '../ports/flow-policy.ts';
+import type { LinkRepository } from '../ports/link-repository.ts';
+import type { OperationRef } from '../ports/queue.ts';
+import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
+import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import { denied } from '../volumes/volume-service.ts';
+import { isInternet, parseCidr } from './cidr.ts';
+
+export interface CreateLinkInput {
+  from: { vmId: string };
+  to: LinkDestination;
+  port?: number;
+  protocol: LinkProtocol;
+}
+
+export interface LinkServiceDeps {
+  catalogue: TargetCatalogue;
+  links: LinkRepository;
+  vms: VmRepository;
+  operations: OperationRepository;
+  flows: FlowPolicy;
+  /** Runs an operation now, in this request (links answer synchronously; a crash leaves it to resume). */
+  runNow: (ref: OperationRef) => Promise<void>;
+  clock: { now(): Date };
+}
+
+const LINKABLE = ['active', 'stopped', 'paused'];
+
+/** Controlled cross-network flows: evaluated by policy, programmed as security-group rules on both ends. */
+export class LinkService {
+  readonly #d: LinkServiceDeps;
+
+  constructor(deps: LinkServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(
+    ctx: RequestContext,
+    input: CreateLinkInput,
+  ): Promise<{ link: Link; operation: Operation; verdict: FlowDecision }> {
+    if (input.protocol !== 'icmp' && input.port === undefined)
+      throw fieldError('body.port', `${input.protocol} links need a port`);
+    if (input.protocol === 'icmp' && input.port !== undefined)
+      throw fieldError('body.port', 'icmp links have no port');
+    const from = await this.#vm(ctx.principal, input.from.vmId, 'body.from.vmId');
+    const fromTarget = this.#target(from);
+    let destination: LinkEndpoint;
+    if ('vmId' in input.to) {
+      if (input.to.vmId === from.id) throw fieldError('body.to.vmId', 'a link joins two different VMs');
+      const to = await this.#vm(ctx.principal, input.to.vmId, 'body.to.vmId');
+      destination = {
+        kind: 'vm',
+        classification: to.classification,
+        target: this.#target(to),
+        tenant: to.tenant,
+        serviceEndpoint: to.tags['service-endpoint'] === 'true',
+      };
+    } else {
+      const cidr = parseCidr(input.to.cidr);
+      if (!cidr) throw fieldError('body.to.cidr', 'an IPv4 network such as 10.20.0.0/16 (host bits zero)');
+      destination = { kind: 'cidr', cidr: input.to.cidr, internet: isInternet(cidr) };
+    }
+    const verdict = this.#d.flows.link({
+      principal: ctx.principal,
+      from: { classification: from.classification, target: fromTarget, tenant: from.tenant },
+      to: destination,
+      port: input.port ?? 0,
+      protocol: input.protocol,
+    });
+    const what = 'vmId' in input.to ? `VM ${input.to.vmId}` : input.to.cidr;
+    if (!verdict.permitted)
+      throw denied('link', verdict, `a ${input.protocol} link from ${from.id} to ${what} is denied`);
+
+    const at = this.#d.clock.now().toISOString();
+    const link: Link = {
+      id: newId('lnk'),
+      tenant: ctx.principal.tenant,
+      from: input.from,
+      to: input.to,
+      port: input.port ?? 0,
+      protocol: input.protocol,
+      status: 'programming',
+      policies: verdict.policies,
+      programmed: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+    const operation = this.#operation(ctx, 'link.create', link.id, 'program');
+    await this.#d.operations.create(operation);
+    await this.#d.links.create(link);
+    return { ...(await this.#run(link, operation)), verdict };
+  }
+
+  async get(principal: Principal, id: string): Promise<Link> {
+    const link = await this.#d.links.get(principal.tenant, id);
+    if (!link) throw new BrokerError('link.notFound', `no link with id ${id}`);
+    return link;
+  }
+
+  list(principal: Principal, filter: { vmId?: string }, page: PageRequest): Promise<Page<Link>> {
+    return this.#d.links.list(principal.tenant, filter, page);
+  }
+
+  /** Removes exactly the rules (and the groups holding them) that the link programmed. */
+  async delete(ctx: RequestContext, id: string): Promise<{ link: Link; operation: Operation }> {
+    const link = await this.get(ctx.principal, id);
+    if (link.status === 'deleted' || link.status === 'deleting')
+      throw new BrokerError('link.invalidState', `link ${id} is already ${link.status}`, {
+        details: { status: link.status },
+      });
+    const operation = this.#operation(ctx, 'link.delete', id, 'unprogram');
+    await this.#d.operations.create(operation);
+    await this.#d.links.update(link.tenant, id, { status: 'deleting' });
+    return this.#run(link, operation);
+  }
+
+  async #run(link: Link, operation: Operation): Promise<{ link: Link; operation: Operation }> {
+    await this.#d.runNow({ tenant: link.tenant, operationId: operation.id });
+    const done = (await this.#d.operations.get(link.tenant, operation.id)) ?? operation;
+    const current = (await this.#d.links.get(link.tenant, link.id)) ?? link;
+    if (done.status === 'failed')
+      throw new BrokerError(
+        done.error?.code ?? 'link.failed',
+        done.error?.message ?? 'link programming failed',
+        {
+          details: { linkId: link.id, operationId: done.id },
+        },
+      );
+    return { link: current, operation: done };
+  }
+
+  async #vm(principal: Principal, id: string, field: string): Promise<Vm> {
+    const vm = await this.#d.vms.get(principal.tenant, id);
+    if (!vm)
+      throw new BrokerError('vm.notFound', `no VM with id ${id}`, {
+        fieldIssues: [{ field, message: 'no such VM' }],
+      });
+    if (!LINKABLE.includes(vm.status) || vm.addresses.length === 0 || vm.cloudId === undefined)
+      throw new BrokerError(
+        'vm.invalidState',
+        `VM ${id} is ${vm.status}; links need a running VM with an address`,
+        { details: { status: vm.status } },
+      );
+    return vm;
+  }
+
+  #target(vm: Vm) {
+    const target = this.#d.catalogue.targets.find((t) => t.id === vm.placement?.targetId);
+    if (!target) throw new BrokerError('vm.unplaced', `VM ${vm.id} has no target`);
+    return target;
+  }
+
+  #operation(ctx: RequestContext, kind: string, id: string, firstStep: string): Operation {
+    return operationFor(ctx, this.#d.clock.now(), {
+      kind,
+      resource: { type: 'link', id },
+      firstStep,
+      deadlineMs: 5 * 60_000,
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import { allowsFallback, BrokerError } from '../errors.ts';
+import type { Bucket } from '../model/bucket.ts';
+import { fallBackToNextPermitted } from './fallback.ts';
+import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
+
+/** bucket.create (idempotent on the derived cloud name, fallback among the permitted) and bucket.delete. */
+export const bucketLifecycle: OperationDefinition = {
+  kinds: ['bucket.create', 'bucket.delete'],
+  steps: { provision, deleteBucket },
+  async onFailed(ctx, error) {
+    const bucket = await ctx.deps.buckets.get(ctx.op.tenant, ctx.op.resource.id);
+    if (!bucket) return;
+    const status = ctx.op.kind === 'bucket.create' ? 'error' : 'active';
+    await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
+      status,
+      activeOperationId: null,
+      fault: status === 'error' ? error.message : null,
+    });
+  },
+};
+
+async function load(ctx: StepContext): Promise<Bucket> {
+  const bucket = await ctx.deps.buckets.get(ctx.op.tenant, ctx.op.resource.id);
+  if (!bucket?.placement)
+    throw new BrokerError('bucket.missing', `bucket ${ctx.op.resource.id} has no record`);
+  return bucket;
+}
+
+async function provision(ctx: StepContext): Promise<StepOutcome> {
+  const bucket = await load(ctx);
+  const provider = ctx.deps.providers.get(bucket.placement!.targetId);
+  try {
+    await provider.objectStorage.createBucket({
+      brokerId: bucket.id,
+      name: bucket.cloudName,
+      tags: {
+        ...bucket.tags,
+        'hcb:bucket': bucket.id,
+        'hcb:tenant': bucket.tenant,
+        'hcb:classification': bucket.classification,
+      },
+    });
+  } catch (error) {
+    if (!allowsFallback(error)) throw error;
+    return fallBackToNextPermitted(ctx, provider.target.id, (error as Error).message, (placement) =>
+      ctx.deps.buckets.update(bucket.tenant, bucket.id, { placement }),
+    );
+  }
+  await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
+    status: 'active',
+    activeOperationId: null,
+    fault: null,
+  });
+  return { type: 'done', result: { targetId: provider.target.id } };
+}
+
+async function deleteBucket(ctx: StepContext): Promise<StepOutcome> {
+  const bucket = await load(ctx);
+  await ctx.deps.providers
+    .get(bucket.placement!.targetId)
+    .objectStorage.deleteBucket(bucket.cloudName, { force: ctx.op.input.force === 'true' });
+  await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
+    status: 'deleted',
+    activeOperationId: null,
+    fault: null,
+  });
+  return { type: 'done' };
+}

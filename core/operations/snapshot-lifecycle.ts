@@ -1,0 +1,75 @@
+import { BrokerError, isBrokerError } from '../errors.ts';
+import type { VolumeSnapshot } from '../model/volume.ts';
+import type { CloudSnapshot } from '../ports/cloud/block-storage.ts';
+import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
+import { stepAttempt } from './vm-steps-common.ts';
+
+/** snapshot.create / snapshot.delete on the volume's target, with lookup-before-create by broker id. */
+export const snapshotLifecycle: OperationDefinition = {
+  kinds: ['snapshot.create', 'snapshot.delete'],
+  steps: { createSnapshot, deleteSnapshot, awaitSettled },
+  async onFailed(ctx, error) {
+    const snapshot = await ctx.deps.snapshots.get(ctx.op.tenant, ctx.op.resource.id);
+    if (snapshot)
+      await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, {
+        status: 'error',
+        fault: error.message,
+        activeOperationId: null,
+      });
+  },
+};
+
+async function load(ctx: StepContext): Promise<VolumeSnapshot> {
+  const snapshot = await ctx.deps.snapshots.get(ctx.op.tenant, ctx.op.resource.id);
+  if (!snapshot) throw new BrokerError('snapshot.missing', `snapshot ${ctx.op.resource.id} has no record`);
+  return snapshot;
+}
+
+const storage = (ctx: StepContext, snapshot: VolumeSnapshot) =>
+  ctx.deps.providers.get(snapshot.placement.targetId).blockStorage;
+
+async function createSnapshot(ctx: StepContext): Promise<StepOutcome> {
+  const snapshot = await load(ctx);
+  const blockStorage = storage(ctx, snapshot);
+  const cloud =
+    (await blockStorage.findSnapshotByBrokerId(snapshot.id)) ??
+    (await blockStorage.createSnapshot(ctx.op.input.volumeCloudId!, {
+      brokerId: snapshot.id,
+      name: snapshot.name,
+    }));
+  await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, { cloudId: cloud.id, status: 'creating' });
+  return { type: 'next', step: 'awaitSettled', note: `snapshot ${cloud.id}` };
+}
+
+async function deleteSnapshot(ctx: StepContext): Promise<StepOutcome> {
+  const snapshot = await load(ctx);
+  if (snapshot.cloudId) await storage(ctx, snapshot).deleteSnapshot(snapshot.cloudId);
+  return { type: 'next', step: 'awaitSettled' };
+}
+
+async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
+  const snapshot = await load(ctx);
+  const deleting = ctx.op.kind === 'snapshot.delete';
+  let cloud: CloudSnapshot | undefined;
+  try {
+    cloud = snapshot.cloudId ? await storage(ctx, snapshot).getSnapshot(snapshot.cloudId) : undefined;
+  } catch (error) {
+    if (!(deleting && isBrokerError(error, 'notFound'))) throw error;
+  }
+  if (deleting && (!cloud || cloud.state === 'deleted')) {
+    await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, {
+      status: 'deleted',
+      activeOperationId: null,
+    });
+    return { type: 'done' };
+  }
+  if (cloud?.state === 'error') throw new BrokerError('snapshot.cloudError', `snapshot is ${cloud.rawState}`);
+  if (!deleting && cloud?.state === 'available') {
+    await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, {
+      status: 'available',
+      activeOperationId: null,
+    });
+    return { type: 'done', result: { snapshotId: snapshot.id } };
+  }
+  return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+}

@@ -1,0 +1,121 @@
+import { allowsFallback, BrokerError, describeError, isBrokerError } from '../errors.ts';
+import type { Vm } from '../model/vm.ts';
+import type { CloudServer } from '../ports/cloud/compute.ts';
+import { fallBackToNextPermitted } from './fallback.ts';
+import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
+import { pollDelay } from './step.ts';
+import { brokerTags, loadVm, providerOf, settleVm, stepAttempt, stepIsYoung } from './vm-steps-common.ts';
+
+/**
+ * vm.create: provision on the placed target, wait for it to become active. When the target refuses
+ * definitively (capacity, quota, unavailable) or the server ends in error, fall back to the next
+ * *permitted* candidate of the recorded decision — never to a denied one (I1).
+ */
+export const vmCreate: OperationDefinition = {
+  kinds: ['vm.create'],
+  steps: { provision, awaitActive },
+  async onFailed(ctx, error) {
+    const vm = await ctx.deps.vms.get(ctx.op.tenant, ctx.op.resource.id);
+    if (vm) await settleVm(ctx, { ...vm, status: 'error' }, undefined, error.message);
+  },
+};
+
+async function provision(ctx: StepContext): Promise<StepOutcome> {
+  const vm = await loadVm(ctx);
+  const provider = providerOf(ctx, vm);
+  const targetId = provider.target.id;
+  // Lookup before create: a server from an earlier attempt whose response was lost is adopted (I4).
+  let server: CloudServer | undefined;
+  if (vm.cloudId === undefined) server = await provider.compute.findServerByBrokerId(vm.id);
+  if (vm.cloudId === undefined && server === undefined) {
+    try {
+      const userData = await loadUserData(ctx, vm);
+      server = await provider.compute.createServer({
+        brokerId: vm.id,
+        name: vm.name,
+        size: vm.size,
+        image: await imageRef(ctx, vm),
+        ...(userData === undefined ? {} : { userData }),
+        tags: brokerTags(vm),
+        clientToken: `${ctx.op.id}-${targetId}`.slice(0, 64),
+      });
+      ctx.deps.health.recordSuccess(targetId);
+    } catch (error) {
+      if (!isBrokerError(error) || allowsFallback(error) || error.kind === 'timeout')
+        ctx.deps.health.recordFailure(targetId);
+      if (allowsFallback(error)) return fallBack(ctx, vm, describeError(error).code);
+      throw error;
+    }
+  }
+  const cloudId = vm.cloudId ?? server!.id;
+  await ctx.deps.vms.update(vm.tenant, vm.id, { cloudId, status: 'building', task: 'building' });
+  return { type: 'next', step: 'awaitActive', note: `server ${cloudId} on ${targetId}` };
+}
+
+async function awaitActive(ctx: StepContext): Promise<StepOutcome> {
+  const vm = await loadVm(ctx);
+  const provider = providerOf(ctx, vm);
+  let server: CloudServer;
+  try {
+    server = await provider.compute.getServer(vm.cloudId!);
+  } catch (error) {
+    if (isBrokerError(error, 'notFound')) {
+      if (stepIsYoung(ctx)) return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+      return fallBack(ctx, vm, 'server vanished while building');
+    }
+    throw error;
+  }
+  if (server.state === 'active') {
+    await settleVm(ctx, vm, server);
+    await discardUserData(ctx, vm);
+    return { type: 'done', result: { targetId: provider.target.id, serverId: server.id } };
+  }
+  if (server.state === 'error') {
+    // Remove the failed server before moving on, so fallback leaves nothing behind (I5).
+    await provider.compute.deleteServer(server.id).catch(() => undefined);
+    ctx.deps.health.recordFailure(provider.target.id);
+    return fallBack(ctx, vm, `server error: ${server.fault ?? server.rawState}`);
+  }
+  return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+}
+
+function fallBack(ctx: StepContext, vm: Vm, reason: string): Promise<StepOutcome> {
+  return fallBackToNextPermitted(ctx, vm.placement!.targetId, reason, (placement) =>
+    ctx.deps.vms.update(vm.tenant, vm.id, {
+      placement,
+      cloudId: null,
+      status: 'pending',
+      task: 'provisioning',
+    }),
+  );
+}
+
+/** A logical image as is; one of the broker's images (`img-…`) as its cloud id on this target. */
+async function imageRef(ctx: StepContext, vm: Vm): Promise<string> {
+  if (!vm.image.startsWith('img-')) return vm.image;
+  const image = await ctx.deps.images.get(vm.tenant, vm.image);
+  if (!image?.cloudId || image.placement.targetId !== vm.placement?.targetId)
+    throw new BrokerError(
+      'image.invalidState',
+      `image ${vm.image} is not available on ${vm.placement?.targetId}`,
+    );
+  return image.cloudId;
+}
+
+async function loadUserData(ctx: StepContext, vm: Vm): Promise<string | undefined> {
+  const ref = vm.userData;
+  if (!ref) return undefined;
+  if (ref.storedIn === 'control-plane') return ref.data;
+  const payloads = ctx.deps.providers.get(ref.targetId).payloads;
+  const bytes = await payloads?.get(ref.key);
+  if (!bytes)
+    throw new BrokerError('vm.userDataMissing', `user data of ${vm.id} is no longer on ${ref.targetId}`);
+  return new TextDecoder().decode(bytes);
+}
+
+/** User data is needed only to boot; once active, the on-prem copy goes (the hash stays). */
+async function discardUserData(ctx: StepContext, vm: Vm): Promise<void> {
+  const ref = vm.userData;
+  if (ref?.storedIn !== 'target') return;
+  await ctx.deps.providers.get(ref.targetId).payloads?.delete(ref.key);
+}

@@ -1,0 +1,59 @@
+import { isBrokerError } from '../errors.ts';
+import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
+import { pollDelay } from './step.ts';
+import { loadVm, providerOf, settleVm, stepAttempt } from './vm-steps-common.ts';
+
+/**
+ * vm.delete: delete the server (and any server carrying this VM's broker id that a crash left unrecorded),
+ * then wait until the cloud no longer has it. The VM record stays, as `deleted`, for the audit trail.
+ */
+export const vmDelete: OperationDefinition = {
+  kinds: ['vm.delete'],
+  steps: { deleteServer, awaitGone },
+  async onFailed(ctx, error) {
+    const vm = await ctx.deps.vms.get(ctx.op.tenant, ctx.op.resource.id);
+    if (vm) await settleVm(ctx, { ...vm, status: 'error' }, undefined, error.message);
+  },
+};
+
+async function deleteServer(ctx: StepContext): Promise<StepOutcome> {
+  const vm = await loadVm(ctx);
+  if (!vm.placement) return finish(ctx);
+  const provider = providerOf(ctx, vm);
+  const orphan = vm.cloudId === undefined ? await provider.compute.findServerByBrokerId(vm.id) : undefined;
+  const serverId = vm.cloudId ?? orphan?.id;
+  if (serverId === undefined) return finish(ctx);
+  if (vm.cloudId === undefined) await ctx.deps.vms.update(vm.tenant, vm.id, { cloudId: serverId });
+  await provider.compute.deleteServer(serverId);
+  if (vm.userData?.storedIn === 'target')
+    await ctx.deps.providers.get(vm.userData.targetId).payloads?.delete(vm.userData.key);
+  return { type: 'next', step: 'awaitGone', note: `deleting server ${serverId} on ${provider.target.id}` };
+}
+
+async function awaitGone(ctx: StepContext): Promise<StepOutcome> {
+  const vm = await loadVm(ctx);
+  const provider = providerOf(ctx, vm);
+  try {
+    const server = await provider.compute.getServer(vm.cloudId!);
+    if (server.state !== 'deleted') {
+      // Some clouds drop a delete issued mid-transition; ask again now and then.
+      if (stepAttempt(ctx) % 20 === 0) await provider.compute.deleteServer(server.id);
+      return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+    }
+  } catch (error) {
+    if (!isBrokerError(error, 'notFound')) throw error;
+  }
+  return finish(ctx);
+}
+
+async function finish(ctx: StepContext): Promise<StepOutcome> {
+  const vm = await loadVm(ctx);
+  await ctx.deps.vms.update(vm.tenant, vm.id, {
+    status: 'deleted',
+    task: null,
+    activeOperationId: null,
+    addresses: [],
+    fault: null,
+  });
+  return { type: 'done' };
+}

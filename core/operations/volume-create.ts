@@ -1,0 +1,85 @@
+import { allowsFallback, isBrokerError } from '../errors.ts';
+import type { Volume } from '../model/volume.ts';
+import type { CloudVolume } from '../ports/cloud/block-storage.ts';
+import { fallBackToNextPermitted } from './fallback.ts';
+import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
+import { stepAttempt, stepIsYoung } from './vm-steps-common.ts';
+import { loadVolume, settleVolumeAfterFailure, volumeProvider } from './volume-steps.ts';
+
+/** volume.create: lookup-before-create on the placed target, wait for `available`, fall back among the permitted. */
+export const volumeCreate: OperationDefinition = {
+  kinds: ['volume.create'],
+  steps: { provision, awaitAvailable },
+  onFailed: (ctx, error) => settleVolumeAfterFailure(ctx, error.message),
+};
+
+async function provision(ctx: StepContext): Promise<StepOutcome> {
+  const volume = await loadVolume(ctx);
+  const provider = volumeProvider(ctx, volume);
+  let cloud: CloudVolume | undefined;
+  if (volume.cloudId === undefined) cloud = await provider.blockStorage.findVolumeByBrokerId(volume.id);
+  if (volume.cloudId === undefined && cloud === undefined) {
+    try {
+      cloud = await provider.blockStorage.createVolume({
+        brokerId: volume.id,
+        name: volume.name,
+        sizeGiB: volume.sizeGiB,
+        tags: {
+          ...volume.tags,
+          'hcb:volume': volume.id,
+          'hcb:tenant': volume.tenant,
+          'hcb:classification': volume.classification,
+        },
+        clientToken: `${ctx.op.id}-${provider.target.id}`.slice(0, 64),
+        ...(ctx.op.input.snapshotCloudId ? { snapshotId: ctx.op.input.snapshotCloudId } : {}),
+      });
+    } catch (error) {
+      if (allowsFallback(error)) return fallBack(ctx, volume, `${(error as Error).message}`);
+      throw error;
+    }
+  }
+  const cloudId = volume.cloudId ?? cloud!.id;
+  await ctx.deps.volumes.update(volume.tenant, volume.id, { cloudId, status: 'creating', task: 'creating' });
+  return { type: 'next', step: 'awaitAvailable', note: `volume ${cloudId} on ${provider.target.id}` };
+}
+
+async function awaitAvailable(ctx: StepContext): Promise<StepOutcome> {
+  const volume = await loadVolume(ctx);
+  const provider = volumeProvider(ctx, volume);
+  let cloud: CloudVolume;
+  try {
+    cloud = await provider.blockStorage.getVolume(volume.cloudId!);
+  } catch (error) {
+    if (isBrokerError(error, 'notFound')) {
+      if (stepIsYoung(ctx)) return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+      return fallBack(ctx, volume, 'volume vanished while creating');
+    }
+    throw error;
+  }
+  if (cloud.state === 'available') {
+    await ctx.deps.volumes.update(volume.tenant, volume.id, {
+      status: 'available',
+      task: null,
+      activeOperationId: null,
+      fault: null,
+    });
+    return { type: 'done', result: { targetId: provider.target.id, volumeId: cloud.id } };
+  }
+  if (cloud.state === 'error') {
+    await provider.blockStorage.deleteVolume(cloud.id).catch(() => undefined);
+    return fallBack(ctx, volume, `volume error: ${cloud.rawState}`);
+  }
+  return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
+}
+
+function fallBack(ctx: StepContext, volume: Volume, reason: string): Promise<StepOutcome> {
+  // A restore can only happen on the snapshot's target: its decision permits no other.
+  return fallBackToNextPermitted(ctx, volume.placement!.targetId, reason, (placement) =>
+    ctx.deps.volumes.update(volume.tenant, volume.id, {
+      placement,
+      cloudId: null,
+      status: 'pending',
+      task: 'provisioning',
+    }),
+  );
+}

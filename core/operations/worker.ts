@@ -1,0 +1,181 @@
+import { describeError, isRetryable } from '../errors.ts';
+import { isFinished, type Operation, type OperationError } from '../model/operation.ts';
+import type { OperationRef } from '../ports/queue.ts';
+import type { OperationDefinition, StepContext, StepOutcome, WorkerDeps } from './step.ts';
+
+export interface WorkerOptions {
+  /** Identifies this worker in leases. */
+  workerId: string;
+  leaseMs?: number;
+  /** Retries of one step after retryable errors before the operation fails. */
+  maxRetries?: number;
+  /** Steps run back to back in one tick before yielding to the queue. */
+  maxStepsPerTick?: number;
+}
+
+/**
+ * Runs operations one tick at a time: claim (lease), run steps until one must wait, persist after every
+ * transition, re-enqueue with a delay. Any crash resumes from the last persisted step (I5).
+ */
+export class OperationWorker {
+  readonly #deps: WorkerDeps;
+  readonly #definitions = new Map<string, OperationDefinition>();
+  readonly #id: string;
+  readonly #leaseMs: number;
+  readonly #maxRetries: number;
+  readonly #maxSteps: number;
+
+  constructor(deps: WorkerDeps, definitions: readonly OperationDefinition[], options: WorkerOptions) {
+    this.#deps = deps;
+    for (const definition of definitions)
+      for (const kind of definition.kinds) this.#definitions.set(kind, definition);
+    this.#id = options.workerId;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#maxRetries = options.maxRetries ?? 8;
+    this.#maxSteps = options.maxStepsPerTick ?? 25;
+  }
+
+  /** Runs one tick of the operation. Safe to call for finished, missing or leased operations. */
+  async run(ref: OperationRef): Promise<void> {
+    const { operations, clock, log } = this.#deps;
+    const stored = await operations.get(ref.tenant, ref.operationId);
+    if (!stored || isFinished(stored)) return;
+    const now = clock.now();
+    if (stored.lease && stored.lease.owner !== this.#id && Date.parse(stored.lease.until) > now.getTime()) {
+      log.debug('operation leased elsewhere', { operationId: stored.id, owner: stored.lease.owner });
+      return;
+    }
+    const definition = this.#definitions.get(stored.kind);
+    if (!definition) {
+      await this.#finishFailed(stored, {
+        code: 'operation.unknownKind',
+        message: `no worker for ${stored.kind}`,
+      });
+      return;
+    }
+    let op = await this.#save({ ...stored, status: 'running', lease: this.#lease() });
+    if (!op) return; // another worker claimed it between our read and write
+    for (let i = 0; i < this.#maxSteps; i++) {
+      const outcome = await this.#runStep(definition, op);
+      const next = await this.#apply(definition, op, outcome);
+      if (!next) return;
+      op = next;
+    }
+    // Yield so one long operation cannot starve the queue.
+    await this.#save({ ...op, lease: { owner: this.#id, until: clock.now().toISOString() } });
+    await this.#deps.queue.enqueue(ref);
+  }
+
+  async #runStep(definition: OperationDefinition, op: Operation): Promise<StepOutcome> {
+    const { clock } = this.#deps;
+    if (clock.now().getTime() > Date.parse(op.deadline))
+      return {
+        type: 'fail',
+        error: { code: 'operation.timedOut', message: `step ${op.step} passed the deadline` },
+      };
+    const handler = definition.steps[op.step];
+    if (!handler)
+      return { type: 'fail', error: { code: 'operation.unknownStep', message: `no step ${op.step}` } };
+    this.#markStepRunning(op);
+    try {
+      return await handler({ op, deps: this.#deps });
+    } catch (error) {
+      const described = describeError(error);
+      if (isRetryable(error) && op.attempts < this.#maxRetries) {
+        op.attempts += 1;
+        return {
+          type: 'wait',
+          delayMs: Math.min(1000 * 2 ** (op.attempts - 1), 30_000),
+          note: `retrying after ${described.code}`,
+        };
+      }
+      if (described.code === 'internal.unexpected')
+        this.#deps.log.error('step threw', { operationId: op.id, step: op.step, error: String(error) });
+      return { type: 'fail', error: described };
+    }
+  }
+
+  /** Persists the outcome; returns the operation to continue with, or undefined when the tick ends. */
+  async #apply(
+    definition: OperationDefinition,
+    op: Operation,
+    outcome: StepOutcome,
+  ): Promise<Operation | undefined> {
+    const { clock, queue } = this.#deps;
+    const at = clock.now().toISOString();
+    const current = op.steps.at(-1);
+    if (current && outcome.note) current.note = outcome.note;
+    switch (outcome.type) {
+      case 'next': {
+        if (current) Object.assign(current, { status: 'succeeded', endedAt: at });
+        return this.#save({ ...op, step: outcome.step, attempts: 0, lease: this.#lease() });
+      }
+      case 'wait': {
+        const saved = await this.#save({ ...op, lease: { owner: this.#id, until: at } });
+        if (saved) await queue.enqueue({ tenant: op.tenant, operationId: op.id }, outcome.delayMs);
+        return undefined;
+      }
+      case 'done': {
+        if (current) Object.assign(current, { status: 'succeeded', endedAt: at });
+        const result = outcome.result ? { ...op.result, ...outcome.result } : op.result;
+        await this.#save({ ...op, status: 'succeeded', ...(result ? { result } : {}), lease: undefined });
+        return undefined;
+      }
+      case 'fail': {
+        if (current) Object.assign(current, { status: 'failed', endedAt: at });
+        await this.#failWith(definition, op, outcome.error);
+        return undefined;
+      }
+    }
+  }
+
+  async #failWith(definition: OperationDefinition, op: Operation, error: OperationError): Promise<void> {
+    const ctx: StepContext = { op, deps: this.#deps };
+    try {
+      await definition.onFailed(ctx, error);
+    } catch (cleanupError) {
+      this.#deps.log.warn('onFailed hook failed', {
+        operationId: op.id,
+        error: describeError(cleanupError).code,
+      });
+    }
+    await this.#finishFailed(op, error);
+  }
+
+  async #finishFailed(op: Operation, error: OperationError): Promise<void> {
+    await this.#save({ ...op, status: 'failed', error, lease: undefined });
+    this.#deps.log.warn('operation failed', { operationId: op.id, kind: op.kind, code: error.code });
+  }
+
+  #markStepRunning(op: Operation): void {
+    const current = op.steps.at(-1);
+    if (current && current.name === op.step && current.status === 'running') {
+      current.attempts += 1;
+      return;
+    }
+    op.steps.push({
+      name: op.step,
+      status: 'running',
+      startedAt: this.#deps.clock.now().toISOString(),
+      attempts: 1,
+    });
+  }
+
+  #lease(): { owner: string; until: string } {
+    return {
+      owner: this.#id,
+      until: new Date(this.#deps.clock.now().getTime() + this.#leaseMs).toISOString(),
+    };
+  }
+
+  /** Conditional write; undefined when someone else wrote first (their tick wins, ours stops). */
+  async #save(op: Operation): Promise<Operation | undefined> {
+    try {
+      return await this.#deps.operations.save({ ...op, updatedAt: this.#deps.clock.now().toISOString() });
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'operation.versionConflict')
+        return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Classification } from '../classification.ts';
+import type { Principal } from '../model/principal.ts';
+import type { Target } from '../model/target.ts';
+
+/** A policy verdict on moving data somewhere: attaching, copying, linking. */
+export interface FlowDecision {
+  permitted: boolean;
+  /** The policies that decided (named in a 403 when denied). */
+  policies: string[];
+  reasons: string[];
+}
+
+/** Attaching a volume to a VM: the volume's data becomes reachable from the VM's target. */
+export interface AttachRequest {
+  principal: Principal;
+  volume: { classification: Classification };
+  vm: { classification: Classification };
+  /** The VM's target. */
+  target: Target;
+}
+
+/** Copying a derived artefact (snapshot, image) from one target to another. */
+export interface CopyRequest {
+  principal: Principal;
+  artefact: { kind: 'snapshot' | 'image'; classification: Classification };
+  from: Target;
+  to: Target;
+}
+
+export type LinkEndpoint =
+  /** `serviceEndpoint`: the VM is tagged `service-endpoint=true`, a declared way into its site. */
+  | { kind: 'vm'; classification: Classification; target: Target; tenant: string; serviceEndpoint: boolean }
+  | { kind: 'cidr'; cidr: string; internet: boolean };
+
+/** A network flow from a VM to a VM or a CIDR, on one port and protocol. */
+export interface LinkRequest {
+  principal: Principal;
+  from: { classification: Classification; target: Target; tenant: string };
+  to: LinkEndpoint;
+  port: number;
+  protocol: 'tcp' | 'udp' | 'icmp';
+}
+
+/** Decides attach, copy and link requests (design.md: flows happen only where policy allows). */
+export interface FlowPolicy {
+  attach(request: AttachRequest): FlowDecision;
+  copy(request: CopyRequest): FlowDecision;
+  link(request: LinkRequest): FlowDecision;
+}

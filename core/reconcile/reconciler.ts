@@ -1,0 +1,105 @@
+import { describeError } from '../errors.ts';
+import type { Operation } from '../model/operation.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { OperationQueue } from '../ports/queue.ts';
+import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
+
+export interface ReconcilerDeps {
+  vms: VmRepository;
+  operations: OperationRepository;
+  queue: OperationQueue;
+  providers: ProviderRegistry;
+  clock: Clock;
+  log: Logger;
+  /**
+   * This process's worker id. Leases it holds are treated as lapsed when resuming: with a stable id (the
+   * embedded default), they were taken by this process's previous, crashed incarnation.
+   */
+  workerId?: string;
+}
+
+export interface ReconcileReport {
+  resumed: number;
+  releasedClaims: number;
+  orphansDeleted: number;
+  errors: number;
+}
+
+/**
+ * Makes crashes harmless (I5): re-enqueues unfinished operations nobody holds, releases VM claims whose
+ * operation finished or never got written, and deletes cloud servers that carry a broker id but belong
+ * to no live VM (created, then the record was lost or deleted).
+ */
+export class Reconciler {
+  readonly #d: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.#d = deps;
+  }
+
+  async run(options: { orphanGraceMs?: number } = {}): Promise<ReconcileReport> {
+    const report: ReconcileReport = { resumed: 0, releasedClaims: 0, orphansDeleted: 0, errors: 0 };
+    report.resumed = await this.resumeUnfinished();
+    for (const provider of this.#d.providers.all()) {
+      try {
+        await this.#sweepTarget(provider.target.id, options.orphanGraceMs ?? 10 * 60_000, report);
+      } catch (error) {
+        report.errors += 1;
+        this.#d.log.warn('reconcile target failed', {
+          targetId: provider.target.id,
+          code: describeError(error).code,
+        });
+      }
+    }
+    return report;
+  }
+
+  /** Enqueues every unfinished operation whose lease has lapsed. */
+  async resumeUnfinished(): Promise<number> {
+    const now = this.#d.clock.now().getTime();
+    const unfinished = await this.#d.operations.listUnfinished(1000);
+    const lapsed = unfinished.filter(
+      (op: Operation) =>
+        !op.lease || op.lease.owner === this.#d.workerId || Date.parse(op.lease.until) <= now,
+    );
+    for (const op of lapsed) await this.#d.queue.enqueue({ tenant: op.tenant, operationId: op.id });
+    return lapsed.length;
+  }
+
+  async #sweepTarget(targetId: string, graceMs: number, report: ReconcileReport): Promise<void> {
+    const provider = this.#d.providers.get(targetId);
+    const now = this.#d.clock.now().getTime();
+    for await (const server of provider.compute.listServers()) {
+      if (!server.brokerId?.startsWith('vm-')) continue;
+      // Young servers may belong to an operation that has not recorded them yet.
+      if (server.createdAt && now - Date.parse(server.createdAt) < graceMs) continue;
+      const vm = await this.#d.vms.findById(server.brokerId);
+      if (vm?.activeOperationId) await this.#releaseIfStale(vm.tenant, vm.id, vm.activeOperationId, report);
+      const owned =
+        vm &&
+        vm.status !== 'deleted' &&
+        vm.placement?.targetId === targetId &&
+        (vm.cloudId ?? server.id) === server.id;
+      if (owned) continue;
+      this.#d.log.warn('deleting orphaned server', { targetId, serverId: server.id, vmId: server.brokerId });
+      await provider.compute.deleteServer(server.id);
+      report.orphansDeleted += 1;
+    }
+  }
+
+  async #releaseIfStale(
+    tenant: string,
+    vmId: string,
+    operationId: string,
+    report: ReconcileReport,
+  ): Promise<void> {
+    const op = await this.#d.operations.get(tenant, operationId);
+    if (op && op.status !== 'succeeded' && op.status !== 'failed') return;
+    await this.#d.vms
+      .update(tenant, vmId, { activeOperationId: null, task: null }, { expectActiveOperation: operationId })
+      .catch(() => undefined);
+    report.releasedClaims += 1;
+  }
+}

@@ -1,0 +1,354 @@
+import { sha256Hex } from '../audit/hash-chain.ts';
+import { canHost } from '../catalogue/catalogue.ts';
+import { type Classification, isAtLeast } from '../classification.ts';
+import { BrokerError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Image } from '../model/image.ts';
+import type { Operation } from '../model/operation.ts';
+import type { PlacementDecision } from '../model/placement.ts';
+import type { Principal } from '../model/principal.ts';
+import type { TargetCatalogue } from '../model/target.ts';
+import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
+import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { operationFor } from '../operations/new-operation.ts';
+import { pinnedDecision } from '../placement/pinned-decision.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ServerConsole } from '../ports/cloud/compute.ts';
+import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { ImageRepository } from '../ports/image-repository.ts';
+import type { PlacementEngine } from '../ports/placement-engine.ts';
+import type { OperationQueue } from '../ports/queue.ts';
+import type {
+  OperationRepository,
+  Page,
+  PageRequest,
+  VmFilter,
+  VmRepository,
+} from '../ports/repositories.ts';
+import { DELETABLE_FROM, VM_ACTION_RULES } from './vm-actions.ts';
+
+export interface CreateVmInput {
+  name: string;
+  size: string;
+  image: string;
+  classification: Classification;
+  region?: string;
+  userData?: string;
+  tags?: Record<string, string>;
+}
+
+export interface VmActionInput {
+  type: VmActionType;
+  mode?: 'soft' | 'hard';
+  size?: string;
+  name?: string;
+  targetId?: string;
+  host?: string;
+}
+
+export interface RequestContext {
+  principal: Principal;
+  requestId: string;
+}
+
+export interface VmServiceDeps {
+  catalogue: TargetCatalogue;
+  images: ImageRepository;
+  vms: VmRepository;
+  operations: OperationRepository;
+  queue: OperationQueue;
+  placement: PlacementEngine;
+  providers: ProviderRegistry;
+  clock: Clock;
+}
+
+export type ActionResult =
+  | { kind: 'operation'; vm: Vm; operation: Operation }
+  | { kind: 'console'; vm: Vm; console: ServerConsole };
+
+/** Create, read, act on and delete VMs. Cloud work happens in operations the worker runs. */
+export class VmService {
+  readonly #deps: VmServiceDeps;
+
+  constructor(deps: VmServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async create(
+    ctx: RequestContext,
+    input: CreateVmInput,
+  ): Promise<{ vm: Vm; operation: Operation; decision: PlacementDecision }> {
+    const { catalogue, placement, vms, operations, queue, clock } = this.#deps;
+    const sourceImage = await this.#brokerImage(ctx.principal, input);
+    this.#checkCatalogueNames(input.size, sourceImage ? undefined : input.image);
+    let decision = await placement.decide({
+      principal: ctx.principal,
+      kind: 'vm',
+      classification: input.classification,
+      size: input.size,
+      image: input.image,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      ...(input.tags === undefined ? {} : { tags: input.tags }),
+    });
+    if (sourceImage)
+      decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
+    if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification);
+
+    const vmId = newId('vm');
+    const operation = operationFor(ctx, clock.now(), {
+      kind: 'vm.create',
+      resource: { type: 'vm', id: vmId },
+      firstStep: 'provision',
+      placement: decision,
+    });
+    const now = clock.now().toISOString();
+    const vm: Vm = {
+      id: vmId,
+      tenant: ctx.principal.tenant,
+      name: input.name,
+      size: input.size,
+      image: input.image,
+      classification: input.classification,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      tags: input.tags ?? {},
+      status: 'pending',
+      task: 'provisioning',
+      placement: decision.chosen,
+      addresses: [],
+      operationId: operation.id,
+      activeOperationId: operation.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (input.userData !== undefined) vm.userData = await this.#storeUserData(vm, input.userData);
+    // The operation is written first: a crash before the VM record leaves an operation the reconciler
+    // fails, never a VM the client can see that nothing will ever build (I5).
+    await operations.create(operation);
+    await vms.create(vm);
+    await queue.enqueue({ tenant: vm.tenant, operationId: operation.id });
+    return { vm, operation, decision };
+  }
+
+  async get(principal: Principal, id: string): Promise<Vm> {
+    const vm = await this.#deps.vms.get(principal.tenant, id);
+    // Another tenant's VM is indistinguishable from a missing one (I6).
+    if (!vm) throw new BrokerError('vm.notFound', `no VM with id ${id}`);
+    return vm;
+  }
+
+  list(principal: Principal, filter: VmFilter, page: PageRequest): Promise<Page<Vm>> {
+    return this.#deps.vms.list(principal.tenant, filter, page);
+  }
+
+  async act(ctx: RequestContext, id: string, action: VmActionInput): Promise<ActionResult> {
+    const vm = await this.get(ctx.principal, id);
+    const rule = VM_ACTION_RULES[action.type];
+    if (!rule.from.includes(vm.status))
+      throw new BrokerError('vm.invalidState', `cannot ${action.type} a VM that is ${vm.status}`, {
+        details: { status: vm.status, allowedFrom: rule.from },
+      });
+    const provider = vm.placement ? this.#deps.providers.get(vm.placement.targetId) : undefined;
+    if (!provider || vm.cloudId === undefined)
+      throw new BrokerError('vm.invalidState', `VM ${id} has no server yet`, {
+        details: { status: vm.status },
+      });
+    if (action.type === 'migrate' && action.targetId !== undefined && action.targetId !== provider.target.id)
+      await this.#refuseCrossTargetMigration(ctx, vm, action.targetId);
+    if (rule.capability && !provider.capabilities.has(rule.capability))
+      throw new BrokerError(
+        'vm.actionUnsupported',
+        `${action.type} is not supported on target ${provider.target.id}`,
+        {
+          details: { targetId: provider.target.id, cloud: provider.target.cloud },
+        },
+      );
+    if (action.type === 'console') {
+      return { kind: 'console', vm, console: await provider.compute.getConsole(vm.cloudId) };
+    }
+    const input = this.#actionInput(vm, action, provider.target.sizes);
+    return this.#startOperation(ctx, vm, `vm.${action.type}`, 'request', input, {
+      task: rule.task,
+      ...(rule.transitional ? { status: rule.transitional } : {}),
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<{ vm: Vm; operation: Operation }> {
+    const vm = await this.get(ctx.principal, id);
+    if (!DELETABLE_FROM.includes(vm.status))
+      throw new BrokerError('vm.invalidState', `VM ${id} is already ${vm.status}`, {
+        details: { status: vm.status },
+      });
+    return this.#startOperation(
+      ctx,
+      vm,
+      'vm.delete',
+      'deleteServer',
+      {},
+      { status: 'deleting', task: 'deleting' },
+    );
+  }
+
+  async #startOperation(
+    ctx: RequestContext,
+    vm: Vm,
+    kind: string,
+    firstStep: string,
+    input: Record<string, string>,
+    shown: { status?: Vm['status']; task: string },
+  ): Promise<{ kind: 'operation'; vm: Vm; operation: Operation }> {
+    const { operations, vms, queue, clock } = this.#deps;
+    const operation = operationFor(ctx, clock.now(), {
+      kind,
+      resource: { type: 'vm', id: vm.id },
+      firstStep,
+      input,
+    });
+    const { resource, operation: started } = await startClaimedOperation({
+      operations,
+      queue,
+      operation,
+      claim: () =>
+        vms.update(
+          vm.tenant,
+          vm.id,
+          { ...shown, operationId: operation.id, activeOperationId: operation.id },
+          { expectActiveOperation: null },
+        ),
+      release: () =>
+        vms.update(
+          vm.tenant,
+          vm.id,
+          { status: vm.status, task: vm.task ?? null, operationId: vm.operationId, activeOperationId: null },
+          { expectActiveOperation: operation.id },
+        ),
+    });
+    return { kind: 'operation', vm: resource, operation: started };
+  }
+
+  #actionInput(vm: Vm, action: VmActionInput, targetSizes: Record<string, string>): Record<string, string> {
+    switch (action.type) {
+      case 'resize': {
+        if (action.size === undefined) throw fieldError('body.size', 'resize needs a size');
+        this.#checkCatalogueNames(action.size, undefined);
+        if (!(action.size in targetSizes))
+          throw fieldError(
+            'body.size',
+            `size ${action.size} is not offered on target ${vm.placement?.targetId}`,
+          );
+        if (action.size === vm.size) throw fieldError('body.size', `VM is already ${vm.size}`);
+        return { size: action.size, fromSize: vm.size };
+      }
+      case 'snapshot':
+        return { name: action.name ?? `${vm.name}-snapshot`, imageId: newId('img') };
+      case 'reboot':
+        return { mode: action.mode ?? 'soft' };
+      case 'migrate':
+        return { ...(action.host === undefined ? {} : { host: action.host }) };
+      default:
+        return {};
+    }
+  }
+
+  /**
+   * Moving a VM to another target is a placement: policy decides first (a phi VM never goes to a public
+   * target: 403 naming the policies). A permitted move still cannot be a live migration between clouds,
+   * so it is refused (422) with the way to do it: snapshot, copy the image, boot it there.
+   */
+  async #refuseCrossTargetMigration(ctx: RequestContext, vm: Vm, targetId: string): Promise<never> {
+    const target = this.#deps.catalogue.targets.find((t) => t.id === targetId);
+    if (!target) throw fieldError('body.targetId', `no target ${targetId}`);
+    const decision = await this.#deps.placement.decide({
+      principal: ctx.principal,
+      kind: 'vm',
+      classification: vm.classification,
+      size: vm.size,
+      ...(vm.image.startsWith('img-') ? {} : { image: vm.image }),
+      tags: vm.tags,
+    });
+    const verdict = decision.candidates.find((c) => c.targetId === targetId);
+    if (!verdict?.permitted)
+      throw new BrokerError('migrate.denied', `moving a ${vm.classification} VM to ${targetId} is denied`, {
+        details: {
+          policies: verdict?.policies ?? [],
+          reasons: verdict?.reasons ?? ['the target cannot host this VM'],
+        },
+      });
+    throw new BrokerError(
+      'migrate.unsupported',
+      `live migration stays within a target; to move to ${targetId}, snapshot the VM, copy the image there and boot it`,
+      { details: { from: vm.placement?.targetId, to: targetId } },
+    );
+  }
+
+  /**
+   * A VM booted from one of the broker's images (`img-…`) carries at least the image's classification
+   * (taint) and runs on the image's target.
+   */
+  async #brokerImage(principal: Principal, input: CreateVmInput): Promise<Image | undefined> {
+    if (!input.image.startsWith('img-')) return undefined;
+    const image = await this.#deps.images.get(principal.tenant, input.image);
+    if (!image) throw fieldError('body.image', `no image ${input.image}`);
+    if (image.status !== 'available') throw fieldError('body.image', `image ${image.id} is ${image.status}`);
+    if (!isAtLeast(input.classification, image.classification))
+      throw fieldError(
+        'body.classification',
+        `a VM booted from a ${image.classification} image is at least ${image.classification}`,
+      );
+    return image;
+  }
+
+  #checkCatalogueNames(size: string | undefined, image: string | undefined): void {
+    const { catalogue } = this.#deps;
+    if (size !== undefined && !(size in catalogue.sizes))
+      throw fieldError('body.size', `unknown size; one of ${Object.keys(catalogue.sizes).join(', ')}`);
+    if (image !== undefined && !(image in catalogue.images))
+      throw fieldError('body.image', `unknown image; one of ${Object.keys(catalogue.images).join(', ')}`);
+  }
+
+  async #storeUserData(vm: Vm, userData: string): Promise<PayloadRef> {
+    const sha256 = sha256Hex(userData);
+    if (vm.classification !== 'phi') return { storedIn: 'control-plane', sha256, data: userData };
+    // PHI payloads go only to the on-prem target (I2): stash them there and keep the hash.
+    const targetId = vm.placement!.targetId;
+    const payloads = this.#deps.providers.get(targetId).payloads;
+    if (!payloads)
+      throw new BrokerError('vm.userDataUnsupported', `target ${targetId} cannot hold phi user data`);
+    const key = `userdata/${vm.id}`;
+    await payloads.put(key, new TextEncoder().encode(userData));
+    return { storedIn: 'target', sha256, targetId, key };
+  }
+}
+
+export function fieldError(field: string, message: string): BrokerError {
+  return new BrokerError('request.invalid', `${field}: ${message}`, { fieldIssues: [{ field, message }] });
+}
+
+function noTargetError(
+  decision: PlacementDecision,
+  catalogue: TargetCatalogue,
+  classification: Classification,
+): BrokerError {
+  const details = {
+    classification,
+    candidates: decision.candidates.map((c) => ({
+      targetId: c.targetId,
+      permitted: c.permitted,
+      policies: c.policies,
+    })),
+    bundleHash: decision.bundleHash,
+  };
+  if (decision.candidates.length === 0) {
+    const able = catalogue.targets.filter((t) => canHost(t, 'vm')).length;
+    return new BrokerError('placement.noCandidate', `no target can host this VM (${able} host VMs at all)`, {
+      details,
+    });
+  }
+  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
+  return new BrokerError(
+    'placement.noPermittedTarget',
+    `policy permits no target for a ${classification} VM`,
+    {
+      details: { ...details, policies },
+    },
+  );
+}

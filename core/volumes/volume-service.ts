@@ -1,0 +1,362 @@
+import { type Classification, isAtLeast, taint } from '../classification.ts';
+import { BrokerError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Operation } from '../model/operation.ts';
+import type { PlacementDecision } from '../model/placement.ts';
+import type { Principal } from '../model/principal.ts';
+import type { TargetCatalogue } from '../model/target.ts';
+import type { Volume, VolumeSnapshot } from '../model/volume.ts';
+import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { operationFor } from '../operations/new-operation.ts';
+import { pinnedDecision } from '../placement/pinned-decision.ts';
+import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
+import type { PlacementEngine } from '../ports/placement-engine.ts';
+import type { OperationQueue } from '../ports/queue.ts';
+import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
+import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
+import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+
+export interface CreateVolumeInput {
+  name: string;
+  sizeGiB: number;
+  classification: Classification;
+  region?: string;
+  tags?: Record<string, string>;
+  /** Restore from one of the tenant's snapshots (on the snapshot's target). */
+  snapshotId?: string;
+}
+
+export interface VolumeServiceDeps {
+  catalogue: TargetCatalogue;
+  volumes: VolumeRepository;
+  snapshots: SnapshotRepository;
+  vms: VmRepository;
+  operations: OperationRepository;
+  queue: OperationQueue;
+  placement: PlacementEngine;
+  flows: FlowPolicy;
+  clock: { now(): Date };
+}
+
+/** Block storage: volumes placed by policy, attached only within one target and only where policy allows. */
+export class VolumeService {
+  readonly #d: VolumeServiceDeps;
+
+  constructor(deps: VolumeServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(
+    ctx: RequestContext,
+    input: CreateVolumeInput,
+  ): Promise<{ volume: Volume; operation: Operation; decision: PlacementDecision }> {
+    const source =
+      input.snapshotId === undefined ? undefined : await this.snapshot(ctx.principal, input.snapshotId);
+    if (source && source.status !== 'available')
+      throw new BrokerError('snapshot.invalidState', `snapshot ${source.id} is ${source.status}`, {
+        details: { status: source.status },
+      });
+    if (source && !isAtLeast(input.classification, source.classification))
+      throw fieldError(
+        'body.classification',
+        `a volume restored from a ${source.classification} snapshot is at least ${source.classification}`,
+      );
+    if (source && input.sizeGiB < source.sizeGiB)
+      throw fieldError('body.sizeGiB', `at least the snapshot's ${source.sizeGiB} GiB`);
+    let decision = await this.#d.placement.decide({
+      principal: ctx.principal,
+      kind: 'volume',
+      classification: input.classification,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      ...(input.tags === undefined ? {} : { tags: input.tags }),
+    });
+    if (source)
+      decision = pinnedDecision(
+        decision,
+        source.placement.targetId,
+        "restores happen on the snapshot's target",
+      );
+    if (!decision.chosen) throw noTarget(decision, input.classification);
+    const volumeId = newId('vol');
+    const operation = this.#operation(ctx, 'volume.create', { type: 'volume', id: volumeId }, 'provision', {
+      ...(source?.cloudId ? { snapshotCloudId: source.cloudId } : {}),
+    });
+    operation.placement = decision;
+    const at = this.#d.clock.now().toISOString();
+    const volume: Volume = {
+      id: volumeId,
+      tenant: ctx.principal.tenant,
+      name: input.name,
+      sizeGiB: input.sizeGiB,
+      classification: input.classification,
+      ...(input.region === undefined ? {} : { region: input.region }),
+      tags: input.tags ?? {},
+      status: 'pending',
+      task: 'provisioning',
+      placement: decision.chosen,
+      ...(source ? { sourceSnapshotId: source.id } : {}),
+      operationId: operation.id,
+      activeOperationId: operation.id,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.#d.operations.create(operation);
+    await this.#d.volumes.create(volume);
+    await this.#d.queue.enqueue({ tenant: volume.tenant, operationId: operation.id });
+    return { volume, operation, decision };
+  }
+
+  async get(principal: Principal, id: string): Promise<Volume> {
+    const volume = await this.#d.volumes.get(principal.tenant, id);
+    if (!volume) throw new BrokerError('volume.notFound', `no volume with id ${id}`);
+    return volume;
+  }
+
+  list(principal: Principal, filter: VolumeFilter, page: PageRequest): Promise<Page<Volume>> {
+    return this.#d.volumes.list(principal.tenant, filter, page);
+  }
+
+  async delete(ctx: RequestContext, id: string) {
+    const volume = await this.get(ctx.principal, id);
+    if (volume.attachment)
+      throw new BrokerError('volume.attached', `detach volume ${id} from ${volume.attachment.vmId} first`);
+    if (!['available', 'error', 'pending', 'creating'].includes(volume.status))
+      throw new BrokerError('volume.invalidState', `volume ${id} is ${volume.status}`, {
+        details: { status: volume.status },
+      });
+    return this.#claim(
+      ctx,
+      volume,
+      'volume.delete',
+      'deleteVolume',
+      {},
+      { status: 'deleting', task: 'deleting' },
+    );
+  }
+
+  /**
+   * Attaches to a VM. Policy is asked first (a phi volume never reaches a public-site VM: 403 naming the
+   * policies); then the one-target rule; nothing changes unless both allow it.
+   */
+  async attach(ctx: RequestContext, id: string, vmId: string) {
+    const volume = await this.get(ctx.principal, id);
+    const vm = await this.#d.vms.get(ctx.principal.tenant, vmId);
+    if (!vm)
+      throw new BrokerError('vm.notFound', `no VM with id ${vmId}`, {
+        fieldIssues: [{ field: 'body.vmId', message: 'no such VM' }],
+      });
+    const vmTarget = vm.placement && this.#d.catalogue.targets.find((t) => t.id === vm.placement!.targetId);
+    if (!vmTarget || vm.cloudId === undefined)
+      throw new BrokerError('vm.invalidState', `VM ${vmId} has no server yet`);
+    const verdict = this.#d.flows.attach({
+      principal: ctx.principal,
+      volume: { classification: volume.classification },
+      vm: { classification: vm.classification },
+      target: vmTarget,
+    });
+    if (!verdict.permitted)
+      throw denied(
+        'attach',
+        verdict,
+        `attaching a ${volume.classification} volume to a VM on ${vmTarget.id} is denied`,
+      );
+    if (volume.placement?.targetId !== vmTarget.id)
+      throw new BrokerError(
+        'volume.targetMismatch',
+        `volume is on ${volume.placement?.targetId}, the VM on ${vmTarget.id}; attachments stay within one target`,
+      );
+    if (volume.status !== 'available')
+      throw new BrokerError('volume.invalidState', `volume ${id} is ${volume.status}`, {
+        details: { status: volume.status },
+      });
+    if (!['active', 'stopped'].includes(vm.status))
+      throw new BrokerError('vm.invalidState', `cannot attach to a VM that is ${vm.status}`, {
+        details: { status: vm.status },
+      });
+    return {
+      ...(await this.#claim(
+        ctx,
+        volume,
+        'volume.attach',
+        'attach',
+        { vmId },
+        { status: 'attaching', task: 'attaching' },
+      )),
+      verdict,
+    };
+  }
+
+  async detach(ctx: RequestContext, id: string) {
+    const volume = await this.get(ctx.principal, id);
+    if (volume.status !== 'in-use' || !volume.attachment)
+      throw new BrokerError('volume.invalidState', `volume ${id} is ${volume.status}, not attached`, {
+        details: { status: volume.status },
+      });
+    return this.#claim(
+      ctx,
+      volume,
+      'volume.detach',
+      'detach',
+      { vmId: volume.attachment.vmId },
+      { status: 'detaching', task: 'detaching' },
+    );
+  }
+
+  /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
+  async createSnapshot(ctx: RequestContext, id: string, name: string) {
+    const volume = await this.get(ctx.principal, id);
+    if (!['available', 'in-use'].includes(volume.status) || !volume.placement || volume.cloudId === undefined)
+      throw new BrokerError('volume.invalidState', `cannot snapshot a volume that is ${volume.status}`, {
+        details: { status: volume.status },
+      });
+    const snapshotId = newId('snap');
+    const operation = this.#operation(
+      ctx,
+      'snapshot.create',
+      { type: 'volume', id: snapshotId },
+      'createSnapshot',
+      {
+        volumeId: volume.id,
+        volumeCloudId: volume.cloudId,
+      },
+    );
+    const at = this.#d.clock.now().toISOString();
+    const snapshot: VolumeSnapshot = {
+      id: snapshotId,
+      tenant: volume.tenant,
+      volumeId: volume.id,
+      name,
+      sizeGiB: volume.sizeGiB,
+      classification: taint(volume.classification),
+      status: 'pending',
+      placement: volume.placement,
+      operationId: operation.id,
+      activeOperationId: operation.id,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.#d.operations.create(operation);
+    await this.#d.snapshots.create(snapshot);
+    await this.#d.queue.enqueue({ tenant: snapshot.tenant, operationId: operation.id });
+    return { snapshot, operation };
+  }
+
+  async snapshot(principal: Principal, id: string): Promise<VolumeSnapshot> {
+    const snapshot = await this.#d.snapshots.get(principal.tenant, id);
+    if (!snapshot) throw new BrokerError('snapshot.notFound', `no snapshot with id ${id}`);
+    return snapshot;
+  }
+
+  async listSnapshots(
+    principal: Principal,
+    volumeId: string,
+    page: PageRequest,
+  ): Promise<Page<VolumeSnapshot>> {
+    await this.get(principal, volumeId);
+    return this.#d.snapshots.listByVolume(principal.tenant, volumeId, page);
+  }
+
+  async deleteSnapshot(ctx: RequestContext, id: string) {
+    const snapshot = await this.snapshot(ctx.principal, id);
+    if (!['available', 'error'].includes(snapshot.status))
+      throw new BrokerError('snapshot.invalidState', `snapshot ${id} is ${snapshot.status}`, {
+        details: { status: snapshot.status },
+      });
+    const operation = this.#operation(ctx, 'snapshot.delete', { type: 'volume', id }, 'deleteSnapshot', {});
+    const { snapshots } = this.#d;
+    return startClaimedOperation({
+      operations: this.#d.operations,
+      queue: this.#d.queue,
+      operation,
+      claim: () =>
+        snapshots.update(
+          snapshot.tenant,
+          id,
+          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
+          { expectActiveOperation: null },
+        ),
+      release: () =>
+        snapshots.update(
+          snapshot.tenant,
+          id,
+          { status: snapshot.status, operationId: snapshot.operationId, activeOperationId: null },
+          {
+            expectActiveOperation: operation.id,
+          },
+        ),
+    });
+  }
+
+  #claim(
+    ctx: RequestContext,
+    volume: Volume,
+    kind: string,
+    firstStep: string,
+    input: Record<string, string>,
+    shown: { status: Volume['status']; task: string },
+  ) {
+    const operation = this.#operation(ctx, kind, { type: 'volume', id: volume.id }, firstStep, input);
+    const { volumes } = this.#d;
+    return startClaimedOperation({
+      operations: this.#d.operations,
+      queue: this.#d.queue,
+      operation,
+      claim: () =>
+        volumes.update(
+          volume.tenant,
+          volume.id,
+          { ...shown, operationId: operation.id, activeOperationId: operation.id },
+          { expectActiveOperation: null },
+        ),
+      release: () =>
+        volumes.update(
+          volume.tenant,
+          volume.id,
+          {
+            status: volume.status,
+            task: volume.task ?? null,
+            operationId: volume.operationId,
+            activeOperationId: null,
+          },
+          { expectActiveOperation: operation.id },
+        ),
+    });
+  }
+
+  #operation(
+    ctx: RequestContext,
+    kind: string,
+    resource: Operation['resource'],
+    firstStep: string,
+    input: Record<string, string>,
+  ) {
+    return operationFor(ctx, this.#d.clock.now(), { kind, resource, firstStep, input });
+  }
+}
+
+/** A policy denial of a flow, naming the policies that decided (design.md: 403 naming the denying policies). */
+export function denied(flow: string, verdict: FlowDecision, message: string): BrokerError {
+  return new BrokerError(`${flow}.denied`, message, {
+    details: { policies: verdict.policies, reasons: verdict.reasons },
+  });
+}
+
+function noTarget(decision: PlacementDecision, classification: Classification): BrokerError {
+  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
+  const details = {
+    classification,
+    policies,
+    candidates: decision.candidates.map((c) => ({
+      targetId: c.targetId,
+      permitted: c.permitted,
+      policies: c.policies,
+    })),
+  };
+  if (decision.candidates.length === 0)
+    return new BrokerError('placement.noCandidate', 'no target can host this volume', { details });
+  return new BrokerError(
+    'placement.noPermittedTarget',
+    `policy permits no target for a ${classification} volume`,
+    { details },
+  );
+}

@@ -1,0 +1,178 @@
+import { Entity } from 'dynamodb-toolbox/entity';
+import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
+import { any } from 'dynamodb-toolbox/schema/any';
+import { item } from 'dynamodb-toolbox/schema/item';
+import { number } from 'dynamodb-toolbox/schema/number';
+import { string } from 'dynamodb-toolbox/schema/string';
+import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
+import { findBrokenLink, GENESIS_HASH, sealRecord } from '../core/audit/hash-chain.ts';
+import { BrokerError } from '../core/errors.ts';
+import type { AuditEntry, AuditFilter, AuditRecord } from '../core/model/audit.ts';
+import type { AuditLog, AuditVerification } from '../core/ports/audit-log.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { Page, PageRequest } from '../core/ports/repositories.ts';
+import type { BrokerTable } from './broker-table.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { isConditionFailure, storeError } from './dynamo-errors.ts';
+
+const seqKey = (seq: number) => seq.toString().padStart(12, '0');
+
+function createAuditEntity(table: BrokerTable) {
+  return new Entity({
+    name: 'AuditRecord',
+    table,
+    timestamps: false,
+    schema: item({
+      chain: string().key(),
+      seq: number().key(),
+      record: any(),
+      gsi1pk: string(),
+      gsi1sk: string(),
+    }),
+    computeKey: ({ chain, seq }: { chain: string; seq: number }) => ({
+      pk: `AUDIT#${chain}`,
+      sk: seqKey(seq),
+    }),
+  });
+}
+
+/**
+ * The audit log as a hash chain per broker region. Appending reads the chain's last record and writes
+ * the next sequence number on the condition that nobody took it — concurrent appenders retry, so the
+ * chain has no gaps and no forks without needing transactions.
+ */
+export class AuditStore implements AuditLog {
+  readonly #table: BrokerTable;
+  readonly #entity: ReturnType<typeof createAuditEntity>;
+  readonly #chain: string;
+  readonly #clock: Clock;
+  /**
+   * The chain's last record as this process last wrote or read it. Appending from it saves a read per
+   * request; the conditional put still guards correctness — when another writer got there first, the
+   * head is re-read and the append retried.
+   */
+  #head: { seq: number; hash: string } | undefined;
+
+  constructor(table: BrokerTable, chain: string, clock: Clock) {
+    this.#table = table;
+    this.#entity = createAuditEntity(table);
+    this.#chain = chain;
+    this.#clock = clock;
+  }
+
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const last = this.#head ?? (await this.#last());
+      const record = sealRecord(
+        JSON.parse(JSON.stringify(entry)) as AuditEntry,
+        this.#chain,
+        (last?.seq ?? 0) + 1,
+        this.#clock.now().toISOString(),
+        last?.hash ?? GENESIS_HASH,
+      );
+      try {
+        await this.#entity
+          .build(PutItemCommand)
+          .item({
+            chain: this.#chain,
+            seq: record.seq,
+            record,
+            gsi1pk: `AUDIT-TENANT#${entry.resource.tenant}`,
+            gsi1sk: `${record.at}#${this.#chain}#${seqKey(record.seq)}`,
+          })
+          .options({ condition: { attr: 'seq', exists: false } })
+          .send();
+        this.#head = { seq: record.seq, hash: record.hash };
+        return record;
+      } catch (error) {
+        this.#head = undefined;
+        if (!isConditionFailure(error)) throw storeError(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+      }
+    }
+    throw new BrokerError('audit.contention', 'could not append to the audit chain', {
+      retryAfterSeconds: 1,
+    });
+  }
+
+  async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
+    const scope = `audit|${this.#chain}|${JSON.stringify(filter)}`;
+    const query =
+      filter.tenant === undefined
+        ? { partition: `AUDIT#${this.#chain}` }
+        : { index: 'gsi1' as const, partition: `AUDIT-TENANT#${filter.tenant}` };
+    const conditions: object[] = [];
+    if (filter.action !== undefined) conditions.push({ attr: 'record.action', eq: filter.action });
+    if (filter.from !== undefined) conditions.push({ attr: 'record.at', gte: filter.from });
+    if (filter.to !== undefined) conditions.push({ attr: 'record.at', lte: filter.to });
+    let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, scope);
+    const items: AuditRecord[] = [];
+    try {
+      do {
+        const { Items = [], LastEvaluatedKey } = await this.#table
+          .build(QueryCommand)
+          .entities(this.#entity)
+          .query(query)
+          .options({
+            reverse: true,
+            limit: Math.max(page.limit, 25),
+            ...(startKey ? { exclusiveStartKey: startKey } : {}),
+            ...(conditions.length > 0 ? { filters: { AuditRecord: { and: conditions as never[] } } } : {}),
+          })
+          .send();
+        for (const [index, found] of Items.entries()) {
+          const record = found.record as AuditRecord;
+          items.push(record);
+          if (items.length === page.limit) {
+            const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
+            if (!more) return { items };
+            const key: Record<string, string> = { pk: `AUDIT#${record.chain}`, sk: seqKey(record.seq) };
+            if (filter.tenant !== undefined) {
+              key.gsi1pk = `AUDIT-TENANT#${filter.tenant}`;
+              key.gsi1sk = `${record.at}#${record.chain}#${seqKey(record.seq)}`;
+            }
+            return { items, nextCursor: encodeCursor(key, scope) };
+          }
+        }
+        startKey = LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw storeError(error);
+    }
+    return { items };
+  }
+
+  async verify(): Promise<AuditVerification> {
+    let prev = GENESIS_HASH;
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.#table
+        .build(QueryCommand)
+        .entities(this.#entity)
+        .query({ partition: `AUDIT#${this.#chain}` })
+        .options({ consistent: true, limit: 500, ...(startKey ? { exclusiveStartKey: startKey } : {}) })
+        .send();
+      const records = Items.map((found) => found.record as AuditRecord);
+      for (const [i, record] of records.entries())
+        if (record.seq !== count + i + 1)
+          return { chain: this.#chain, records: count + i, ok: false, brokenAt: count + i + 1 };
+      const broken = findBrokenLink(records, prev);
+      if (broken !== undefined) return { chain: this.#chain, records: count, ok: false, brokenAt: broken };
+      count += records.length;
+      prev = records.at(-1)?.hash ?? prev;
+      startKey = LastEvaluatedKey;
+    } while (startKey);
+    return { chain: this.#chain, records: count, ok: true };
+  }
+
+  async #last(): Promise<AuditRecord | undefined> {
+    const { Items = [] } = await this.#table
+      .build(QueryCommand)
+      .entities(this.#entity)
+      .query({ partition: `AUDIT#${this.#chain}` })
+      .options({ reverse: true, limit: 1, maxPages: 1, consistent: true })
+      .send();
+    return Items[0]?.record as AuditRecord | undefined;
+  }
+}

@@ -1,0 +1,103 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { IdempotencyGuard, StoredResponse } from '../api/middleware/idempotency.ts';
+import { BrokerError } from '../core/errors.ts';
+import { TTL_ATTRIBUTE } from './broker-table.ts';
+
+export interface IdempotencyGuardOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** How long a key is remembered. */
+  expiresAfterSeconds?: number;
+  /** How long a concurrent duplicate waits for the first request before answering 409. */
+  waitForInFlightMs?: number;
+  /** An in-progress record older than this is considered abandoned (its request crashed). */
+  inFlightTimeoutMs?: number;
+}
+
+interface IdempotentCall {
+  key: string;
+  fingerprint: string;
+}
+
+/**
+ * `Idempotency-Key` handling on Powertools' idempotency utility (DynamoDB persistence): it claims the key
+ * with a conditional write, stores the response, validates the payload hash, and expires records by TTL.
+ * We add the HTTP semantics: mismatch → 422, concurrent duplicate → wait, then replay.
+ */
+export class PowertoolsIdempotencyGuard implements IdempotencyGuard {
+  readonly #persistence: DynamoDBPersistenceLayer;
+  readonly #config: IdempotencyConfig;
+  readonly #waitMs: number;
+
+  constructor(options: IdempotencyGuardOptions) {
+    this.#persistence = new DynamoDBPersistenceLayer({
+      tableName: options.tableName,
+      keyAttr: 'id',
+      expiryAttr: TTL_ATTRIBUTE,
+      awsSdkV3Client: options.client,
+    });
+    this.#config = new IdempotencyConfig({
+      eventKeyJmesPath: 'key',
+      payloadValidationJmesPath: 'fingerprint',
+      throwOnNoIdempotencyKey: true,
+      expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 3600,
+    });
+    // Outside Lambda there is no invocation deadline; this bounds how long a crashed request blocks its key.
+    const inFlight = options.inFlightTimeoutMs ?? 30_000;
+    this.#config.registerLambdaContext({ getRemainingTimeInMillis: () => inFlight } as Context);
+    this.#waitMs = options.waitForInFlightMs ?? 10_000;
+  }
+
+  async run(key: string, fingerprint: string, execute: () => Promise<StoredResponse>) {
+    let executed = false;
+    const guarded = makeIdempotent(
+      async (_call: IdempotentCall) => {
+        executed = true;
+        return execute();
+      },
+      { persistenceStore: this.#persistence, config: this.#config },
+    );
+    const deadline = Date.now() + this.#waitMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
+      try {
+        const response = (await guarded({ key, fingerprint })) as StoredResponse;
+        return { response, replayed: !executed };
+      } catch (error) {
+        if (error instanceof IdempotencyValidationError)
+          throw new BrokerError(
+            'idempotency.keyReused',
+            'this Idempotency-Key was used with a different request',
+            {
+              cause: error,
+            },
+          );
+        if (!(error instanceof IdempotencyAlreadyInProgressError)) throw unwrap(error);
+        if (Date.now() > deadline)
+          throw new BrokerError(
+            'idempotency.inProgress',
+            'a request with this Idempotency-Key is still in progress',
+            {
+              cause: error,
+              retryAfterSeconds: 1,
+            },
+          );
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+}
+
+/** Powertools wraps the function's own errors; hand back what the function threw. */
+function unwrap(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'IdempotencyUnknownError' && error.cause !== undefined)
+    return error.cause;
+  return error;
+}

@@ -1,0 +1,211 @@
+import type { Entity } from 'dynamodb-toolbox/entity';
+import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
+import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
+import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
+import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox/entity/actions/update';
+import { string } from 'dynamodb-toolbox/schema/string';
+import { BrokerError } from '../core/errors.ts';
+import type { Page, PageRequest } from '../core/ports/repositories.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { isConditionFailure, storeError } from './dynamo-errors.ts';
+
+/** What every tenant-scoped resource has (VMs, volumes, snapshots, buckets, links). */
+export interface TenantResource {
+  id: string;
+  tenant: string;
+  activeOperationId?: string;
+}
+
+/** A query command with the entity erased: what this store needs of toolbox's typed one. */
+interface PagedQuery {
+  options(options: object): {
+    send(): Promise<{ Items?: object[]; LastEvaluatedKey?: Record<string, unknown> }>;
+  };
+}
+
+/** A filter condition in dynamodb-toolbox's syntax, on one of the entity's attributes. */
+export type FilterCondition = Record<string, unknown>;
+
+export interface ResourceStoreOptions {
+  /** The entity's name as toolbox knows it (for query filters). */
+  entityName: string;
+  /** The sort-key prefix of this kind under the tenant partition (`VM`, `VOL`, …). */
+  prefix: string;
+  /** Noun for error messages and codes (`vm`, `volume`, …). */
+  noun: string;
+}
+
+/**
+ * The shared mechanics of tenant-scoped resources in the single table: `TENANT#<t>` / `<PREFIX>#<id>`
+ * items, a GSI entry to find one by id alone, filtered pages with cursors, and patches that can claim or
+ * release the resource for an operation (`activeOperationId`) with a condition instead of a transaction.
+ */
+export class TenantResourceStore<T extends TenantResource, P extends object> {
+  readonly #entity: Entity;
+  readonly #o: ResourceStoreOptions;
+  readonly #byTenant: { query(tenant: string): PagedQuery };
+  readonly #byId: { query(id: string): PagedQuery };
+
+  constructor(entity: Entity, options: ResourceStoreOptions) {
+    this.#entity = entity;
+    this.#o = options;
+    this.#byTenant = entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((tenant: string) => ({
+        partition: `TENANT#${tenant}`,
+        range: { beginsWith: `${options.prefix}#` },
+      }))
+      .meta({ title: `${options.noun}s of a tenant`, description: 'oldest first (ids are ULIDs)' }) as never;
+    this.#byId = entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((id: string) => ({ index: 'gsi1', partition: `${options.prefix}ID#${id}` }))
+      .meta({ title: `${options.noun} by id`, description: 'any tenant; eventually consistent' }) as never;
+  }
+
+  async create(resource: T): Promise<void> {
+    try {
+      await this.#entity
+        .build(PutItemCommand)
+        .item({
+          ...resource,
+          gsi1pk: `${this.#o.prefix}ID#${resource.id}`,
+          gsi1sk: `TENANT#${resource.tenant}`,
+        } as never)
+        .options({ condition: { attr: 'id', exists: false } as never })
+        .send();
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new BrokerError(`${this.#o.noun}.alreadyExists`, `${this.#o.noun} ${resource.id} exists`, {
+          cause: error,
+        });
+      throw storeError(error);
+    }
+  }
+
+  async get(tenant: string, id: string): Promise<T | undefined> {
+    try {
+      const { Item } = await this.#entity
+        .build(GetItemCommand)
+        .key({ tenant, id } as never)
+        .options({ consistent: true })
+        .send();
+      return Item ? strip<T>(Item) : undefined;
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async findById(id: string): Promise<T | undefined> {
+    try {
+      const { Items = [] } = await this.#byId.query(id).options({ limit: 1, maxPages: 1 }).send();
+      return Items[0] ? strip<T>(Items[0]) : undefined;
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  /** One page of the tenant's resources matching every condition (DynamoDB filters apply after its limit, so read on until full). */
+  async listMatching(
+    tenant: string,
+    conditions: FilterCondition[],
+    scope: string,
+    page: PageRequest,
+  ): Promise<Page<T>> {
+    const cursorScope = `${this.#o.prefix}|${tenant}|${scope}`;
+    let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorScope);
+    const items: T[] = [];
+    try {
+      do {
+        const { Items = [], LastEvaluatedKey } = await this.#byTenant
+          .query(tenant)
+          .options({
+            limit: Math.max(page.limit, 25),
+            ...(startKey ? { exclusiveStartKey: startKey } : {}),
+            ...(conditions.length > 0 ? { filters: { [this.#o.entityName]: { and: conditions } } } : {}),
+          })
+          .send();
+        for (const [index, found] of Items.entries()) {
+          items.push(strip<T>(found));
+          if (items.length < page.limit) continue;
+          const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
+          if (!more) return { items };
+          const last = items.at(-1)!;
+          return {
+            items,
+            nextCursor: encodeCursor(
+              { pk: `TENANT#${tenant}`, sk: `${this.#o.prefix}#${last.id}` },
+              cursorScope,
+            ),
+          };
+        }
+        startKey = LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw storeError(error);
+    }
+    return { items };
+  }
+
+  /**
+   * Applies a patch (`undefined` leaves a field, `null` removes it). With `expectActiveOperation`, only if
+   * the resource's active operation is that id (or none, for `null`); otherwise `<noun>.busy`.
+   */
+  async update(
+    tenant: string,
+    id: string,
+    patch: P,
+    options: { expectActiveOperation?: string | null } = {},
+  ): Promise<T> {
+    const changes: Record<string, unknown> = { updatedAt: new Date().toISOString() };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      // Whole-value semantics: toolbox would otherwise update an object field path by path, which fails
+      // when the field does not exist yet (and would merge stale keys when it does).
+      changes[field] = value === null ? $remove() : typeof value === 'object' ? $set(value) : value;
+    }
+    const exists = { attr: 'id', exists: true };
+    const expected = options.expectActiveOperation;
+    const condition =
+      expected === undefined
+        ? exists
+        : {
+            and: [
+              exists,
+              expected === null
+                ? { attr: 'activeOperationId', exists: false }
+                : { attr: 'activeOperationId', eq: expected },
+            ],
+          };
+    try {
+      const { Attributes } = await this.#entity
+        .build(UpdateItemCommand)
+        .item({ tenant, id, ...changes } as never)
+        .options({ condition: condition as never, returnValues: 'ALL_NEW' })
+        .send();
+      return strip<T>(Attributes!);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storeError(error);
+      const current = await this.get(tenant, id);
+      if (!current)
+        throw new BrokerError(`${this.#o.noun}.notFound`, `no ${this.#o.noun} with id ${id}`, {
+          cause: error,
+        });
+      throw new BrokerError(
+        `${this.#o.noun}.busy`,
+        `${this.#o.noun} ${id} is busy with operation ${current.activeOperationId}`,
+        {
+          cause: error,
+          details: { operationId: current.activeOperationId },
+        },
+      );
+    }
+  }
+}
+
+/** Drops index bookkeeping so callers see exactly the domain object. */
+function strip<T>(stored: object): T {
+  const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = stored as Record<string, unknown>;
+  return rest as T;
+}

@@ -1,0 +1,63 @@
+import { Entity } from 'dynamodb-toolbox/entity';
+import { any } from 'dynamodb-toolbox/schema/any';
+import { item } from 'dynamodb-toolbox/schema/item';
+import { list } from 'dynamodb-toolbox/schema/list';
+import { record } from 'dynamodb-toolbox/schema/record';
+import { string } from 'dynamodb-toolbox/schema/string';
+import type { Vm } from '../core/model/vm.ts';
+import type { Page, PageRequest, VmFilter, VmPatch, VmRepository } from '../core/ports/repositories.ts';
+import type { BrokerTable } from './broker-table.ts';
+import {
+  commonFilters,
+  operationAttributes,
+  placementSchema,
+  recordAttributes,
+  statusAttributes,
+  tenantKey,
+  tenantResourceKeys,
+} from './resource-schema.ts';
+import { TenantResourceStore } from './tenant-resource-store.ts';
+
+function createVmEntity(table: BrokerTable) {
+  return new Entity({
+    name: 'Vm',
+    table,
+    timestamps: false,
+    schema: item({
+      ...tenantResourceKeys(),
+      name: string(),
+      size: string(),
+      image: string(),
+      classification: string(),
+      region: string().optional(),
+      tags: record(string(), string()),
+      task: string().optional(),
+      placement: placementSchema().optional(),
+      cloudId: string().optional(),
+      addresses: list(string()),
+      // Either an inline non-PHI payload or a pointer to the on-prem copy plus its hash (I2).
+      userData: any().optional(),
+      ...statusAttributes(),
+      ...operationAttributes(),
+      ...recordAttributes(),
+    }),
+    computeKey: tenantKey('VM'),
+  });
+}
+
+/** VMs in the broker table, one item each under their tenant's partition. */
+export class VmStore extends TenantResourceStore<Vm, VmPatch> implements VmRepository {
+  constructor(table: BrokerTable) {
+    super(createVmEntity(table) as never, {
+      entityName: 'Vm',
+      prefix: 'VM',
+      noun: 'vm',
+    });
+  }
+
+  list(tenant: string, filter: VmFilter, page: PageRequest): Promise<Page<Vm>> {
+    const conditions = commonFilters(filter);
+    if (filter.namePrefix !== undefined) conditions.push({ attr: 'name', beginsWith: filter.namePrefix });
+    return this.listMatching(tenant, conditions, JSON.stringify(filter), page);
+  }
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { OperationQueue } from '../../core/ports/queue.ts';
+import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
+import { type Broker, createBroker } from '../compose.ts';
+import { type BrokerConfig, loadConfig } from '../config.ts';
+import { powertoolsLogger } from '../logger.ts';
+import { defaultProviderFactories } from '../provider-factories.ts';
+import { SqsOperationQueue } from './sqs-queue.ts';
+
+let broker: Promise<Broker> | undefined;
+
+/**
+ * The broker as the Lambda functions see it: built once per execution environment (cold start) from the
+ * function's environment — table, queue, IdP JWKS, bundled policies and targets.
+ */
+export function lambdaBroker(env: NodeJS.ProcessEnv = process.env, queue?: OperationQueue): Promise<Broker> {
+  broker ??= build(loadConfig(env, 'lambda'), queue).catch((error: unknown) => {
+    broker = undefined;
+    throw error;
+  });
+  return broker;
+}
+
+/** Forgets the cached broker (tests build several with different environments). */
+export function resetLambdaBroker(): void {
+  broker = undefined;
+}
+
+async function build(config: BrokerConfig, queue?: OperationQueue): Promise<Broker> {
+  if (!config.jwt.jwksUrl) throw new Error("HCB_JWKS_URL must name the identity provider's JWKS");
+  if (!config.queueUrl && !queue) throw new Error('HCB_QUEUE_URL must name the operations queue');
+  const logger = powertoolsLogger('hcb');
+  const dynamo = new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+  });
+  const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
+  return createBroker({
+    config,
+    bundle,
+    dynamo,
+    queue: queue ?? new SqsOperationQueue(new SQSClient({}), config.queueUrl!),
+    jwks: new URL(config.jwt.jwksUrl),
+    providerFactories: defaultProviderFactories(config, bundle.catalogue, undefined),
+    logger,
+    workerId: `lambda-${env('AWS_LAMBDA_LOG_STREAM_NAME') ?? randomUUID()}`,
+  });
+}
+
+function env(name: string): string | undefined {
+  return process.env[name];
+}

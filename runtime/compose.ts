@@ -1,0 +1,136 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import type { JSONWebKeySet } from 'jose';
+import { createApiApp } from '../api/app.ts';
+import type { ApiEnv } from '../api/context.ts';
+import { TokenVerifier } from '../auth/token-verifier.ts';
+import { BucketService } from '../core/buckets/bucket-service.ts';
+import { ImageService } from '../core/images/image-service.ts';
+import { LinkService } from '../core/links/link-service.ts';
+import type { Cloud } from '../core/model/target.ts';
+import { OperationWorker } from '../core/operations/worker.ts';
+import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
+import type { Authorizer } from '../core/ports/authorizer.ts';
+import { type Clock, systemClock } from '../core/ports/clock.ts';
+import type { ProviderFactory, ProviderRegistry } from '../core/ports/cloud/provider.ts';
+import type { FlowPolicy } from '../core/ports/flow-policy.ts';
+import type { Logger } from '../core/ports/logger.ts';
+import type { PlacementEngine } from '../core/ports/placement-engine.ts';
+import type { OperationQueue } from '../core/ports/queue.ts';
+import { Reconciler } from '../core/reconcile/reconciler.ts';
+import { TargetDirectory } from '../core/targets/target-directory.ts';
+import { VmService } from '../core/vms/vm-service.ts';
+import { VolumeService } from '../core/volumes/volume-service.ts';
+import { idempotencyTableName } from '../persistence/broker-table.ts';
+import { PowertoolsIdempotencyGuard } from '../persistence/idempotency-guard.ts';
+import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
+import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
+import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
+import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
+import type { BrokerConfig } from './config.ts';
+import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
+import { buildProviderRegistry } from './provider-registry.ts';
+import { type BrokerStores, createStores } from './stores.ts';
+
+export interface BrokerParts {
+  config: BrokerConfig;
+  /** The validated policy bundle (Cedar schema and policies, targets, tenants): see policy-engine/. */
+  bundle: PolicyBundle;
+  dynamo: DynamoDBClient;
+  queue: OperationQueue;
+  /** Keys tokens are verified with: the IdP's JWKS URL, or an in-memory set (embedded dev key). */
+  jwks: URL | JSONWebKeySet;
+  providerFactories: Partial<Record<Cloud, ProviderFactory>>;
+  logger: Logger;
+  workerId: string;
+  clock?: Clock;
+  mount?: (app: Hono<ApiEnv>, providers: ProviderRegistry, authorizer: Authorizer) => void;
+}
+
+export interface Broker {
+  app: OpenAPIHono<ApiEnv>;
+  worker: OperationWorker;
+  reconciler: Reconciler;
+  providers: ProviderRegistry;
+  placement: PlacementEngine;
+  stores: BrokerStores;
+  close(): Promise<void>;
+}
+
+/** Wires the broker from its parts: the one composition root for the embedded default and Lambda. */
+export async function createBroker(parts: BrokerParts): Promise<Broker> {
+  const { config, bundle, dynamo, queue, logger } = parts;
+  const { catalogue } = bundle;
+  const clock = parts.clock ?? systemClock;
+  const stores = createStores(config, dynamo, clock);
+  const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
+  const health = new CircuitBreakerHealth(clock);
+  const placement = new CedarPlacementEngine(bundle, health, clock);
+  const authorizer = new CedarAuthorizer(bundle);
+  const flows: FlowPolicy = new CedarFlowPolicy(bundle);
+  const common = { operations: stores.operations, queue, clock };
+
+  const worker = new OperationWorker(
+    { ...stores, queue, providers, health, clock, log: logger },
+    OPERATION_DEFINITIONS,
+    { workerId: parts.workerId },
+  );
+  const services = {
+    vms: new VmService({
+      ...common,
+      catalogue,
+      vms: stores.vms,
+      images: stores.images,
+      placement,
+      providers,
+    }),
+    volumes: new VolumeService({
+      ...common,
+      catalogue,
+      volumes: stores.volumes,
+      snapshots: stores.snapshots,
+      vms: stores.vms,
+      placement,
+      flows,
+    }),
+    buckets: new BucketService({ ...common, buckets: stores.buckets, placement, providers }),
+    images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
+    links: new LinkService({
+      catalogue,
+      links: stores.links,
+      vms: stores.vms,
+      operations: stores.operations,
+      flows,
+      runNow: (ref) => worker.run(ref),
+      clock,
+    }),
+  };
+  const reconciler = new Reconciler({
+    ...common,
+    vms: stores.vms,
+    providers,
+    log: logger,
+    workerId: parts.workerId,
+  });
+  const app = createApiApp({
+    ...services,
+    operations: stores.operations,
+    auditLog: stores.audit,
+    targets: new TargetDirectory(catalogue, providers, health, clock),
+    placement,
+    authorizer,
+    verifier: new TokenVerifier({
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      jwks: parts.jwks,
+    }),
+    idempotency: new PowertoolsIdempotencyGuard({
+      client: dynamo,
+      tableName: idempotencyTableName(config.tableName),
+    }),
+    logger,
+    ...(parts.mount ? { mount: (a: Hono<ApiEnv>) => parts.mount!(a, providers, authorizer) } : {}),
+  });
+  return { app, worker, reconciler, providers, placement, stores, close: () => providers.close() };
+}

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+
+/** Everything the broker reads from its environment, in one typed place. */
+export interface BrokerConfig {
+  /** `embedded`: one Node process with its own store and queue; `lambda`: AWS. */
+  mode: 'embedded' | 'lambda';
+  port: number;
+  dataDir: string;
+  tableName: string;
+  /** DynamoDB endpoint override (moto, LocalStack); unset → the SDK's default (real AWS or embedded). */
+  dynamoEndpoint?: string;
+  region: string;
+  /** The audit chain this instance appends to (one per broker region). */
+  auditChain: string;
+  targetsFile: string;
+  policiesDir: string;
+  queueUrl?: string;
+  jwt: { issuer: string; audience: string; jwksUrl?: string };
+  /** Base URL clients reach this broker at (sandbox console and object links point here). */
+  publicBaseUrl: string;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  mode: BrokerConfig['mode'] = 'embedded',
+): BrokerConfig {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'local';
+  const projectRoot = resolve(import.meta.dirname, '..');
+  const policiesDir = resolve(env.HCB_POLICIES_DIR ?? resolve(projectRoot, 'policies'));
+  return {
+    mode,
+    port,
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    tableName: env.HCB_TABLE_NAME ?? 'hcb-broker',
+    ...(env.HCB_DYNAMODB_ENDPOINT ? { dynamoEndpoint: env.HCB_DYNAMODB_ENDPOINT } : {}),
+    region,
+    auditChain: env.HCB_AUDIT_CHAIN ?? region,
+    targetsFile: resolve(env.HCB_TARGETS_FILE ?? resolve(policiesDir, 'targets.yaml')),
+    policiesDir,
+    ...(env.HCB_QUEUE_URL ? { queueUrl: env.HCB_QUEUE_URL } : {}),
+    jwt: {
+      issuer: env.HCB_JWT_ISSUER ?? 'hcb-local',
+      audience: env.HCB_JWT_AUDIENCE ?? 'hcb-api',
+      ...(env.HCB_JWKS_URL ? { jwksUrl: env.HCB_JWKS_URL } : {}),
+    },
+    publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+  };
+}

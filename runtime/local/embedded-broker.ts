@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadOrCreateDevKey, publicJwks } from '../../auth/dev-signing-key.ts';
+import { sandboxEndpoints } from '../../connectors/sandbox/sandbox-endpoints.ts';
+import type { Logger } from '../../core/ports/logger.ts';
+import { ensureTables } from '../../persistence/broker-table.ts';
+import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
+import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
+import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
+import type { BrokerConfig } from '../config.ts';
+import { defaultProviderFactories } from '../provider-factories.ts';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
+import { EmbeddedQueue } from './embedded-queue.ts';
+import { sandboxAdminRoutes } from './sandbox-admin-routes.ts';
+
+export interface EmbeddedBroker extends Broker {
+  queue: EmbeddedQueue;
+  /** The store client the broker uses (benchmarks compare against direct calls through it). */
+  dynamo: DynamoDBClient;
+  dynamoEndpoint: string;
+  devJwks: import('jose').JSONWebKeySet;
+}
+
+/**
+ * The embedded default: API, worker and reconciler in one process, an embedded DynamoDB-compatible store
+ * and the sandbox clouds persisted under the data folder. A crash loses nothing: on start, unfinished
+ * operations resume (the worker id is stable per data folder, so this process may take over its own
+ * leases at once).
+ */
+export async function startEmbeddedBroker(
+  config: BrokerConfig,
+  logger: Logger,
+  overrides: Partial<Pick<BrokerParts, 'clock' | 'providerFactories'>> = {},
+): Promise<EmbeddedBroker> {
+  const embedded: EmbeddedDynamo | undefined = config.dynamoEndpoint
+    ? undefined
+    : await startEmbeddedDynamo(config.dataDir);
+  const endpoint = config.dynamoEndpoint ?? embedded!.endpoint;
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: config.region === 'local' ? 'us-east-1' : config.region,
+    credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+    maxAttempts: 3,
+  });
+  await ensureTables(dynamo, config.tableName);
+  const devKey = await loadOrCreateDevKey(config.dataDir);
+  const devJwks = publicJwks(devKey);
+  const queue = new EmbeddedQueue(logger);
+  // Validated first: an invalid bundle stops the broker here, naming the file, line and problem.
+  const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
+  const broker = await createBroker({
+    config,
+    bundle,
+    dynamo,
+    queue,
+    jwks: devJwks,
+    providerFactories:
+      overrides.providerFactories ??
+      defaultProviderFactories(config, bundle.catalogue, join(config.dataDir, 'sandbox')),
+    logger,
+    workerId: `embedded-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    mount: (app, providers, authorizer) => {
+      app.route(
+        '/sandbox',
+        sandboxEndpoints(() => providers.all()),
+      );
+      app.route('/', sandboxAdminRoutes(providers, authorizer));
+      app.get('/.well-known/jwks.json', (c) => c.json(devJwks));
+      app.get('/', (c) => c.html(PORTAL_PLACEHOLDER));
+    },
+  });
+  queue.attach((ref) => broker.worker.run(ref));
+  await broker.reconciler.resumeUnfinished();
+  return {
+    ...broker,
+    queue,
+    dynamo,
+    dynamoEndpoint: endpoint,
+    devJwks,
+    async close() {
+      await queue.close();
+      await broker.close();
+      dynamo.destroy();
+      await embedded?.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `npm test`: every test, on a fresh machine too. Brings up what the tests need (idempotently: quick when
+# it is already running), then typechecks, lints and runs all vitest projects:
+#   unit       — unit, API, sandbox contract, policy and CDK tests (no outside services)
+#   openstack  — the OpenStack connector and end-to-end tests against real OpenStack on 127.0.0.1
+#   aws        — the AWS connector and end-to-end tests against moto server (LocalStack-compatible)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "AWS emulator (moto server on 127.0.0.1:4566)"
+bash scripts/moto-up.sh
+step "OpenStack on 127.0.0.1 (Debian packages, fake drivers)"
+bash scripts/openstack-up.sh
+
+export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
+export HCB_OPENSTACK_ENV="${HCB_OPENSTACK_ENV:-/var/lib/hcb-openstack/openstack.env}"
+
+step "typecheck"
+npx tsc -p .
+step "lint"
+npx biome ci .
+step "tests"
+npx vitest run

@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerError } from '../../core/errors.ts';
+import type { CloudServer } from '../../core/ports/cloud/compute.ts';
+import type { CloudProvider } from '../../core/ports/cloud/provider.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+/** What each provider's contract test hands the shared suite. */
+export interface ProviderFixture {
+  provider: CloudProvider;
+  /** Two logical sizes the target offers, and a logical image. */
+  size: string;
+  otherSize: string;
+  image: string;
+  /** Upper bound for any single state transition on this cloud. */
+  settleTimeoutMs: number;
+  pollMs: number;
+  /** Removes anything the suite left behind (called once at the end). */
+  cleanup?: () => Promise<void>;
+}
+
+const notFound = (error: unknown) => error instanceof BrokerError && error.kind === 'notFound';
+
+/**
+ * The provider contract: every cloud connector (sandbox, OpenStack, AWS) must pass these, so the core can
+ * treat them alike. Tests run in order and share resources (one server, one volume) to keep real clouds
+ * fast; each asserts behaviour the core relies on.
+ */
+export function describeProviderContract(name: string, setup: () => Promise<ProviderFixture>): void {
+  describe(`provider contract: ${name}`, () => {
+    let f: ProviderFixture;
+    let p: CloudProvider;
+    const run = randomUUID().slice(0, 8);
+    const vmBrokerId = `vm-contract-${run}`;
+    let server: CloudServer;
+
+    const settle = (id: string, state: CloudServer['state']) =>
+      waitFor(
+        () => p.compute.getServer(id),
+        (s) => s.state === state || s.state === 'error',
+        {
+          timeoutMs: f.settleTimeoutMs,
+          intervalMs: f.pollMs,
+          what: `server ${id} to be ${state}`,
+        },
+      );
+
+    beforeAll(async () => {
+      f = await setup();
+      p = f.provider;
+    });
+
+    afterAll(async () => {
+      await f?.cleanup?.();
+    });
+
+    describe('compute', () => {
+      it('creates a server that carries the broker id and becomes active', async () => {
+        const created = await p.compute.createServer({
+          brokerId: vmBrokerId,
+          name: `contract-${run}`,
+          size: f.size,
+          image: f.image,
+          userData: '#cloud-config\n{}',
+          tags: { 'hcb:vm': vmBrokerId, 'hcb:test': 'contract' },
+          clientToken: `contract-${run}`,
+        });
+        expect(created.id).toBeTruthy();
+        server = await settle(created.id, 'active');
+        expect(server.state).toBe('active');
+        expect(server.brokerId).toBe(vmBrokerId);
+        expect(server.addresses.length).toBeGreaterThan(0);
+      });
+
+      it('finds the server again by broker id (lookup before create)', async () => {
+        const found = await p.compute.findServerByBrokerId(vmBrokerId);
+        expect(found?.id).toBe(server.id);
+        expect(await p.compute.findServerByBrokerId(`vm-absent-${run}`)).toBeUndefined();
+      });
+
+      it('lists the server', async () => {
+        const ids: string[] = [];
+        for await (const s of p.compute.listServers()) ids.push(s.id);
+        expect(ids).toContain(server.id);
+      });
+
+      it('translates a missing server into a notFound error', async () => {
+        const missing = await p.compute.getServer(`missing-${run}`).catch((e: unknown) => e);
+        expect(notFound(missing)).toBe(true);
+      });
+
+      it('stops and starts', async () => {
+        await p.compute.stopServer(server.id);
+        expect((await settle(server.id, 'stopped')).state).toBe('stopped');
+        await p.compute.startServer(server.id);
+        expect((await settle(server.id, 'active')).state).toBe('active');
+      });
+
+      it('reboots', async () => {
+        await p.compute.rebootServer(server.id, 'soft');
+        expect((await settle(server.id, 'active')).state).toBe('active');
+      });
+
+      it('pauses and unpauses where the cloud can, and says so where it cannot', async () => {
+        if (!p.capabilities.has('pause')) {
+          const refused = await p.compute.pauseServer(server.id).catch((e: unknown) => e);
+          expect(refused).toBeInstanceOf(BrokerError);
+          expect((refused as BrokerError).kind).toBe('unsupported');
+          return;
+        }
+        await p.compute.pauseServer(server.id);
+        expect((await settle(server.id, 'paused')).state).toBe('paused');
+        await p.compute.unpauseServer(server.id);
+        expect((await settle(server.id, 'active')).state).toBe('active');
+      });
+
+      it('resizes to another size (confirming where the cloud asks)', async () => {
+        await p.compute.resizeServer(server.id, f.otherSize);
+        const target = p.capabilities.has('resizeConfirm') ? 'verifyResize' : 'active';
+        let resized = await waitFor(
+          () => p.compute.getServer(server.id),
+          (s) => s.state === target || s.state === 'error',
+          { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'resize' },
+        );
+        if (target === 'verifyResize') {
+          expect(resized.state).toBe('verifyResize');
+          await p.compute.confirmResize(server.id);
+          resized = await settle(server.id, 'active');
+        }
+        expect(resized.state).toBe('active');
+        expect(resized.sizeRef).toBe(p.target.sizes[f.otherSize]);
+      });
+
+      it('creates an image of the server that becomes available, and deletes it', async () => {
+        const imageBrokerId = `img-contract-${run}`;
+        const { imageId } = await p.compute.createServerImage(server.id, {
+          name: `contract-${run}`,
+          brokerId: imageBrokerId,
+        });
+        const image = await waitFor(
+          () => p.images.getImage(imageId),
+          (i) => i.state === 'available' || i.state === 'error',
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'image',
+          },
+        );
+        expect(image.state).toBe('available');
+        await p.images.deleteImage(imageId);
+        await p.images.deleteImage(imageId); // idempotent
+      });
+
+      it('gives a console', async () => {
+        const console = await p.compute.getConsole(server.id);
+        if (console.kind === 'url') expect(console.url).toMatch(/^https?:\/\//);
+        else expect(typeof console.output).toBe('string');
+      });
+    });
+
+    describe('block storage', () => {
+      const volumeBrokerId = `vol-contract-${run}`;
+      let volumeId: string;
+
+      it('creates a volume that becomes available and can be found by broker id', async () => {
+        const volume = await p.blockStorage.createVolume({
+          brokerId: volumeBrokerId,
+          name: `contract-${run}`,
+          sizeGiB: 1,
+          tags: {},
+          clientToken: `contract-vol-${run}`,
+        });
+        volumeId = volume.id;
+        const ready = await waitFor(
+          () => p.blockStorage.getVolume(volumeId),
+          (v) => v.state === 'available' || v.state === 'error',
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'volume',
+          },
+        );
+        expect(ready.state).toBe('available');
+        expect(ready.sizeGiB).toBe(1);
+        expect((await p.blockStorage.findVolumeByBrokerId(volumeBrokerId))?.id).toBe(volumeId);
+      });
+
+      it('attaches to the server and detaches again', async () => {
+        await p.blockStorage.attachVolume(volumeId, server.id);
+        const attached = await waitFor(
+          () => p.blockStorage.getVolume(volumeId),
+          (v) => v.state === 'inUse' || v.state === 'error',
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'attach',
+          },
+        );
+        expect(attached.state).toBe('inUse');
+        expect(attached.attachments.map((a) => a.serverId)).toContain(server.id);
+        await p.blockStorage.detachVolume(volumeId, server.id);
+        const detached = await waitFor(
+          () => p.blockStorage.getVolume(volumeId),
+          (v) => v.state === 'available' || v.state === 'error',
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'detach',
+          },
+        );
+        expect(detached.state).toBe('available');
+      });
+
+      it('snapshots the volume and deletes the snapshot', async () => {
+        const snapshot = await p.blockStorage.createSnapshot(volumeId, {
+          brokerId: `snap-contract-${run}`,
+          name: `contract-${run}`,
+        });
+        const ready = await waitFor(
+          () => p.blockStorage.getSnapshot(snapshot.id),
+          (s) => s.state === 'available' || s.state === 'error',
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'snapshot',
+          },
+        );
+        expect(ready.state).toBe('available');
+        expect(ready.volumeId).toBe(volumeId);
+        await p.blockStorage.deleteSnapshot(snapshot.id);
+        await waitFor(() => p.blockStorage.getSnapshot(snapshot.id).then(() => false, notFound), Boolean, {
+          timeoutMs: f.settleTimeoutMs,
+          intervalMs: f.pollMs,
+          what: 'snapshot deletion',
+        });
+      });
+
+      it('deletes the volume, idempotently', async () => {
+        await p.blockStorage.deleteVolume(volumeId);
+        await waitFor(() => p.blockStorage.getVolume(volumeId).then(() => false, notFound), Boolean, {
+          timeoutMs: f.settleTimeoutMs,
+          intervalMs: f.pollMs,
+          what: 'volume deletion',
+        });
+        await p.blockStorage.deleteVolume(volumeId);
+      });
+    });
+
+    describe('object storage', () => {
+      const bucket = `hcb-contract-${run}`;
+
+      it('creates a bucket idempotently', async () => {
+        await p.objectStorage.createBucket({ brokerId: `bkt-contract-${run}`, name: bucket, tags: {} });
+        const again = await p.objectStorage.createBucket({
+          brokerId: `bkt-contract-${run}`,
+          name: bucket,
+          tags: {},
+        });
+        expect(again.name).toBe(bucket);
+      });
+
+      it('round-trips real bytes through presigned links, and refuses a tampered one', async () => {
+        const body = `contract bytes ${run}`;
+        const put = await p.objectStorage.presign({
+          bucket,
+          key: 'dir/object.bin',
+          method: 'PUT',
+          expiresInSeconds: 300,
+        });
+        expect(Date.parse(put.expiresAt)).toBeGreaterThan(Date.now());
+        const uploaded = await fetch(put.url, { method: 'PUT', body, headers: put.headers });
+        expect(uploaded.ok).toBe(true);
+        const get = await p.objectStorage.presign({
+          bucket,
+          key: 'dir/object.bin',
+          method: 'GET',
+          expiresInSeconds: 300,
+        });
+        const downloaded = await fetch(get.url, { headers: get.headers });
+        expect(downloaded.status).toBe(200);
+        expect(await downloaded.text()).toBe(body);
+        // The PUT link must not serve as a GET link (the method is part of what is signed).
+        const wrongMethod = await fetch(put.url, { headers: put.headers });
+        expect(wrongMethod.ok).toBe(false);
+      });
+
+      it('refuses to delete a bucket that holds objects unless forced', async () => {
+        const refused = await p.objectStorage.deleteBucket(bucket, { force: false }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(BrokerError);
+        expect((refused as BrokerError).kind).toBe('conflict');
+        await p.objectStorage.deleteBucket(bucket, { force: true });
+        const gone = await p.objectStorage.getBucket(bucket).catch((e: unknown) => e);
+        expect(notFound(gone)).toBe(true);
+        await p.objectStorage.deleteBucket(bucket, { force: false }); // idempotent
+      });
+    });
+
+    describe('network', () => {
+      let groupId: string;
+
+      it('ensures a security group idempotently by broker id', async () => {
+        const group = await p.network.ensureSecurityGroup({
+          brokerId: `lnk-contract-${run}`,
+          name: `hcb-contract-${run}`,
+          description: 'contract',
+        });
+        const again = await p.network.ensureSecurityGroup({
+          brokerId: `lnk-contract-${run}`,
+          name: `hcb-contract-${run}`,
+          description: 'contract',
+        });
+        expect(again.id).toBe(group.id);
+        groupId = group.id;
+      });
+
+      it('adds a rule once, removes it, and attaches the group to a server', async () => {
+        const rule = {
+          direction: 'ingress' as const,
+          protocol: 'tcp' as const,
+          port: 5432,
+          remoteCidr: '10.1.2.0/24',
+        };
+        const added = await p.network.addRule(groupId, rule);
+        const again = await p.network.addRule(groupId, rule);
+        expect(again.id).toBe(added.id);
+        expect((await p.network.getSecurityGroup(groupId)).rules.map((r) => r.id)).toContain(added.id);
+        await p.network.removeRule(groupId, added.id);
+        await p.network.removeRule(groupId, added.id);
+        expect((await p.network.getSecurityGroup(groupId)).rules.map((r) => r.id)).not.toContain(added.id);
+        await p.network.attachSecurityGroup(server.id, groupId);
+        await p.network.detachSecurityGroup(server.id, groupId);
+      });
+
+      it('deletes the group', async () => {
+        await waitFor(
+          () =>
+            p.network.deleteSecurityGroup(groupId).then(
+              () => true,
+              () => false,
+            ),
+          Boolean,
+          {
+            timeoutMs: f.settleTimeoutMs,
+            intervalMs: f.pollMs,
+            what: 'security group deletion',
+          },
+        );
+        const gone = await p.network.getSecurityGroup(groupId).catch((e: unknown) => e);
+        expect(notFound(gone)).toBe(true);
+      });
+    });
+
+    describe('payloads', () => {
+      it('keeps payloads on the target when it offers a payload store', async () => {
+        if (!p.payloads) {
+          expect(p.target.site).toBe('public');
+          return;
+        }
+        const key = `userdata/contract-${run}`;
+        await p.payloads.put(key, new TextEncoder().encode('payload'));
+        expect(new TextDecoder().decode(await p.payloads.get(key))).toBe('payload');
+        await p.payloads.delete(key);
+        expect(await p.payloads.get(key)).toBeUndefined();
+      });
+    });
+
+    describe('teardown', () => {
+      it('deletes the server, idempotently, until the cloud no longer has it', async () => {
+        await p.compute.deleteServer(server.id);
+        await waitFor(
+          () => p.compute.getServer(server.id).then((s) => s.state === 'deleted', notFound),
+          Boolean,
+          { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'server deletion' },
+        );
+        await p.compute.deleteServer(server.id);
+        expect(await p.compute.findServerByBrokerId(vmBrokerId)).toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { CLASSIFICATIONS, type Classification } from '../../core/classification.ts';
+import { isInternet, parseCidr } from '../../core/links/cidr.ts';
+import type { LinkProtocol } from '../../core/model/link.ts';
+import { type Principal, ROLES } from '../../core/model/principal.ts';
+import type { Target } from '../../core/model/target.ts';
+import type { FlowDecision, FlowPolicy, LinkEndpoint } from '../../core/ports/flow-policy.ts';
+import { ARTEFACT_KINDS, LINK_PROTOCOLS } from '../../policy-engine/flow-entities.ts';
+import type { ReferenceFlow } from '../../policy-engine/testing/reference-flow-verdict.ts';
+import { TENANTS } from './arbitraries.ts';
+
+/**
+ * Random attach, copy and link requests for the flow property tests. Targets are drawn by index from
+ * whatever catalogue the property generated (flowOf), so the same request shape runs against random
+ * catalogues: random sites, classifications, tenants, CIDRs and service-endpoint flags.
+ */
+
+const classificationArb = fc.constantFrom<Classification>(...CLASSIFICATIONS);
+const tenantArb = fc.oneof(fc.constantFrom(...TENANTS), fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/));
+
+/** Mostly private and well-known ranges (so both sides of "the internet" come up), some anywhere. */
+export const cidrArb: fc.Arbitrary<string> = fc
+  .record({
+    base: fc.oneof(
+      fc.constantFrom(0x0a000000, 0xac100000, 0xc0a80000, 0x64400000, 0x08080800, 0xcb007100, 0),
+      fc.integer({ min: 0, max: 0xffffffff }),
+    ),
+    offset: fc.integer({ min: 0, max: 0xfffff }),
+    prefix: fc.integer({ min: 0, max: 32 }),
+  })
+  .map(({ base, offset, prefix }) => {
+    const address = (base + offset) % 2 ** 32;
+    const size = 2 ** (32 - prefix);
+    const network = Math.floor(address / size) * size;
+    const octets = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256);
+    return `${octets.join('.')}/${prefix}`;
+  });
+
+export function cidrEndpoint(cidr: string): LinkEndpoint {
+  return { kind: 'cidr', cidr, internet: isInternet(parseCidr(cidr)!) };
+}
+
+const principalArb: fc.Arbitrary<Principal> = fc
+  .record({ tenant: tenantArb, roles: fc.subarray([...ROLES], { minLength: 1 }) })
+  .map(({ tenant, roles }) => ({ sub: `sub-${tenant}`, tenant, roles }));
+
+/** A flow with targets as indices into a catalogue not known yet. */
+export type FlowSpec =
+  | { action: 'attach'; principal: Principal; volume: Classification; vm: Classification; target: number }
+  | {
+      action: 'copy';
+      principal: Principal;
+      kind: (typeof ARTEFACT_KINDS)[number];
+      classification: Classification;
+      from: number;
+      to: number;
+    }
+  | {
+      action: 'link';
+      principal: Principal;
+      /** The sending VM's tenant: the principal's, as the API does, or (rarely) another. */
+      fromTenant: string | undefined;
+      from: { classification: Classification; target: number };
+      to:
+        | { cidr: string }
+        | {
+            classification: Classification;
+            target: number;
+            tenant: string | undefined;
+            serviceEndpoint: boolean;
+          };
+      port: number;
+      protocol: LinkProtocol;
+    };
+
+const index = fc.nat({ max: 63 });
+
+/** `undefined` (meaning "the same tenant") `weight` times as often as a value. */
+function mostlyUndefined<T>(arb: fc.Arbitrary<T>, weight: number): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ arbitrary: fc.constant(undefined), weight }, { arbitrary: arb, weight: 1 });
+}
+
+export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc.oneof(
+  fc.record({
+    action: fc.constant('attach' as const),
+    principal: principalArb,
+    volume: classificationArb,
+    vm: classificationArb,
+    target: index,
+  }),
+  fc.record({
+    action: fc.constant('copy' as const),
+    principal: principalArb,
+    kind: fc.constantFrom(...ARTEFACT_KINDS),
+    classification: classificationArb,
+    from: index,
+    to: index,
+  }),
+  fc.record({
+    action: fc.constant('link' as const),
+    principal: principalArb,
+    fromTenant: mostlyUndefined(tenantArb, 7),
+    from: fc.record({ classification: classificationArb, target: index }),
+    to: fc.oneof(
+      fc.record({ cidr: cidrArb }),
+      fc.record({
+        classification: classificationArb,
+        target: index,
+        tenant: mostlyUndefined(fc.constantFrom(...TENANTS), 3),
+        serviceEndpoint: fc.boolean(),
+      }),
+    ),
+    port: fc.integer({ min: 0, max: 65535 }),
+    protocol: fc.constantFrom(...LINK_PROTOCOLS),
+  }),
+);
+
+/** The request a spec makes against these targets (indices wrap around). */
+export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlow {
+  const at = (i: number) => targets[i % targets.length]!;
+  const { principal } = spec;
+  switch (spec.action) {
+    case 'attach':
+      return {
+        action: 'attach',
+        request: {
+          principal,
+          volume: { classification: spec.volume },
+          vm: { classification: spec.vm },
+          target: at(spec.target),
+        },
+      };
+    case 'copy':
+      return {
+        action: 'copy',
+        request: {
+          principal,
+          artefact: { kind: spec.kind, classification: spec.classification },
+          from: at(spec.from),
+          to: at(spec.to),
+        },
+      };
+    case 'link': {
+      const fromTenant = spec.fromTenant ?? principal.tenant;
+      const to: LinkEndpoint =
+        'cidr' in spec.to
+          ? cidrEndpoint(spec.to.cidr)
+          : {
+              kind: 'vm',
+              classification: spec.to.classification,
+              target: at(spec.to.target),
+              tenant: spec.to.tenant ?? fromTenant,
+              serviceEndpoint: spec.to.serviceEndpoint,
+            };
+      return {
+        action: 'link',
+        request: {
+          principal,
+          from: {
+            classification: spec.from.classification,
+            target: at(spec.from.target),
+            tenant: fromTenant,
+          },
+          to,
+          port: spec.protocol === 'icmp' ? 0 : spec.port,
+          protocol: spec.protocol,
+        },
+      };
+    }
+  }
+}
+
+/** Asks a flow policy (Cedar or the stand-in) for a flow's decision. */
+export function decideFlow(policy: FlowPolicy, flow: ReferenceFlow): FlowDecision {
+  if (flow.action === 'attach') return policy.attach(flow.request);
+  if (flow.action === 'copy') return policy.copy(flow.request);
+  return policy.link(flow.request);
+}

@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Harness } from './broker-harness.ts';
+
+type Classification = 'phi' | 'pii' | 'internal' | 'public';
+type Site = 'onprem' | 'public';
+type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign';
+type Outcome = 'allowed' | 'denied' | 'unsupported';
+
+/** Where the matrix runs: two targets per site, with distinct regions (region wishes steer placement). */
+export interface MatrixEnvironment {
+  harness: Harness;
+  /** [A, B]: A hosts the sources; B is the other target of the same site. */
+  onprem: [string, string];
+  /** [C, D]: C must be HIPAA-eligible (pii may run there). */
+  public: [string, string];
+  /** Whether two targets are of one cloud kind (images copy only between those). */
+  sameCloud(a: string, b: string): boolean;
+  settleMs: number;
+  cleanup?(): Promise<void>;
+}
+
+const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
+const SITES: Site[] = ['onprem', 'public'];
+const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign'];
+
+/** The shipped policies' answer for each cell (design.md, I1 and the flow rules). */
+function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean): Outcome {
+  const phiToPublic = c === 'phi' && s === 'public';
+  if (op === 'snapshot' || op === 'presign') return 'allowed';
+  if (phiToPublic) return 'denied';
+  if (op === 'copy' && crossCloud) return 'unsupported';
+  return 'allowed';
+}
+
+/**
+ * The matrix classification × site × operation (attach, snapshot, copy, link, presign): allowed cells
+ * succeed end to end; denied ones answer 403 naming the policies and leave nothing behind; a phi
+ * workload's wish for a public site is never granted.
+ */
+export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvironment>): void {
+  describe(`flow matrix: ${name}`, () => {
+    let env: MatrixEnvironment;
+    let h: Harness;
+    let app: string;
+    const region = new Map<string, string>();
+    /** vms[c][s]: a VM of classification c created with a wish for site s's first target. */
+    const vms = {} as Record<Classification, Record<Site, { id: string; targetId: string }>>;
+
+    const settle = async (reply: { status: number; text: string; body: { operation: { id: string } } }) => {
+      expect(reply.status, reply.text).toBe(202);
+      const op = await h.settle(app, reply.body.operation.id, env.settleMs);
+      expect(op.status, JSON.stringify(op.error)).toBe('succeeded');
+      return op;
+    };
+    const wish = (s: Site) => region.get(s === 'onprem' ? env.onprem[0] : env.public[0])!;
+    const home = (c: Classification, s: Site) =>
+      c === 'phi' || s === 'onprem' ? env.onprem[0] : env.public[0];
+    const count = async (path: string) =>
+      (await h.call('GET', `${path}?limit=100`, { token: app })).body.items.length;
+
+    beforeAll(async () => {
+      env = await setup();
+      h = env.harness;
+      app = await h.token('tenant-matrix', ['app']);
+      const targets = (await h.call('GET', '/v1/targets', { token: app })).body.items as {
+        id: string;
+        region: string;
+      }[];
+      for (const t of targets) region.set(t.id, t.region);
+      await Promise.all(
+        CLASSIFICATIONS.flatMap((c) =>
+          SITES.map(async (s) => {
+            const reply = await h.call('POST', '/v1/vms', {
+              token: app,
+              body: {
+                name: `m-${c}-${s}`,
+                size: 'small',
+                image: 'ubuntu-24.04',
+                classification: c,
+                region: wish(s),
+              },
+            });
+            await settle(reply);
+            vms[c] ??= {} as Record<Site, { id: string; targetId: string }>;
+            vms[c][s] = { id: reply.body.vm.id, targetId: reply.body.vm.placement.targetId };
+          }),
+        ),
+      );
+    });
+    afterAll(async () => {
+      // Leave nothing behind on real clouds: images (snapshots and copies) first, then the VMs.
+      if (h && app) {
+        for (const kind of ['images', 'vms'] as const) {
+          const items = (await h.call('GET', `/v1/${kind}?limit=100`, { token: app })).body.items as {
+            id: string;
+          }[];
+          await Promise.all(
+            items.map(async ({ id }) => {
+              const reply = await h.call('DELETE', `/v1/${kind}/${id}`, { token: app });
+              if (reply.status === 202) await h.settle(app, reply.body.operation.id, env.settleMs);
+            }),
+          );
+        }
+      }
+      await env?.cleanup?.();
+    });
+
+    it('never grants a phi workload its wish for a public site', () => {
+      for (const c of CLASSIFICATIONS)
+        for (const s of SITES) expect(vms[c][s].targetId, `${c}/${s}`).toBe(home(c, s));
+    });
+
+    const cells = OPERATIONS.flatMap((op) =>
+      CLASSIFICATIONS.flatMap((c) => SITES.map((s) => [op, c, s] as const)),
+    );
+
+    it.each(cells)('%s · %s · %s', async (op, c, s) => {
+      const destination = s === 'onprem' ? env.onprem[1] : env.public[0];
+      const outcome = expected(op, c, s, !env.sameCloud(env.onprem[0], destination));
+      const deny = (
+        reply: { status: number; text: string; body: { code: string; details: { policies: string[] } } },
+        code: string,
+      ) => {
+        expect(reply.status, reply.text).toBe(403);
+        expect(reply.body.code).toBe(code);
+        expect(reply.body.details.policies.length).toBeGreaterThan(0);
+      };
+
+      if (op === 'snapshot') {
+        const snap = await settle(
+          await h.call('POST', `/v1/vms/${vms[c][s].id}/actions`, {
+            token: app,
+            body: { type: 'snapshot', name: `s-${c}-${s}` },
+          }),
+        );
+        const image = (await h.call('GET', `/v1/images/${snap.result.imageId}`, { token: app })).body;
+        expect(image).toMatchObject({
+          status: 'available',
+          classification: c,
+          placement: { targetId: home(c, s) },
+        });
+        return;
+      }
+
+      if (op === 'presign') {
+        const created = await h.call('POST', '/v1/buckets', {
+          token: app,
+          body: { name: `b-${c}-${s}`, classification: c, region: wish(s) },
+        });
+        expect(created.body.bucket.placement.targetId).toBe(home(c, s));
+        await settle(created);
+        const id = created.body.bucket.id;
+        const put = await h.call('POST', `/v1/buckets/${id}/presign`, {
+          token: app,
+          body: { key: 'k/1.bin', method: 'PUT', expiresInSeconds: 120 },
+        });
+        expect(
+          (await fetch(put.body.url, { method: 'PUT', body: `${c}/${s}`, headers: put.body.headers })).ok,
+        ).toBe(true);
+        const get = await h.call('POST', `/v1/buckets/${id}/presign`, {
+          token: app,
+          body: { key: 'k/1.bin', method: 'GET', expiresInSeconds: 60 },
+        });
+        expect(await (await fetch(get.body.url, { headers: get.body.headers })).text()).toBe(`${c}/${s}`);
+        await settle(await h.call('DELETE', `/v1/buckets/${id}?force=true`, { token: app }));
+        return;
+      }
+
+      if (op === 'attach') {
+        const created = await h.call('POST', '/v1/volumes', {
+          token: app,
+          body: { name: `v-${c}-${s}`, sizeGiB: 1, classification: c, region: wish(s) },
+        });
+        await settle(created);
+        const volumeId = created.body.volume.id;
+        // The VM on the wished site: a public-class one, so the volume's classification alone decides.
+        const vm = vms[c === 'phi' && s === 'public' ? 'public' : c][s];
+        const reply = await h.call('POST', `/v1/volumes/${volumeId}/attach`, {
+          token: app,
+          body: { vmId: vm.id },
+        });
+        if (outcome === 'denied') {
+          deny(reply, 'attach.denied');
+          expect((await h.call('GET', `/v1/volumes/${volumeId}`, { token: app })).body).toMatchObject({
+            status: 'available',
+          });
+        } else {
+          await settle(reply);
+          expect((await h.call('GET', `/v1/volumes/${volumeId}`, { token: app })).body.attachment.vmId).toBe(
+            vm.id,
+          );
+          await settle(await h.call('POST', `/v1/volumes/${volumeId}/detach`, { token: app }));
+        }
+        await settle(await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app }));
+        return;
+      }
+
+      if (op === 'copy') {
+        const snap = await settle(
+          await h.call('POST', `/v1/vms/${vms[c].onprem.id}/actions`, {
+            token: app,
+            body: { type: 'snapshot', name: `c-${c}-${s}` },
+          }),
+        );
+        const before = await count('/v1/images');
+        const reply = await h.call('POST', `/v1/images/${snap.result.imageId}/copy`, {
+          token: app,
+          body: { targetId: destination },
+        });
+        if (outcome === 'denied') deny(reply, 'copy.denied');
+        if (outcome === 'unsupported') expect(reply.body.code).toBe('copy.unsupported');
+        if (outcome !== 'allowed') {
+          expect(await count('/v1/images')).toBe(before);
+          return;
+        }
+        await settle(reply);
+        const copy = (await h.call('GET', `/v1/images/${reply.body.image.id}`, { token: app })).body;
+        expect(copy).toMatchObject({
+          status: 'available',
+          classification: c,
+          placement: { targetId: destination },
+        });
+        return;
+      }
+
+      // link: from a VM of classification c on-prem to a non-phi VM on site s (another VM than the source).
+      const before = await count('/v1/links');
+      const to = vms[c === 'public' ? 'internal' : 'public'][s];
+      const reply = await h.call('POST', '/v1/links', {
+        token: app,
+        body: { from: { vmId: vms[c].onprem.id }, to: { vmId: to.id }, protocol: 'tcp', port: 8443 },
+      });
+      if (outcome === 'denied') {
+        deny(reply, 'link.denied');
+        expect(await count('/v1/links')).toBe(before);
+        return;
+      }
+      expect(reply.status, reply.text).toBe(201);
+      expect(reply.body.rules).toHaveLength(2);
+      expect((await h.call('DELETE', `/v1/links/${reply.body.id}`, { token: app })).status).toBe(200);
+    });
+  });
+}
