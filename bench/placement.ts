@@ -187,14 +187,9 @@ await measure('with the verdict cache, repeated traffic (960 request shapes)', (
   cached.decide(repeated(Math.floor(i / 7))),
 );
 
-// The same 8 Cedar calls against the whole, unsliced set: what slicing saves.
-const fullSet = `bench-full-${bundle.hash}`;
-preparsePolicySet(fullSet, {
-  staticPolicies: Object.fromEntries(bundle.policies.map((p) => [p.id, p.text])),
-});
 const targetEntities = [...bundle.targets.values()];
-console.log('\nfor comparison:');
-await measure('8 Cedar calls against the whole unsliced set, untrimmed entities', (i) => {
+/** One Cedar call per target with a decision's principal, tenant, untrimmed target and context. */
+const eightStatefulCalls = (policySetId: string) => (i: number) => {
   const request = distinct(i, `tenant-${i % TENANTS}`);
   const principal = principalEntity(request.principal);
   const tenant = bundle.tenants.get(request.principal.tenant)!;
@@ -205,10 +200,21 @@ await measure('8 Cedar calls against the whole unsliced set, untrimmed entities'
       action: { type: 'Action', id: 'place' },
       resource: target.uid,
       context,
-      preparsedPolicySetId: fullSet,
+      preparsedPolicySetId: policySetId,
       entities: [principal, tenant, target],
     });
+};
+
+// The same 8 Cedar calls against the whole, unsliced set: what slicing saves.
+const fullSet = `bench-full-${bundle.hash}`;
+preparsePolicySet(fullSet, {
+  staticPolicies: Object.fromEntries(bundle.policies.map((p) => [p.id, p.text])),
 });
+console.log('\nfor comparison:');
+await measure(
+  '8 Cedar calls against the whole unsliced set, untrimmed entities',
+  eightStatefulCalls(fullSet),
+);
 
 const raw = await measure('baseline: 8 raw isAuthorized calls, one-policy set', (i) => {
   for (let t = 0; t < 8; t++)
@@ -222,24 +228,13 @@ const raw = await measure('baseline: 8 raw isAuthorized calls, one-policy set', 
     });
 });
 
-// The floor of one Cedar call per candidate: 8 stateful calls carrying a decision's principal, tenant,
-// target (untrimmed) and context, against a one-policy set — what crossing the JS/Wasm boundary costs.
+// The floor of one Cedar call per candidate: the same calls against a one-policy set — what crossing
+// the JS/Wasm boundary with a decision's entities and context costs, whatever the policies.
 preparsePolicySet('bench-one', { staticPolicies: { p0: 'permit (principal, action, resource);' } });
-await measure("floor: 8 stateful calls, a decision's entities, one-policy set", (i) => {
-  const request = distinct(i, `tenant-${i % TENANTS}`);
-  const principal = principalEntity(request.principal);
-  const tenant = bundle.tenants.get(request.principal.tenant)!;
-  const context = placementContext(request);
-  for (const target of targetEntities)
-    statefulIsAuthorized({
-      principal: principal.uid,
-      action: { type: 'Action', id: 'place' },
-      resource: target.uid,
-      context,
-      preparsedPolicySetId: 'bench-one',
-      entities: [principal, tenant, target],
-    });
-});
+await measure(
+  "floor: 8 stateful calls, a decision's entities, one-policy set",
+  eightStatefulCalls('bench-one'),
+);
 
 const authorizer = new CedarAuthorizer(bundle);
 await measure('API authorization, one request (uncached)', (i) => {
