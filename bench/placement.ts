@@ -235,6 +235,16 @@ await measure(
   "floor: 8 stateful calls, a decision's entities, one-policy set",
   eightStatefulCalls('bench-one'),
 );
+await measure('one stateful call, no entities, empty context, one-policy set', (i) =>
+  statefulIsAuthorized({
+    principal: { type: 'App', id: `app-${i % 7}` },
+    action: { type: 'Action', id: 'place' },
+    resource: { type: 'Target', id: 't0' },
+    context: {},
+    preparsedPolicySetId: 'bench-one',
+    entities: [],
+  }),
+);
 
 const authorizer = new CedarAuthorizer(bundle);
 await measure('API authorization, one request (uncached)', (i) => {
