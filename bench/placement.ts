@@ -6,7 +6,8 @@
  * (exceptions, pins, restrictions — the kind a hospital platform accumulates). Reports the bundle load
  * and parse time at start, p50/p99 per decision, and the ratio to 8 raw cedar-wasm `isAuthorized` calls
  * on a one-policy set in the same process. Every request differs (tags carry a counter), so no cache
- * anywhere could help. Also: one API authorization, and one flow-policy link decision (uncached).
+ * anywhere could help. Also: the floor of eight calls carrying a decision's entities over a one-policy
+ * set, one API authorization, and one flow-policy link decision (uncached).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
