@@ -7,6 +7,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { TargetHealthTracker } from '../core/ports/target-health.ts';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
+import { FusedPlacement } from './fused-placement.ts';
 import {
   actionEntity,
   placementContext,
@@ -24,6 +25,8 @@ export interface CedarPlacementOptions {
   headroom?: HeadroomFunction;
   /** How many Cedar verdicts to remember (verdict-cache.ts); 0 asks Cedar every time. Default 10 000. */
   cacheSize?: number;
+  /** One Cedar call for all candidates (fused-placement.ts) where the bundle allows it. Default true. */
+  fused?: boolean;
 }
 
 const PLACE = { type: 'Action', id: 'place' } as const;
@@ -34,9 +37,10 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  * health, headroom, preference and cost. Only Cedar-permitted candidates are marked `permitted`, so the
  * worker's fallback (remainingPermitted) can never reach a denied target (I1).
  *
- * Cost: the bundle is parsed once per process (PolicySlices); per decision, one cedar-wasm call per
- * candidate against the tenant's slice, with target entities built once per bundle and trimmed to the
- * attributes the policies read, and verdicts remembered for repeated requests (VerdictCache).
+ * Cost: the bundle is parsed once per process (PolicySlices); per decision, one cedar-wasm call for all
+ * candidates against the tenant's slice rewritten per target (FusedPlacement, parsed on the tenant's
+ * first decision), with target entities built once per bundle and trimmed to the attributes the policies
+ * read, and verdicts remembered for repeated requests (VerdictCache).
  */
 export class CedarPlacementEngine implements PlacementEngine {
   readonly bundleHash: string;
@@ -51,6 +55,7 @@ export class CedarPlacementEngine implements PlacementEngine {
   readonly #actionEntity: EntityJson | undefined;
   readonly #reasons: ReadonlyMap<string, string>;
   readonly #cache: VerdictCache;
+  readonly #fused: FusedPlacement | undefined;
 
   constructor(
     bundle: PolicyBundle,
@@ -77,6 +82,7 @@ export class CedarPlacementEngine implements PlacementEngine {
       bundle.policies.flatMap((p) => (p.reason === undefined ? [] : [[p.id, p.reason]])),
     );
     this.#cache = new VerdictCache(options.cacheSize ?? 10_000);
+    this.#fused = options.fused === false ? undefined : FusedPlacement.build(bundle);
   }
 
   async decide(request: PlacementRequest): Promise<PlacementDecision> {
@@ -129,12 +135,29 @@ export class CedarPlacementEngine implements PlacementEngine {
       tenantId,
       context,
     ]);
-    return targets.map((target) => {
+    const reasonOf = (id: string) => this.#reasons.get(id);
+    const known = targets.map((t) => this.#cache.get(`${requestKey}\n${t.id}`));
+    const misses = targets.filter((t, i) => known[i] === undefined && this.#targetEntities.has(t.id));
+    // Two or more to ask: one fused call for all of them (fused-placement.ts).
+    const fused =
+      misses.length > 1
+        ? this.#fused?.answers(
+            { tenant: tenantId, principal, shared, context },
+            misses.map((t) => this.#targetEntities.get(t.id)!),
+          )
+        : undefined;
+    return targets.map((target, i) => {
+      const cached = known[i];
+      if (cached) return cached;
       const entity = this.#targetEntities.get(target.id);
       if (!entity) return verdictOfThrown(new Error(`target ${target.id} is not in the policy bundle`));
       const key = `${requestKey}\n${target.id}`;
-      const known = this.#cache.get(key);
-      if (known) return known;
+      const answered = fused?.get(target.id);
+      if (answered) {
+        const verdict = verdictOf(answered, reasonOf);
+        this.#cache.set(key, verdict);
+        return verdict;
+      }
       try {
         const answer = statefulIsAuthorized({
           principal: principal.uid,
@@ -144,7 +167,7 @@ export class CedarPlacementEngine implements PlacementEngine {
           preparsedPolicySetId: setId,
           entities: [...shared, entity],
         });
-        const verdict = verdictOf(answer, (id) => this.#reasons.get(id));
+        const verdict = verdictOf(answer, reasonOf);
         this.#cache.set(key, verdict);
         return verdict;
       } catch (error) {

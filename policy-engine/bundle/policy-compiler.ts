@@ -37,6 +37,8 @@ export interface CompiledPolicy {
   readsWholeContext: boolean;
   /** Entities it names literally (`Target::"x"`, `Tenant::"y"`), for cross-checks against the data files. */
   entityRefs: { type: string; id: string }[];
+  /** Cedar's JSON form of the policy (fused-placement.ts rewrites it per target). */
+  json: PolicyJson;
 }
 
 export type AppliesTo = Record<ActionFamily, boolean>;
@@ -148,6 +150,7 @@ function parseFile(file: SourceFile, schema: SchemaModel | undefined, problems: 
       attributeNames: attributeNames(json.json.conditions),
       readsWholeContext: readsWholeContext(json.json.conditions),
       entityRefs: entityRefs(json.json),
+      json: json.json,
     };
     if (id.startsWith('exception.') && (policy.effect !== 'permit' || policy.tenant === undefined))
       problems.add(
