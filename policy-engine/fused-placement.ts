@@ -45,17 +45,19 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  * One Cedar call answers a placement for every candidate, instead of one call per candidate.
  *
  * Why: each cedar-wasm call copies its entities and context across the JS/Wasm boundary, and that copy,
- * not the policies, is what a decision costs (bench/placement.ts, the "floor" rows: eight calls carrying
- * a decision's entities take ≈1.6 ms against a one-policy set). So each `place` policy is rewritten once
- * per target — `resource` replaced by that target's entity literal, the resource scope settled statically
- * (a variant whose scope excludes its target is left out), and the effect made `permit`, so that Cedar
- * reports every satisfied variant (a satisfied `forbid` would otherwise hide the permits of the other
- * targets). From the satisfied and failing variants, the answer Cedar gives a per-target request is
+ * not the policies, is what a decision costs (bench/placement.ts: eight calls carrying a decision's
+ * entities take ≈1.6 ms against a one-policy set). So each `place` policy is rewritten once per target —
+ * `resource.a` replaced by the target's value (so the target's entity need not travel with the request),
+ * the resource scope settled statically (a variant whose scope excludes its target is left out), and the
+ * effect made `permit`, so that Cedar reports every satisfied variant (a satisfied `forbid` would
+ * otherwise hide the permits of the other targets); targets for which a policy reads the same share one
+ * variant. From the satisfied and failing variants, the answer Cedar gives a per-target request is
  * rebuilt exactly: satisfied forbids deny, else satisfied permits allow, else default deny, with the
- * errors as they were. Tests compare it with plain per-target evaluation on random requests.
+ * errors as they were. test/policy/fused-placement.test.ts compares it with plain per-target evaluation.
  *
- * Rewriting needs every resource scope to be decidable from the target alone; when one is not (a target
- * with parents under `resource in …`), `build` answers undefined and the engine asks Cedar per target.
+ * Rewriting needs every resource scope to be decidable from the target alone and every number to survive
+ * JSON; when that fails (a target with parents under `resource in …`, an integer beyond 2^53), `build`
+ * answers undefined and the engine asks Cedar per target.
  */
 export class FusedPlacement {
   readonly #bundle: PolicyBundle;
