@@ -20,6 +20,13 @@ interface Variant {
   effect: 'permit' | 'forbid';
 }
 
+/** One policy rewritten for every target, once per bundle: distinct texts and the targets each serves. */
+interface Rewrite {
+  texts: { text: PolicyJson; targetIds: string[] }[];
+  /** Targets whose entity a request must still carry for this policy (it names them beyond `.a`/`has a`). */
+  needed: string[];
+}
+
 /** A tenant's slice rewritten: its variants, and the targets whose entity a request must still carry. */
 interface FusedSet {
   id: string;
@@ -61,21 +68,29 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  */
 export class FusedPlacement {
   readonly #bundle: PolicyBundle;
-  readonly #targets: readonly EntityJson[];
+  /** Per `place` policy id: its rewrite. */
+  readonly #rewrites: ReadonlyMap<string, Rewrite>;
   readonly #targetsKey: string;
 
-  private constructor(bundle: PolicyBundle, targets: readonly EntityJson[]) {
+  private constructor(bundle: PolicyBundle, rewrites: ReadonlyMap<string, Rewrite>) {
     this.#bundle = bundle;
-    this.#targets = targets;
-    this.#targetsKey = createHash('sha256').update(JSON.stringify(targets)).digest('hex').slice(0, 12);
+    this.#rewrites = rewrites;
+    this.#targetsKey = createHash('sha256')
+      .update(JSON.stringify([...bundle.targets.values()]))
+      .digest('hex')
+      .slice(0, 12);
   }
 
   static build(bundle: PolicyBundle): FusedPlacement | undefined {
     const targets = [...bundle.targets.values()];
-    const place = bundle.policies.filter((p) => p.appliesTo.place);
-    for (const policy of place)
-      for (const target of targets) if (variantOf(policy.json, target) === UNSUPPORTED) return undefined;
-    return new FusedPlacement(bundle, targets);
+    const rewrites = new Map<string, Rewrite>();
+    for (const policy of bundle.policies) {
+      if (!policy.appliesTo.place) continue;
+      const rewrite = rewriteOf(policy, targets);
+      if (rewrite === UNSUPPORTED) return undefined;
+      rewrites.set(policy.id, rewrite);
+    }
+    return new FusedPlacement(bundle, rewrites);
   }
 
   /**
@@ -143,44 +158,48 @@ export class FusedPlacement {
    * undefined when Cedar refuses the rewrite (then per-target calls answer, as without fusion).
    */
   #setFor(tenant: string): FusedSet | undefined {
-    const slice = this.#bundle.slices.setFor('place', tenant);
-    const id = `${slice}:fused:${this.#targetsKey}`;
+    const id = `${this.#bundle.slices.setFor('place', tenant)}:fused:${this.#targetsKey}`;
     const known = preparsed.get(id);
     if (known !== undefined) return known ?? undefined;
-    const own = slice.endsWith(':*') ? undefined : tenant;
-    const policies = this.#bundle.policies.filter(
-      (p) => p.appliesTo.place && (p.tenant === undefined || p.tenant === own),
-    );
     const variants = new Map<string, Variant>();
     const texts: Record<string, PolicyJson> = {};
     const needed = new Set<string>();
-    for (const policy of policies) {
-      // Targets for which the policy reads the same (site-wide rules, rules that ignore the resource)
-      // share one variant: fewer policies for Cedar to evaluate.
-      const byText = new Map<string, Variant>();
-      for (const target of this.#targets) {
-        const variant = variantOf(policy.json, target);
-        if (variant === undefined || variant === UNSUPPORTED) continue;
-        const targetId = uidOf(target.uid).id;
-        if (namesEntity(variant.conditions, uidOf(target.uid))) needed.add(targetId);
-        const text = JSON.stringify(variant);
-        const same = byText.get(text);
-        if (same) {
-          same.targetIds.push(targetId);
-          continue;
-        }
-        const variantId = `${policy.id}#${byText.size}`;
-        const entry = { policyId: policy.id, targetIds: [targetId], effect: policy.effect };
-        byText.set(text, entry);
-        variants.set(variantId, entry);
-        texts[variantId] = variant;
-      }
+    for (const policy of this.#bundle.slices.policiesFor('place', tenant)) {
+      const rewrite = this.#rewrites.get(policy.id)!;
+      rewrite.texts.forEach(({ text, targetIds }, n) => {
+        texts[`${policy.id}#${n}`] = text;
+        variants.set(`${policy.id}#${n}`, { policyId: policy.id, targetIds, effect: policy.effect });
+      });
+      for (const targetId of rewrite.needed) needed.add(targetId);
     }
     const parsed = preparsePolicySet(id, { staticPolicies: texts }).type === 'success';
     const set = { id, variants, needed };
     preparsed.set(id, parsed ? set : null);
     return parsed ? set : undefined;
   }
+}
+
+/**
+ * The policy rewritten for each target; targets for which it reads the same (site-wide rules, rules that
+ * ignore the resource) share one text, so Cedar evaluates fewer policies.
+ */
+function rewriteOf(policy: CompiledPolicy, targets: readonly EntityJson[]): Rewrite | typeof UNSUPPORTED {
+  // Cedar's JSON form carries integers as JS numbers: beyond 2^53 they would round silently.
+  if (hasUnsafeNumber(policy.json.conditions)) return UNSUPPORTED;
+  const byText = new Map<string, { text: PolicyJson; targetIds: string[] }>();
+  const needed: string[] = [];
+  for (const target of targets) {
+    const variant = variantOf(policy.json, target);
+    if (variant === UNSUPPORTED) return UNSUPPORTED;
+    if (variant === undefined) continue;
+    const uid = uidOf(target.uid);
+    if (namesEntity(variant.conditions, uid)) needed.push(uid.id);
+    const key = JSON.stringify(variant);
+    const same = byText.get(key);
+    if (same) same.targetIds.push(uid.id);
+    else byText.set(key, { text: variant, targetIds: [uid.id] });
+  }
+  return { texts: [...byText.values()], needed };
 }
 
 /** The policy as it reads for one target, undefined when its scope excludes the target. */
@@ -202,8 +221,7 @@ function variantOf(
     applies = scope.entity_type === uid.type;
     if (applies && scope.in) applies = 'slot' in scope.in ? UNSUPPORTED : within(scope.in.entity);
   }
-  // Cedar's JSON form carries integers as JS numbers: beyond 2^53 they would round silently.
-  if (applies === UNSUPPORTED || hasUnsafeNumber(policy.conditions)) return UNSUPPORTED;
+  if (applies === UNSUPPORTED) return UNSUPPORTED;
   if (!applies) return undefined;
   return {
     ...policy,

@@ -7,6 +7,11 @@ import type { CompiledPolicy } from './policy-compiler.ts';
 
 export type { ActionFamily } from './engine-actions.ts';
 
+interface Slices {
+  general: readonly CompiledPolicy[];
+  byTenant: ReadonlyMap<string, readonly CompiledPolicy[]>;
+}
+
 /** Policy sets cedar-wasm has already parsed in this process (its cache is per process, keyed by id). */
 const preparsed = new Set<string>();
 
@@ -27,42 +32,48 @@ export class PolicySlices {
   /** Time spent parsing, when this process parsed the sets (0 when they were cached already). */
   readonly parseMs: number;
   readonly #prefix: string;
-  readonly #tenantSets: Record<ActionFamily, ReadonlySet<string>>;
+  /** Per family: the general slice, and each tenant's (general + its own) for tenants with policies. */
+  readonly #slices: Record<ActionFamily, Slices>;
 
   constructor(policies: readonly CompiledPolicy[]) {
     const key = createHash('sha256');
     for (const p of policies) key.update(`${p.id}\n${p.text}\n`);
     this.#prefix = `hcb:${key.digest('hex').slice(0, 20)}`;
     const started = performance.now();
-    this.#tenantSets = Object.fromEntries(
+    this.#slices = Object.fromEntries(
       ACTION_FAMILIES.map((family) => [family, this.#prepare(family, policies)]),
-    ) as Record<ActionFamily, ReadonlySet<string>>;
+    ) as Record<ActionFamily, Slices>;
     this.parseMs = performance.now() - started;
   }
 
   /** The id of the preparsed set to ask for this family and tenant. */
   setFor(family: ActionFamily, tenant: string): string {
-    return this.#tenantSets[family].has(tenant)
+    return this.#slices[family].byTenant.has(tenant)
       ? `${this.#prefix}:${family}:t:${tenant}`
       : `${this.#prefix}:${family}:*`;
   }
 
-  /** How many sets were prepared: one general set per family plus one per tenant with policies of its own. */
-  get setCount(): number {
-    return ACTION_FAMILIES.reduce((count, family) => count + 1 + this.#tenantSets[family].size, 0);
+  /** The policies of the set `setFor` names for this family and tenant. */
+  policiesFor(family: ActionFamily, tenant: string): readonly CompiledPolicy[] {
+    const slices = this.#slices[family];
+    return slices.byTenant.get(tenant) ?? slices.general;
   }
 
-  #prepare(family: ActionFamily, policies: readonly CompiledPolicy[]): ReadonlySet<string> {
+  /** How many sets were prepared: one general set per family plus one per tenant with policies of its own. */
+  get setCount(): number {
+    return ACTION_FAMILIES.reduce((count, family) => count + 1 + this.#slices[family].byTenant.size, 0);
+  }
+
+  #prepare(family: ActionFamily, policies: readonly CompiledPolicy[]): Slices {
     const relevant = policies.filter((p) => p.appliesTo[family]);
     const general = relevant.filter((p) => p.tenant === undefined);
     const tenants = new Set(relevant.flatMap((p) => (p.tenant === undefined ? [] : [p.tenant])));
+    const byTenant = new Map(
+      [...tenants].map((tenant) => [tenant, [...general, ...relevant.filter((p) => p.tenant === tenant)]]),
+    );
     this.#parse(`${this.#prefix}:${family}:*`, general);
-    for (const tenant of tenants)
-      this.#parse(`${this.#prefix}:${family}:t:${tenant}`, [
-        ...general,
-        ...relevant.filter((p) => p.tenant === tenant),
-      ]);
-    return tenants;
+    for (const [tenant, slice] of byTenant) this.#parse(`${this.#prefix}:${family}:t:${tenant}`, slice);
+    return { general, byTenant };
   }
 
   #parse(id: string, policies: readonly CompiledPolicy[]): void {
