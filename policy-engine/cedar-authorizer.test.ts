@@ -18,7 +18,11 @@ const COMING = [
 
 /** The resource type a route names: its action's prefix, except sandbox fault injection (on targets). */
 const resourceOf = (action: string) =>
-  action.startsWith('sandbox.') ? 'target' : action === 'placement.simulate' ? 'placement' : action.split('.')[0]!;
+  action.startsWith('sandbox.')
+    ? 'target'
+    : action === 'placement.simulate'
+      ? 'placement'
+      : action.split('.')[0]!;
 
 const ROLE_SETS: Role[][] = [
   [],

@@ -25,7 +25,8 @@ export const securityHeaders = createMiddleware<ApiEnv>(async (c, next) => {
   headers.set('referrer-policy', 'no-referrer');
   if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');
   const html = (headers.get('content-type') ?? '').startsWith('text/html');
-  if (!headers.has('content-security-policy')) headers.set('content-security-policy', html ? PAGE_CSP : DATA_CSP);
+  if (!headers.has('content-security-policy'))
+    headers.set('content-security-policy', html ? PAGE_CSP : DATA_CSP);
   if (html) headers.set('x-frame-options', 'DENY');
 });
 

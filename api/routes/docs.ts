@@ -15,7 +15,8 @@ export function docsRoutes(): Hono {
   const app = new Hono();
   const assets = loadAssets();
   const base = assets ? '/docs/assets' : 'https://cdn.jsdelivr.net/npm/swagger-ui-dist@5';
-  const init = "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', persistAuthorization: true });";
+  const init =
+    "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', persistAuthorization: true });";
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hybrid cloud broker API</title>
 <link rel="stylesheet" href="${base}/swagger-ui.css"></head>
