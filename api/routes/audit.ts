@@ -49,14 +49,9 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       middleware: [action(authorizer, 'audit.read', 'audit')],
       request: {
         query: PageQuerySchema.extend({
-          tenant: z
-            .string()
-            .min(1)
-            .max(63)
-            .optional()
-            .openapi({
-              description: "whose records: the caller's tenant by default; another needs the operator role",
-            }),
+          tenant: z.string().min(1).max(63).optional().openapi({
+            description: "whose records: the caller's tenant by default; another needs the operator role",
+          }),
           action: z.string().min(1).max(64).optional(),
           from: isoTime.optional(),
           to: isoTime.optional(),

@@ -113,11 +113,7 @@ export function probesFor(route: Route, w: ProbeWorld): Probe[] {
   const baseValues: Record<string, string> = {};
   for (const p of params)
     baseValues[p] =
-      p === 'target' || routeKind === 'target'
-        ? w.targetId
-        : routeKind && routeKind !== 'target'
-          ? ownOf(routeKind)
-          : 'x';
+      p === 'target' || routeKind === 'target' ? w.targetId : routeKind ? ownOf(routeKind) : 'x';
   const templates = BODIES[routeKey(route)] ?? (route.method === 'GET' ? [undefined] : [{}]);
   const ownBody = (t: unknown) => (t === undefined ? undefined : fillBody(t, (kind) => ownOf(kind)));
   const add = (via: Probe['via'], foreign: Probe['foreign'], twin: Probe['twin']) =>
