@@ -1,4 +1,7 @@
-import { SignJWT } from 'jose';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey } from '../../auth/dev-signing-key.ts';
 import { loadConfig } from '../../runtime/config.ts';
@@ -107,6 +110,25 @@ describe('response headers, CORS and token lifetime', () => {
     expect((await answer({ iat: now })).status).toBe(401);
     expect((await answer({ iat: now, exp: now + 3600 })).status).toBe(200);
     expect((await h.call('GET', '/v1/vms', { token })).status).toBe(200); // what `hcb token` mints
+  });
+
+  it('has `hcb token` mint what the broker accepts, and refuse a longer --ttl', async () => {
+    const hcb = (args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [resolve(import.meta.dirname, '../../bin/hcb.js'), 'token', ...args],
+        {
+          env: { ...process.env, DATA_DIR: h.dataDir },
+        },
+      );
+    const { stdout } = await hcb(['--tenant', 'tenant-h', '--roles', 'app']);
+    const claims = decodeJwt(stdout.trim());
+    expect(claims.exp! - claims.iat!).toBe(3600);
+    expect((await h.call('GET', '/v1/vms', { token: stdout.trim() })).status).toBe(200);
+    await expect(hcb(['--tenant', 'tenant-h', '--roles', 'app', '--ttl', '7200'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('HCB_MAX_TOKEN_LIFETIME_SECONDS'),
+    });
   });
 
   it('reads its limits from the environment, and refuses nonsense', () => {
