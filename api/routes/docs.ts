@@ -15,8 +15,9 @@ export function docsRoutes(): Hono {
   const app = new Hono();
   const assets = loadAssets();
   const base = assets ? '/docs/assets' : 'https://cdn.jsdelivr.net/npm/swagger-ui-dist@5';
+  // No validator badge: it would call an outside service (and the policy below blocks it anyway).
   const init =
-    "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', persistAuthorization: true });";
+    "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs', persistAuthorization: true, validatorUrl: null });";
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hybrid cloud broker API</title>
 <link rel="stylesheet" href="${base}/swagger-ui.css"></head>
