@@ -18,6 +18,7 @@ import type { ApiEnv } from './context.ts';
 import { audit } from './middleware/audit.ts';
 import { type IdempotencyGuard, idempotency } from './middleware/idempotency.ts';
 import { authenticate, requestId } from './middleware/request-context.ts';
+import { corsPolicy, securityHeaders } from './middleware/security-headers.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
@@ -45,6 +46,8 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   idempotency: IdempotencyGuard;
   logger: Logger;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins?: readonly string[];
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
 }
@@ -59,7 +62,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     },
   });
 
+  app.use('*', securityHeaders);
   app.use('*', requestId);
+  app.use('*', corsPolicy(deps.corsOrigins ?? []));
   app.use(
     '/v1/*',
     bodyLimit({

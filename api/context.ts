@@ -11,6 +11,12 @@ export interface AuditNote {
 
 export interface ApiVariables {
   requestId: string;
+  /** The verified token's identity, as the audit trail records it. */
+  caller: Principal;
+  /**
+   * The caller acting in the request's tenant: the caller itself, or — when the request names another
+   * tenant (`?tenant=`) and policy allowed it — the caller scoped to that tenant. Handlers look only there.
+   */
   principal: Principal;
   /** The API action the matched route performs (`vm.create`); set by the route's own middleware. */
   action: string;

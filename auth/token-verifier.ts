@@ -17,6 +17,8 @@ export interface TokenVerifierOptions {
   jwks: URL | JSONWebKeySet;
   /** Tolerated clock skew in seconds. */
   clockToleranceSeconds?: number;
+  /** The longest lifetime (exp − iat) a token may have; longer ones, or ones without `iat`, are refused. */
+  maxLifetimeSeconds?: number;
 }
 
 const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -44,11 +46,14 @@ export class TokenVerifier {
         audience: this.#options.audience,
         algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
         clockTolerance: this.#options.clockToleranceSeconds ?? 30,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (error) {
       throw new BrokerError('auth.invalidToken', `token rejected: ${reason(error)}`, { cause: error });
     }
+    const max = this.#options.maxLifetimeSeconds;
+    if (max !== undefined && (payload.exp! - payload.iat! > max || payload.iat! > payload.exp!))
+      throw new BrokerError('auth.invalidToken', `token rejected: it lives longer than ${max} s`);
     const { sub, tenant, roles } = payload as { sub?: unknown; tenant?: unknown; roles?: unknown };
     if (typeof sub !== 'string' || sub.length === 0)
       throw new BrokerError('auth.invalidToken', 'token has no subject');

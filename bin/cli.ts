@@ -9,7 +9,9 @@ const USAGE = `usage: hcb <command> [options]
 commands:
   token --tenant <id> --roles <r1,r2> [--sub <subject>] [--ttl <seconds>]
       print a JWT the local (embedded) broker accepts; roles: ${ROLES.join(', ')}
-      (uses the dev signing key in DATA_DIR, default ./.data, created on first use)
+      (operator is the platform role: reads across tenants, sandbox faults)
+      (uses the dev signing key in DATA_DIR, default ./.data, created on first use; --ttl defaults to
+      3600 and may not exceed HCB_MAX_TOKEN_LIFETIME_SECONDS, default 3600)
 
 ${POLICY_USAGE}`;
 
@@ -28,9 +30,12 @@ async function token(args: string[]): Promise<void> {
   const roles = (values.roles ?? 'app').split(',').map((r) => r.trim());
   const unknown = roles.filter((r) => !ROLES.includes(r as Role));
   if (unknown.length > 0) fail(`--roles: unknown ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
-  const ttlSeconds = values.ttl === undefined ? 3600 : Number(values.ttl);
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail('--ttl: a positive number of seconds');
-  const key = await loadOrCreateDevKey(loadConfig().dataDir);
+  const config = loadConfig();
+  const max = config.jwt.maxLifetimeSeconds;
+  const ttlSeconds = values.ttl === undefined ? Math.min(3600, max) : Number(values.ttl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > max)
+    fail(`--ttl: a positive number of seconds, at most ${max} (HCB_MAX_TOKEN_LIFETIME_SECONDS)`);
+  const key = await loadOrCreateDevKey(config.dataDir);
   const jwt = await mintDevToken(key, {
     tenant: values.tenant!,
     roles: roles as Role[],

@@ -116,6 +116,7 @@ describe('Lambda entry points with real event shapes', () => {
       .setSubject('mobile-backend')
       .setIssuer('https://idp.hcb.example/')
       .setAudience('hcb-api')
+      .setIssuedAt()
       .setExpirationTime('1h')
       .sign(privateKey);
     resetLambdaBroker();

@@ -17,9 +17,24 @@ const COMING = [
 ];
 
 /** The resource type a route names: its action's prefix, except sandbox fault injection (on targets). */
-const resourceOf = (action: string) => (action.startsWith('sandbox.') ? 'target' : action.split('.')[0]!);
+const resourceOf = (action: string) =>
+  action.startsWith('sandbox.')
+    ? 'target'
+    : action === 'placement.simulate'
+      ? 'placement'
+      : action.split('.')[0]!;
 
-const ROLE_SETS: Role[][] = [['app'], ['admin'], ['auditor'], ['app', 'auditor'], ['admin', 'auditor']];
+const ROLE_SETS: Role[][] = [
+  [],
+  ['app'],
+  ['admin'],
+  ['auditor'],
+  ['operator'],
+  ['app', 'auditor'],
+  ['admin', 'auditor'],
+  ['admin', 'operator'],
+  ['app', 'operator'],
+];
 
 describe('CedarAuthorizer', () => {
   let bundle: PolicyBundle;

@@ -124,7 +124,9 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       jwks: parts.jwks,
+      maxLifetimeSeconds: config.jwt.maxLifetimeSeconds,
     }),
+    corsOrigins: config.corsOrigins,
     idempotency: new PowertoolsIdempotencyGuard({
       client: dynamo,
       tableName: idempotencyTableName(config.tableName),

@@ -15,10 +15,21 @@ export interface BrokerConfig {
   targetsFile: string;
   policiesDir: string;
   queueUrl?: string;
-  jwt: { issuer: string; audience: string; jwksUrl?: string };
+  jwt: {
+    issuer: string;
+    audience: string;
+    jwksUrl?: string;
+    /** Tokens whose lifetime (exp − iat) is longer are refused: a leaked token stays useful this long at most. */
+    maxLifetimeSeconds: number;
+  };
+  /** Browser origins allowed to call the API (CORS): the portal's, mobile web views'. Exact matches. */
+  corsOrigins: string[];
   /** Base URL clients reach this broker at (sandbox console and object links point here). */
   publicBaseUrl: string;
 }
+
+/** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 3600;
 
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -45,7 +56,30 @@ export function loadConfig(
       issuer: env.HCB_JWT_ISSUER ?? 'hcb-local',
       audience: env.HCB_JWT_AUDIENCE ?? 'hcb-api',
       ...(env.HCB_JWKS_URL ? { jwksUrl: env.HCB_JWKS_URL } : {}),
+      maxLifetimeSeconds: positiveInteger(env, 'HCB_MAX_TOKEN_LIFETIME_SECONDS', DEFAULT_MAX_TOKEN_LIFETIME),
     },
+    corsOrigins: corsOrigins(env.HCB_CORS_ORIGINS),
     publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return value;
+}
+
+/** `HCB_CORS_ORIGINS`: comma-separated origins (`https://portal.example.org,capacitor://localhost`). */
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+  for (const origin of origins)
+    if (origin === '*' || !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin))
+      throw new Error(`HCB_CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port], no path, no *)`);
+  return origins;
 }

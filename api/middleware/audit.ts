@@ -24,10 +24,11 @@ export function audit(log: AuditLog, logger: Logger) {
     await next();
     if (!MUTATING.has(c.req.method) || !c.var.action || !c.var.principal) return;
     const { principal, audit: note } = c.var;
+    const caller = c.var.caller ?? principal;
     const problemCode = c.res.status >= 400 ? c.var.problemCode : undefined;
     const entry = {
       requestId: c.var.requestId,
-      actor: { sub: principal.sub, tenant: principal.tenant, roles: principal.roles },
+      actor: { sub: caller.sub, tenant: caller.tenant, roles: caller.roles },
       action: c.var.action,
       resource: {
         type: note.resource?.type ?? c.var.action.split('.')[0]!,

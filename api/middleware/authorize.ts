@@ -3,19 +3,27 @@ import { BrokerError } from '../../core/errors.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
 
+const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /**
  * Declares the API action a route performs and asks the authorizer (policy) before anything else runs.
  * Routes hold no permission logic of their own: this is the only place a request is allowed or denied.
+ *
+ * The request acts in the caller's own tenant unless it names another with `?tenant=`; policy decides
+ * whether the caller may act there (only operators may, and only to read), and once allowed the handler
+ * sees the caller scoped to that tenant, so every lookup stays inside it. The answer never depends on
+ * whether the named tenant or the resource exists.
  */
 export function action(authorizer: Authorizer, name: string, resourceType: string) {
   return createMiddleware<ApiEnv>(async (c, next) => {
     c.set('action', name);
     const principal = c.var.principal;
+    const tenant = requestedTenant(c.req.queries('tenant')) ?? principal.tenant;
     const id = c.req.param('id');
     const decision = authorizer.authorize({
       principal,
       action: name,
-      resource: { type: resourceType, tenant: principal.tenant, ...(id === undefined ? {} : { id }) },
+      resource: { type: resourceType, tenant, ...(id === undefined ? {} : { id }) },
     });
     c.set('authorizationPolicies', decision.policies);
     if (!decision.allowed)
@@ -26,6 +34,17 @@ export function action(authorizer: Authorizer, name: string, resourceType: strin
           details: { action: name, policies: decision.policies, reasons: decision.reasons },
         },
       );
+    if (tenant !== principal.tenant) c.set('principal', { ...principal, tenant });
     await next();
   });
+}
+
+/** The tenant a request names (`?tenant=`), checked for shape: one value, a tenant id. */
+function requestedTenant(values: string[] | undefined): string | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.length > 1 || !TENANT_PATTERN.test(values[0]!))
+    throw new BrokerError('request.invalid', 'invalid request: query.tenant: one tenant id', {
+      fieldIssues: [{ field: 'query.tenant', message: 'one tenant id: lowercase letters, digits, dashes' }],
+    });
+  return values[0];
 }

@@ -18,7 +18,9 @@ export const requestId = createMiddleware<ApiEnv>(async (c, next) => {
 /** Verifies the bearer token; every `/v1` route needs one. */
 export function authenticate(verifier: TokenVerifier) {
   return createMiddleware<ApiEnv>(async (c, next) => {
-    c.set('principal', await verifier.verify(c.req.header('authorization')));
+    const caller = await verifier.verify(c.req.header('authorization'));
+    c.set('caller', caller);
+    c.set('principal', caller);
     await next();
   });
 }

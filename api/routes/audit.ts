@@ -37,7 +37,7 @@ const AuditRecordSchema = z
 
 const isoTime = z.iso.datetime({ offset: true });
 
-/** `/v1/audit`: the hash-chained audit trail, for auditors and admins. */
+/** `/v1/audit`: a tenant's records of the hash-chained audit trail, for its auditors and admins (and operators). */
 export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   app.openapi(
@@ -45,11 +45,13 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       method: 'get',
       path: '/v1/audit',
       tags: ['Audit'],
-      summary: 'Audit records, newest first',
+      summary: "The tenant's audit records, newest first",
       middleware: [action(authorizer, 'audit.read', 'audit')],
       request: {
         query: PageQuerySchema.extend({
-          tenant: z.string().min(1).max(63).optional(),
+          tenant: z.string().min(1).max(63).optional().openapi({
+            description: "whose records: the caller's tenant by default; another needs the operator role",
+          }),
           action: z.string().min(1).max(64).optional(),
           from: isoTime.optional(),
           to: isoTime.optional(),
@@ -64,9 +66,13 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       },
     }),
     async (c) => {
-      const { limit, cursor, ...filter } = c.req.valid('query');
+      // Always one tenant's records: the caller's own, or the one it named and policy let it read.
+      const { limit, cursor, tenant: _named, ...filter } = c.req.valid('query');
       const result = await log.list(
-        Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+        {
+          ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
+          tenant: c.var.principal.tenant,
+        },
         { limit, ...(cursor ? { cursor } : {}) },
       );
       return c.json(result, 200);

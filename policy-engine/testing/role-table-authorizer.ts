@@ -6,7 +6,8 @@ export type RoleTable = Record<string, readonly Role[]>;
 
 /**
  * A table-driven authorizer: an action is allowed when the principal holds one of its roles, and only on
- * its own tenant's resources. Tests only: the plain statement of the API rules that the shipped Cedar
+ * its own tenant's resources — except for an operator, on the actions the table grants operators. Tests
+ * only: the plain statement of the API rules that the shipped Cedar
  * API policies are checked against (cedar-authorizer.test.ts).
  */
 export class RoleTableAuthorizer implements Authorizer {
@@ -20,7 +21,8 @@ export class RoleTableAuthorizer implements Authorizer {
     const roles = this.#table[action];
     if (!roles)
       return { allowed: false, policies: ['builtin.unknown-action'], reasons: [`unknown action ${action}`] };
-    if (resource.tenant !== principal.tenant && !principal.roles.includes('admin'))
+    const crossTenant = principal.roles.includes('operator') && roles.includes('operator');
+    if (resource.tenant !== principal.tenant && !crossTenant)
       return { allowed: false, policies: ['builtin.tenant-isolation'], reasons: ['another tenant'] };
     const allowed = principal.roles.some((role) => roles.includes(role));
     return allowed
@@ -30,32 +32,38 @@ export class RoleTableAuthorizer implements Authorizer {
 }
 
 export const DEFAULT_ROLE_TABLE: RoleTable = {
-  'target.list': ['app', 'admin', 'auditor'],
+  'target.list': ['app', 'admin', 'auditor', 'operator'],
   'vm.create': ['app', 'admin'],
-  'vm.list': ['app', 'admin', 'auditor'],
-  'vm.read': ['app', 'admin', 'auditor'],
+  'vm.list': ['app', 'admin', 'auditor', 'operator'],
+  'vm.read': ['app', 'admin', 'auditor', 'operator'],
   'vm.action': ['app', 'admin'],
   'vm.delete': ['app', 'admin'],
-  'operation.read': ['app', 'admin', 'auditor'],
+  'operation.read': ['app', 'admin', 'auditor', 'operator'],
   'volume.create': ['app', 'admin'],
-  'volume.list': ['app', 'admin', 'auditor'],
-  'volume.read': ['app', 'admin', 'auditor'],
+  'volume.list': ['app', 'admin', 'auditor', 'operator'],
+  'volume.read': ['app', 'admin', 'auditor', 'operator'],
   'volume.delete': ['app', 'admin'],
   'volume.attach': ['app', 'admin'],
   'volume.detach': ['app', 'admin'],
   'volume.snapshot': ['app', 'admin'],
-  'snapshot.read': ['app', 'admin', 'auditor'],
+  'snapshot.read': ['app', 'admin', 'auditor', 'operator'],
   'snapshot.delete': ['app', 'admin'],
   'bucket.create': ['app', 'admin'],
-  'bucket.list': ['app', 'admin', 'auditor'],
-  'bucket.read': ['app', 'admin', 'auditor'],
+  'bucket.list': ['app', 'admin', 'auditor', 'operator'],
+  'bucket.read': ['app', 'admin', 'auditor', 'operator'],
   'bucket.delete': ['app', 'admin'],
   'bucket.presign': ['app', 'admin'],
   'link.create': ['app', 'admin'],
-  'link.list': ['app', 'admin', 'auditor'],
-  'link.read': ['app', 'admin', 'auditor'],
+  'link.list': ['app', 'admin', 'auditor', 'operator'],
+  'link.read': ['app', 'admin', 'auditor', 'operator'],
   'link.delete': ['app', 'admin'],
-  'audit.read': ['admin', 'auditor'],
-  'audit.verify': ['admin', 'auditor'],
-  'sandbox.faults': ['admin'],
+  'image.list': ['app', 'admin', 'auditor', 'operator'],
+  'image.read': ['app', 'admin', 'auditor', 'operator'],
+  'image.copy': ['app', 'admin'],
+  'image.delete': ['app', 'admin'],
+  'placement.simulate': ['app', 'admin', 'auditor', 'operator'],
+  'quota.write': ['operator'],
+  'audit.read': ['admin', 'auditor', 'operator'],
+  'audit.verify': ['admin', 'auditor', 'operator'],
+  'sandbox.faults': ['operator'],
 };

@@ -106,8 +106,8 @@ describe('the worker resumes after the process is killed mid-operation (I4, I5)'
     cleanups.push(() => void first.child.kill('SIGKILL'));
     const key = await loadOrCreateDevKey(dataDir);
     const app = await mintDevToken(key, { tenant: 'clinic-k', roles: ['app'] });
-    const admin = await mintDevToken(key, { tenant: 'clinic-k', roles: ['admin'] });
-    return { dataDir, first, app, admin };
+    const operator = await mintDevToken(key, { tenant: 'platform', roles: ['operator'] });
+    return { dataDir, first, app, operator };
   };
 
   const restartAndFinish = async (dataDir: string, app: string, vmId: string, opId: string) => {
@@ -159,11 +159,11 @@ describe('the worker resumes after the process is killed mid-operation (I4, I5)'
   it('killed after the cloud created the server but before the broker recorded it: no second server', {
     timeout: 90_000,
   }, async () => {
-    const { dataDir, first, app, admin } = await setup();
+    const { dataDir, first, app, operator } = await setup();
     // The cloud creates the server, then the response is lost; the worker backs off before retrying.
     const faults = await fetch(`${first.base}/v1/sandbox/targets/sandbox-onprem-north/faults`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
       body: JSON.stringify({ rules: [{ type: 'loseResponse', method: 'createServer', count: 1 }] }),
     });
     expect(faults.status).toBe(200);

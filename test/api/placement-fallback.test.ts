@@ -7,12 +7,12 @@ import { type Harness, startHarness } from '../support/broker-harness.ts';
 describe('placement fallback in the worker', () => {
   let h: Harness;
   let app: string;
-  let admin: string;
+  let operator: string;
 
   beforeAll(async () => {
     h = await startHarness();
     app = await h.token('tenant-f', ['app']);
-    admin = await h.token('tenant-f', ['admin']);
+    operator = await h.token('platform', ['operator']);
   });
   afterAll(() => h.close());
   beforeEach(() => {
@@ -21,7 +21,7 @@ describe('placement fallback in the worker', () => {
 
   const inject = async (targetId: string, rules: FaultRule[]) => {
     const reply = await h.call('PUT', `/v1/sandbox/targets/${targetId}/faults`, {
-      token: admin,
+      token: operator,
       body: { rules },
     });
     expect(reply.status, reply.text).toBe(200);
@@ -88,7 +88,7 @@ describe('placement fallback in the worker', () => {
     expect(op.steps[0].attempts).toBeGreaterThan(1);
   });
 
-  it('refuses fault injection to non-admins', async () => {
+  it('refuses fault injection to non-operators', async () => {
     const reply = await h.call('PUT', '/v1/sandbox/targets/sandbox-public-east/faults', {
       token: app,
       body: { rules: [] },
