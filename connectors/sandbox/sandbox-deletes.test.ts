@@ -41,6 +41,7 @@ describe('sandbox: a repeated delete never postpones the first one', () => {
       size: 'small',
       image: 'ubuntu-24.04',
       tags: {},
+      clientToken: 'ct-1',
     });
     tick(200);
     await provider.compute.deleteServer(server.id);
@@ -54,7 +55,13 @@ describe('sandbox: a repeated delete never postpones the first one', () => {
 
   it('volumes and snapshots: the same', async () => {
     const { provider, tick } = sandbox();
-    const volume = await provider.blockStorage.createVolume({ brokerId: 'vol-1', name: 'v', sizeGiB: 1 });
+    const volume = await provider.blockStorage.createVolume({
+      brokerId: 'vol-1',
+      name: 'v',
+      sizeGiB: 1,
+      tags: {},
+      clientToken: 'ct-2',
+    });
     tick(1_000);
     const snapshot = await provider.blockStorage.createSnapshot(volume.id, { brokerId: 'snap-1', name: 's' });
     tick(1_000);
