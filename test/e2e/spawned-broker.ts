@@ -29,7 +29,10 @@ export interface SpawnedBroker {
 
 /** A free port in `from..to` (the range this suite may use), so links the broker signs point at it. */
 export async function freePort(from: number, to: number): Promise<number> {
-  for (let port = from + Math.floor(Math.random() * (to - from)); ; port = port >= to ? from : port + 1) {
+  const size = to - from + 1;
+  const offset = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = from + ((offset + i) % size);
     const free = await new Promise<boolean>((done) => {
       const probe = createServer()
         .once('error', () => done(false))
@@ -37,6 +40,7 @@ export async function freePort(from: number, to: number): Promise<number> {
     });
     if (free) return port;
   }
+  throw new Error(`no free port in ${from}–${to}`);
 }
 
 export async function spawnBroker(env: Record<string, string> = {}): Promise<SpawnedBroker> {
