@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
- * and CDK tests), `openstack` (real OpenStack on 127.0.0.1) and `aws` (the LocalStack-compatible emulator).
+ * Four projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
+ * and CDK tests), `e2e` (the shipped `npm start` process driven over HTTP with real timers), `openstack`
+ * (real OpenStack on 127.0.0.1) and `aws` (the LocalStack-compatible emulator).
  */
 export default defineConfig({
   test: {
@@ -11,9 +12,18 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**'],
+          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**', 'test/e2e/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

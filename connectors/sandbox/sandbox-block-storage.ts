@@ -93,6 +93,7 @@ export class SandboxBlockStorage implements BlockStorageService {
     if (!volume || !this.#live(volume)) return;
     if (volume.state === 'inUse' || volume.state === 'attaching')
       throw new BrokerError('sandbox.conflict', `volume ${volumeId} is attached`);
+    if (volume.state === 'deleting') return; // a repeated delete keeps the first one's end time
     this.#state.mutate(() => {
       volume.state = 'deleting';
       volume.pending = { to: 'deleted', at: this.#now() + this.#ms() };
@@ -171,7 +172,7 @@ export class SandboxBlockStorage implements BlockStorageService {
   async deleteSnapshot(snapshotId: string): Promise<void> {
     await this.#faults.before('deleteSnapshot');
     const snapshot = this.#state.data.snapshots[snapshotId];
-    if (!snapshot || !this.#live(snapshot)) return;
+    if (!snapshot || !this.#live(snapshot) || snapshot.state === 'deleting') return;
     this.#state.mutate(() => {
       snapshot.state = 'deleting';
       snapshot.pending = { to: 'deleted', at: this.#now() + this.#ms() };

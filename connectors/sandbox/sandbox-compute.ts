@@ -112,13 +112,15 @@ export class SandboxCompute implements ComputeService {
     await this.#o.faults.before('deleteServer');
     const server = this.#o.state.data.servers[serverId];
     if (!server || !this.#live(server)) return;
-    this.#transition(
-      server.id,
-      ['building', 'active', 'stopped', 'paused', 'verifyResize', 'error', 'deleting', 'rebooting'],
-      'deleting',
-      'deleted',
-      this.#timings().deleteMs,
-    );
+    // Asking again while it is deleting changes nothing (as in Nova and EC2): the delete keeps its end time.
+    if (server.state !== 'deleting')
+      this.#transition(
+        server.id,
+        ['building', 'active', 'stopped', 'paused', 'verifyResize', 'error', 'rebooting'],
+        'deleting',
+        'deleted',
+        this.#timings().deleteMs,
+      );
     this.#o.faults.after('deleteServer');
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 
@@ -44,5 +44,58 @@ describe('EmbeddedQueue', () => {
     expect(maxRunning).toBe(2);
     expect(started).toHaveLength(7);
     expect(Math.max(...started)).toBeGreaterThanOrEqual(75);
+  });
+
+  describe('delays asked for while the operation runs', () => {
+    afterEach(() => vi.useRealTimers());
+    const ref = { tenant: 't', operationId: 'op-wait' };
+
+    it('honours a wait the run asks for: the next run comes after the delay, not at once', async () => {
+      const queue = new EmbeddedQueue(silentLogger, 4);
+      const started: number[] = [];
+      const asked: number[] = [];
+      queue.attach(async (r) => {
+        started.push(Date.now());
+        if (started.length < 3) {
+          asked.push(Date.now());
+          await queue.enqueue(r, 100); // a `wait` outcome: poll again in 100 ms
+          await new Promise((res) => setTimeout(res, 10)); // the run goes on a little after asking
+        }
+      });
+      await queue.enqueue(ref);
+      await queue.whenIdle();
+      expect(started).toHaveLength(3);
+      for (let i = 1; i < 3; i++) expect(started[i]! - asked[i - 1]!).toBeGreaterThanOrEqual(95);
+    });
+
+    it('keeps the earliest of two due times for one operation, and runs it once', async () => {
+      const queue = new EmbeddedQueue(silentLogger, 4);
+      const started: number[] = [];
+      const t0 = Date.now();
+      queue.attach(async () => {
+        started.push(Date.now() - t0);
+      });
+      await queue.enqueue(ref, 30);
+      await queue.enqueue(ref, 300);
+      await queue.whenIdle();
+      expect(started).toHaveLength(1);
+      expect(started[0]).toBeLessThan(250);
+    });
+
+    it('retries a run that threw after 5 s instead of spinning', async () => {
+      vi.useFakeTimers();
+      const queue = new EmbeddedQueue(silentLogger, 4);
+      let runs = 0;
+      queue.attach(async () => {
+        runs += 1;
+        throw new Error('store down');
+      });
+      await queue.enqueue(ref);
+      await vi.advanceTimersByTimeAsync(4_900);
+      expect(runs).toBe(1);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(runs).toBe(2);
+      await queue.close();
+    });
   });
 });

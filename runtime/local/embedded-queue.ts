@@ -4,16 +4,26 @@ import type { OperationQueue, OperationRef } from '../../core/ports/queue.ts';
 type Runner = (ref: OperationRef) => Promise<void>;
 
 interface Slot {
+  /** Set while a delivery waits for its time; `due` says when (epoch ms). */
   timer?: NodeJS.Timeout;
+  due?: number;
+  /** Delivered and waiting for a free run. */
+  queued: boolean;
   running: boolean;
-  /** Delivered again while running: run once more afterwards. */
-  again: boolean;
+  /** Delivered again while running: when (epoch ms) to run once more after this run ends. */
+  again?: number;
 }
 
 /**
  * The embedded default's queue: timers in this process, at most `concurrency` operations running at once,
  * one run per operation at a time. Nothing is lost on a crash because operations live in the store and
  * are re-enqueued on start (see resumeUnfinished).
+ *
+ * Delays: a delivery asked for with `delayMs` runs no sooner than `delayMs` after the request, and no
+ * sooner than the end of the operation's current run — a worker that asks to be woken in 5 s while it is
+ * still running is woken 5 s after it asked, not at once. One operation has at most one delivery pending:
+ * when it is asked for again, the earliest due time wins, because delivering early is always safe (the
+ * worker checks and waits again) while delivering later than someone asked is not.
  */
 export class EmbeddedQueue implements OperationQueue {
   readonly #slots = new Map<string, Slot>();
@@ -37,17 +47,15 @@ export class EmbeddedQueue implements OperationQueue {
 
   async enqueue(ref: OperationRef, delayMs = 0): Promise<void> {
     if (this.#closed) return;
+    const due = Date.now() + Math.max(0, delayMs);
     const slot = this.#slot(ref);
     if (slot.running) {
-      slot.again = true;
+      slot.again = Math.min(slot.again ?? due, due);
       return;
     }
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => {
-      delete slot.timer;
-      this.#waiting.push(ref);
-      this.#pump();
-    }, delayMs);
+    if (slot.queued) return; // runs as soon as there is room: nothing can be sooner
+    if (slot.due !== undefined && slot.due <= due) return;
+    this.#schedule(ref, slot, due);
   }
 
   /** Resolves when nothing is scheduled or running (tests). */
@@ -62,20 +70,34 @@ export class EmbeddedQueue implements OperationQueue {
     for (const slot of this.#slots.values()) {
       if (slot.timer) clearTimeout(slot.timer);
       delete slot.timer;
-      slot.again = false;
+      delete slot.due;
+      delete slot.again;
+      slot.queued = false;
     }
     this.#waiting.length = 0;
     await this.whenIdle();
+  }
+
+  #schedule(ref: OperationRef, slot: Slot, due: number): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.due = due;
+    slot.timer = setTimeout(
+      () => {
+        delete slot.timer;
+        delete slot.due;
+        slot.queued = true;
+        this.#waiting.push(ref);
+        this.#pump();
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   #pump(): void {
     while (this.#active < this.#concurrency && this.#waiting.length > 0 && this.#runner && !this.#closed) {
       const ref = this.#waiting.shift()!;
       const slot = this.#slot(ref);
-      if (slot.running) {
-        slot.again = true;
-        continue;
-      }
+      slot.queued = false;
       slot.running = true;
       this.#active += 1;
       this.#runner(ref)
@@ -87,10 +109,10 @@ export class EmbeddedQueue implements OperationQueue {
         .finally(() => {
           slot.running = false;
           this.#active -= 1;
-          if (slot.again) {
-            slot.again = false;
-            void this.enqueue(ref);
-          } else if (!slot.timer) this.#slots.delete(ref.operationId);
+          const again = slot.again;
+          delete slot.again;
+          if (again !== undefined && !this.#closed) this.#schedule(ref, slot, again);
+          else if (!slot.timer && !slot.queued) this.#slots.delete(ref.operationId);
           this.#pump();
           if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve();
         });
@@ -100,7 +122,7 @@ export class EmbeddedQueue implements OperationQueue {
   #slot(ref: OperationRef): Slot {
     let slot = this.#slots.get(ref.operationId);
     if (!slot) {
-      slot = { running: false, again: false };
+      slot = { queued: false, running: false };
       this.#slots.set(ref.operationId, slot);
     }
     return slot;
