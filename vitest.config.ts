@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
- * and CDK tests), `openstack` (real OpenStack on 127.0.0.1) and `aws` (the LocalStack-compatible emulator).
+ * Four projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
+ * and CDK tests), `openstack` (real OpenStack on 127.0.0.1), `aws` (the LocalStack-compatible emulator)
+ * and `fuzz` (Schemathesis against the embedded default's OpenAPI document).
  */
 export default defineConfig({
   test: {
@@ -11,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**'],
+          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**', 'test/fuzz/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -31,6 +32,15 @@ export default defineConfig({
           include: ['test/aws/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },
