@@ -70,14 +70,17 @@ function addStandard(path: string, method: string, op: Operation, exempt: readon
   const api = path.startsWith('/v1/');
   const mutating = MUTATING.has(method);
   const hasInput = (op.parameters?.length ?? 0) > 0 || op.requestBody !== undefined;
-  if (api) [401, 403, 429, 503].forEach((s) => statuses.add(s));
-  if (api && (hasInput || mutating)) statuses.add(400);
-  if (path.includes('{')) statuses.add(404);
-  if (op.requestBody !== undefined) [413, 415].forEach((s) => statuses.add(s));
+  const add = (...codes: number[]) => {
+    for (const code of codes) statuses.add(code);
+  };
+  if (api) add(401, 403, 429, 503);
+  if (api && (hasInput || mutating)) add(400);
+  if (path.includes('{')) add(404);
+  if (op.requestBody !== undefined) add(413, 415);
   // A concrete path stands in for the exempt pattern's parameters (`/v1/buckets/x/presign`).
   const concrete = path.replace(/\{[^}]+\}/g, 'x');
   if (api && mutating && !exempt.some((pattern) => pattern.test(concrete))) {
-    [409, 422].forEach((s) => statuses.add(s));
+    add(409, 422);
     const others = (op.parameters ?? []).filter(
       (p) => !(p.in === 'header' && String(p.name).toLowerCase() === 'idempotency-key'),
     );
