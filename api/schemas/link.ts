@@ -36,9 +36,10 @@ export const CreateLinkSchema = z
     'CreateLink',
     withJsonSchema({
       // The port rule in JSON Schema terms, so the document says what the service checks.
-      if: { properties: { protocol: { const: 'icmp' } } },
-      then: { not: { required: ['port'] } },
-      else: { required: ['port'] },
+      oneOf: [
+        { properties: { protocol: { const: 'icmp' } }, not: { required: ['port'] } },
+        { properties: { protocol: { enum: ['tcp', 'udp'] } }, required: ['port'] },
+      ],
     }),
   );
 
