@@ -26,7 +26,7 @@ const WHY: Record<number, string> = {
   415: 'request body is not application/json',
   422: 'well-formed but refused: e.g. the Idempotency-Key was used with another request',
   429: 'the state store or a cloud is throttling; retry after `Retry-After` seconds',
-  431: 'request headers over 16 KiB (embedded server)',
+  431: 'request line and headers over 16 KiB (embedded server)',
   503: 'the state store or a cloud is unavailable; retry after `Retry-After` seconds',
 };
 

@@ -7,7 +7,7 @@ interface HttpServer {
 }
 
 /**
- * Node's HTTP server answers requests it cannot parse itself (431 for headers over its 16 KiB limit, 400
+ * Node's HTTP server answers requests it cannot parse itself (431 for a request line and headers over its 16 KiB limit, 400
  * for malformed ones) with an empty body. This answers them as the rest of the API does: a problem+json
  * with the same status, so the OpenAPI document's 431 is true of the embedded server too.
  */
@@ -19,7 +19,7 @@ export function answerClientErrorsAsProblems(server: HttpServer): void {
     }
     const refused =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? new BrokerError('request.headersTooLarge', 'request headers are over 16 KiB')
+        ? new BrokerError('request.headersTooLarge', 'the request line and headers are over 16 KiB')
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? new BrokerError('request.timeout', 'the request took too long to arrive')
           : new BrokerError('request.malformed', 'the request is not valid HTTP');

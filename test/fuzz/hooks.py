@@ -21,6 +21,8 @@ STATE_DEPENDENT_FIELDS = {
     "body.expiresInSeconds",
     # Host bits must be zero: a rule on the value a pattern cannot state.
     "body.to.cidr",
+    # A volume restored from a snapshot is at least the snapshot's size (the snapshot's state).
+    "body.sizeGiB",
     # Targets are the deployment's catalogue.
     "body.targetId",
     # A resource made from a snapshot or an image is at least as classified as its source (the source's state).
