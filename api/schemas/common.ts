@@ -68,7 +68,7 @@ export function page<T extends z.ZodTypeAny>(item: T, name: string) {
 }
 
 /**
- * JSON Schema keywords the metadata type does not list (`propertyNames`, `if`/`then`/`else`); the generator
+ * JSON Schema keywords the metadata type does not list (`propertyNames`, `maxProperties`, `oneOf`); the generator
  * copies them into the document as they are.
  */
 export const withJsonSchema = (keywords: Record<string, unknown>) => keywords as Record<string, never>;

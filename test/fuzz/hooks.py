@@ -1,5 +1,8 @@
 """Schemathesis hooks for test/fuzz/schemathesis.test.ts.
 
+Valid Idempotency-Keys are made unique per request, so that generated calls reach the routes instead of
+mostly meeting a 422 for a key reused with another body (correct, and covered by the API tests).
+
 One narrow allowance: a schema-valid request that the broker refuses with 400 because a field breaks a
 rule that depends on stored state or on the deployment, which no schema can state. Every other failure
 (server errors, schema violations, undocumented statuses, other rejected fields) still counts.
@@ -7,6 +10,7 @@ rule that depends on stored state or on the deployment, which no schema can stat
 
 import json
 import re
+import uuid
 
 import schemathesis
 
@@ -28,6 +32,17 @@ STATE_DEPENDENT_FIELDS = {
     # A resource made from a snapshot or an image is at least as classified as its source (the source's state).
     "body.classification",
 }
+
+
+KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+@schemathesis.hook
+def map_headers(context, headers):
+    key = (headers or {}).get("idempotency-key")
+    if isinstance(key, str) and KEY.match(key):
+        headers["idempotency-key"] = f"{key}-{uuid.uuid4().hex}"
+    return headers
 
 
 @schemathesis.hook
