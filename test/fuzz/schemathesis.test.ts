@@ -137,7 +137,7 @@ describe('Schemathesis against the embedded default', () => {
     it(`finds nothing with an ${roles} token (every check)`, async () => {
       const run = await fuzz(roles, seed);
       console.info(`schemathesis (${roles}): ${run.generated} cases in ${run.seconds.toFixed(0)} s`);
-      expect(run.generated, explain(run)).toBeGreaterThan(500);
+      expect(run.generated, explain(run)).toBeGreaterThan(200);
       expect(run.status, explain(run)).toBe(0);
     });
   }
