@@ -23,7 +23,7 @@ STATE_DEPENDENT_FIELDS = {
     "body.image",
     # The link lifetime limit is lower for a phi bucket (the bucket's classification).
     "body.expiresInSeconds",
-    # Host bits must be zero: a rule on the value a pattern cannot state.
+    # Host bits must be zero: a rule on the value that the documented pattern leaves out.
     "body.to.cidr",
     # A volume restored from a snapshot is at least the snapshot's size (the snapshot's state).
     "body.sizeGiB",
