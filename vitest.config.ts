@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Four projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
  * and CDK tests), `e2e` (the shipped `npm start` process driven over HTTP with real timers), `openstack`
- * (real OpenStack on 127.0.0.1) and `aws` (the LocalStack-compatible emulator).
+ * (real OpenStack on 127.0.0.1), `aws` (the LocalStack-compatible emulator) and `fuzz` (Schemathesis
+ * against the embedded default's OpenAPI document).
  */
 export default defineConfig({
   test: {
@@ -12,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**', 'test/e2e/**'],
+          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**', 'test/e2e/**', 'test/fuzz/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -41,6 +42,15 @@ export default defineConfig({
           include: ['test/aws/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -19,6 +19,7 @@ import { audit } from './middleware/audit.ts';
 import { type IdempotencyGuard, idempotency } from './middleware/idempotency.ts';
 import { authenticate, requestId } from './middleware/request-context.ts';
 import { corsPolicy, securityHeaders } from './middleware/security-headers.ts';
+import { withStandardResponses } from './openapi-standard.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
@@ -75,6 +76,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     }),
   );
   app.use('/v1/*', authenticate(deps.verifier));
+  // 405 before the idempotency guard and audit see a request no route takes.
+  app.use('/v1/*', async (c, next) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) throw methodNotAllowed(c.req.method, allowed);
+    await next();
+  });
   for (const method of MUTATING) {
     app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH]));
     app.on(method, '/v1/*', audit(deps.auditLog, deps.logger));
@@ -98,24 +105,30 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  app.doc31('/openapi.json', {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'Hybrid cloud broker',
       version: '1.0.0',
       description:
-        'One API for VMs and storage across on-prem OpenStack and AWS; PHI stays on-prem, by policy.',
+        'One API for VMs and storage across on-prem OpenStack and AWS; PHI stays on-prem, by policy. ' +
+        'Every error is application/problem+json; a method a path does not support is a 405 naming the ' +
+        'allowed ones in `Allow`.',
     },
     security: [{ bearer: [] }],
+  };
+  let generated: unknown;
+  app.get('/openapi.json', (c) => {
+    generated ??= withStandardResponses(app.getOpenAPI31Document(document), {
+      idempotencyExempt: [PRESIGN_PATH],
+    });
+    return c.json(generated);
   });
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0) {
-      const error = new BrokerError(
-        'request.methodNotAllowed',
-        `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
-      );
+      const error = methodNotAllowed(c.req.method, allowed);
       return problemResponse(toProblem(error, c.req.path, c.var.requestId), { allow: allowed.join(', ') });
     }
     return problemResponse(
@@ -136,19 +149,43 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     if (problem.status === 401) headers['www-authenticate'] = 'Bearer';
     if (error instanceof BrokerError && error.retryAfterSeconds !== undefined)
       headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof BrokerError && error.code === 'request.methodNotAllowed')
+      headers.allow = String(error.details?.allow ?? '');
     return problemResponse(problem, headers);
   });
   return app;
 }
 
+function methodNotAllowed(method: string, allowed: string[]): BrokerError {
+  return new BrokerError(
+    'request.methodNotAllowed',
+    `${method} is not allowed here; use ${allowed.join(', ')}`,
+    {
+      details: { allow: allowed.join(', ') },
+    },
+  );
+}
+
 /** Methods registered for routes whose path pattern matches (for 405 and `Allow`). */
 function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
   const methods = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === 'ALL' || !MUTATING.concat('GET').includes(route.method)) continue;
-    const pattern = new RegExp(`^${route.path.replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*')}$`);
-    if (pattern.test(path) && !route.path.endsWith('*')) methods.add(route.method);
-  }
+  for (const { method, pattern } of routePatterns(app)) if (pattern.test(path)) methods.add(method);
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
+}
+
+const patternsByApp = new WeakMap<object, { count: number; list: { method: string; pattern: RegExp }[] }>();
+
+/** The app's routes as regular expressions, compiled once (again only if routes were added since). */
+function routePatterns(app: OpenAPIHono<ApiEnv>): { method: string; pattern: RegExp }[] {
+  const cached = patternsByApp.get(app);
+  if (cached && cached.count === app.routes.length) return cached.list;
+  const list = app.routes
+    .filter((r) => r.method !== 'ALL' && MUTATING.concat('GET').includes(r.method) && !r.path.endsWith('*'))
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(`^${r.path.replace(/\/:[^/]+/g, '/[^/]+').replace(/\*/g, '.*')}$`),
+    }));
+  patternsByApp.set(app, { count: app.routes.length, list });
+  return list;
 }

@@ -4,6 +4,7 @@
 #   unit       — unit, API, sandbox contract, policy and CDK tests (no outside services)
 #   openstack  — the OpenStack connector and end-to-end tests against real OpenStack on 127.0.0.1
 #   aws        — the AWS connector and end-to-end tests against moto server (LocalStack-compatible)
+#   fuzz       — Schemathesis against the embedded default's OpenAPI document, every check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ step "AWS emulator (moto server on 127.0.0.1:4566)"
 bash scripts/moto-up.sh
 step "OpenStack on 127.0.0.1 (Debian packages, fake drivers)"
 bash scripts/openstack-up.sh
+step "Schemathesis (pinned, PyPI venv) for the fuzz project"
+bash scripts/schemathesis.sh
 
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 export HCB_OPENSTACK_ENV="${HCB_OPENSTACK_ENV:-/var/lib/hcb-openstack/openstack.env}"

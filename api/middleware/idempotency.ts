@@ -23,7 +23,8 @@ export interface IdempotencyGuard {
   ): Promise<{ response: StoredResponse; replayed: boolean }>;
 }
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** 1–255 visible ASCII characters; the OpenAPI document publishes the same pattern. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
 /** Thrown inside the guard so that server errors are not stored as the key's answer. */
@@ -43,7 +44,7 @@ export function idempotency(guard: IdempotencyGuard, exempt: readonly RegExp[] =
   return createMiddleware<ApiEnv>(async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (key === undefined || exempt.some((pattern) => pattern.test(c.req.path))) return next();
-    if (!KEY_PATTERN.test(key))
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key))
       throw new BrokerError('request.invalid', 'Idempotency-Key must be 1–255 visible ASCII characters', {
         fieldIssues: [{ field: 'header.idempotency-key', message: '1–255 visible ASCII characters' }],
       });

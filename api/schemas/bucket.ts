@@ -63,7 +63,10 @@ export const PresignRequestSchema = z
         'no control characters',
       )
       .refine((k) => !k.startsWith('/'), 'must not start with /')
-      .openapi({ description: 'object key; never stored by the broker (its hash goes to the audit trail)' }),
+      .openapi({
+        description: 'object key; never stored by the broker (its hash goes to the audit trail)',
+        pattern: '^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
+      }),
     method: z.enum(['PUT', 'GET']),
     expiresInSeconds: z
       .number()

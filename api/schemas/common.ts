@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CLASSIFICATIONS } from '../../core/classification.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../middleware/idempotency.ts';
 
 export const ProblemSchema = z
   .object({
@@ -40,6 +41,7 @@ export const IdParamSchema = (prefix: string) =>
 export const IdempotencyHeaderSchema = z.object({
   'idempotency-key': z
     .string()
+    .regex(IDEMPOTENCY_KEY_PATTERN, '1–255 visible ASCII characters')
     .optional()
     .openapi({ description: 'replays the first response for the same key and body (I4)' }),
 });
@@ -64,3 +66,9 @@ export const problemResponses = (...statuses: number[]) =>
 export function page<T extends z.ZodTypeAny>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().optional() }).openapi(name);
 }
+
+/**
+ * JSON Schema keywords the metadata type does not list (`propertyNames`, `maxProperties`, `oneOf`); the generator
+ * copies them into the document as they are.
+ */
+export const withJsonSchema = (keywords: Record<string, unknown>) => keywords as Record<string, never>;

@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { LINK_STATUSES } from '../../core/model/link.ts';
-import { PageQuerySchema, page } from './common.ts';
+import { PageQuerySchema, page, withJsonSchema } from './common.ts';
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const IPV4_CIDR = `^(${OCTET}\\.){3}${OCTET}/(3[0-2]|[12]?[0-9])$`;
 
 const VmRef = z.object({ vmId: z.string().regex(/^vm-[0-9a-z]{26}$/, 'a vm- id') }).strict();
 
@@ -9,7 +12,15 @@ export const CreateLinkSchema = z
     from: VmRef,
     to: z.union([
       VmRef,
-      z.object({ cidr: z.string().min(9).max(18).openapi({ example: '10.20.0.0/16' }) }).strict(),
+      z
+        .object({
+          cidr: z.string().min(9).max(18).openapi({
+            example: '10.20.0.0/16',
+            description: 'an IPv4 network with its host bits zero',
+            pattern: IPV4_CIDR,
+          }),
+        })
+        .strict(),
     ]),
     port: z
       .number()
@@ -21,7 +32,16 @@ export const CreateLinkSchema = z
     protocol: z.enum(['tcp', 'udp', 'icmp']),
   })
   .strict()
-  .openapi('CreateLink');
+  .openapi(
+    'CreateLink',
+    withJsonSchema({
+      // The port rule in JSON Schema terms, so the document says what the service checks.
+      oneOf: [
+        { properties: { protocol: { const: 'icmp' } }, not: { required: ['port'] } },
+        { properties: { protocol: { enum: ['tcp', 'udp'] } }, required: ['port'] },
+      ],
+    }),
+  );
 
 export const LinkSchema = z
   .object({

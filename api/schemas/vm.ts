@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { VM_STATUSES } from '../../core/model/vm.ts';
-import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema, withJsonSchema } from './common.ts';
 import { OperationSchema } from './operation.ts';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -14,7 +14,14 @@ export const TagsSchema = z
     z.string().max(255),
   )
   .refine((tags) => Object.keys(tags).length <= 20, 'at most 20 tags')
-  .openapi({ description: 'labels (no PHI); keys starting with hcb: are reserved' });
+  .openapi(
+    withJsonSchema({
+      description: 'labels (no PHI); keys starting with hcb: are reserved',
+      // zod's record key check does not reach the document on its own.
+      propertyNames: { type: 'string', pattern: TAG_KEY.source },
+      maxProperties: 20,
+    }),
+  );
 
 export const CreateVmSchema = z
   .object({

@@ -3,6 +3,7 @@ import { loadOrCreateDevKey, mintDevToken } from '../../auth/dev-signing-key.ts'
 import { BrokerError } from '../../core/errors.ts';
 import { loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
+import { answerClientErrorsAsProblems } from './client-errors.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
 
 /**
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       );
     },
   );
+  answerClientErrorsAsProblems(server);
   const stop = async () => {
     clearInterval(reconcile);
     server.close();
