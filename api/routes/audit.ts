@@ -67,7 +67,7 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       const { limit, cursor, ...filter } = c.req.valid('query');
       const result = await log.list(
         Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
-        { limit, ...(cursor ? { cursor } : {}) },
+        { limit, viewer: c.var.principal.tenant, ...(cursor ? { cursor } : {}) },
       );
       return c.json(result, 200);
     },
