@@ -3,7 +3,7 @@ import type { AuditLog } from '../../core/ports/audit-log.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
-import { PageQuerySchema, page, problemResponses } from '../schemas/common.ts';
+import { labelText, PageQuerySchema, page, problemResponses } from '../schemas/common.ts';
 
 const AuditRecordSchema = z
   .object({
@@ -49,8 +49,8 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       middleware: [action(authorizer, 'audit.read', 'audit')],
       request: {
         query: PageQuerySchema.extend({
-          tenant: z.string().min(1).max(63).optional(),
-          action: z.string().min(1).max(64).optional(),
+          tenant: labelText(63).optional(),
+          action: labelText(64).optional(),
           from: isoTime.optional(),
           to: isoTime.optional(),
         }),

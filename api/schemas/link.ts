@@ -9,7 +9,14 @@ export const CreateLinkSchema = z
     from: VmRef,
     to: z.union([
       VmRef,
-      z.object({ cidr: z.string().min(9).max(18).openapi({ example: '10.20.0.0/16' }) }).strict(),
+      z
+        .object({
+          cidr: z
+            .string()
+            .regex(/^[0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}$/, 'an IPv4 network such as 10.20.0.0/16')
+            .openapi({ example: '10.20.0.0/16' }),
+        })
+        .strict(),
     ]),
     port: z
       .number()
