@@ -1,5 +1,6 @@
 import { Entity } from 'dynamodb-toolbox/entity';
 import { any } from 'dynamodb-toolbox/schema/any';
+import { boolean } from 'dynamodb-toolbox/schema/boolean';
 import { item } from 'dynamodb-toolbox/schema/item';
 import { list } from 'dynamodb-toolbox/schema/list';
 import { record } from 'dynamodb-toolbox/schema/record';
@@ -32,6 +33,8 @@ function createVmEntity(table: BrokerTable) {
       classification: string(),
       region: string().optional(),
       tags: record(string(), string()),
+      // Set only through the admin designation route; flow policy trusts it.
+      serviceEndpoint: boolean().optional(),
       task: string().optional(),
       placement: placementSchema().optional(),
       cloudId: string().optional(),

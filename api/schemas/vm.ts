@@ -47,6 +47,9 @@ export const VmSchema = z
     classification: ClassificationSchema,
     region: z.string().optional(),
     tags: z.record(z.string(), z.string()),
+    serviceEndpoint: z.boolean().openapi({
+      description: 'designated by an admin as a way into its site (PUT /v1/vms/{id}/service-endpoint)',
+    }),
     status: z.enum(VM_STATUSES),
     task: z.string().optional(),
     placement: TargetRefSchema.optional(),

@@ -40,6 +40,7 @@ export type VmPatch = Partial<
   fault?: string | null;
   userData?: Vm['userData'] | null;
   activeOperationId?: string | null;
+  serviceEndpoint?: boolean | null;
 };
 
 export interface VmRepository {

@@ -141,6 +141,16 @@ export class VmService {
     return this.#deps.vms.list(principal.tenant, filter, page);
   }
 
+  /** Designates (or stops designating) a VM as a service endpoint; who may is for policy to say. */
+  async designateServiceEndpoint(principal: Principal, id: string, designated: boolean): Promise<Vm> {
+    const vm = await this.get(principal, id);
+    if (vm.status === 'deleted' || vm.status === 'deleting')
+      throw new BrokerError('vm.invalidState', `VM ${id} is ${vm.status}`, {
+        details: { status: vm.status },
+      });
+    return this.#deps.vms.update(vm.tenant, id, { serviceEndpoint: designated ? true : null });
+  }
+
   async act(ctx: RequestContext, id: string, action: VmActionInput): Promise<ActionResult> {
     const vm = await this.get(ctx.principal, id);
     const rule = VM_ACTION_RULES[action.type];
