@@ -26,9 +26,16 @@ export const ClassificationSchema = z.enum(CLASSIFICATIONS).openapi('Classificat
 // an audit record read differently from what it is. Names and tags also refuse `<` and `>`.
 // ---------------------------------------------------------------------------------------------------------
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-/** Controls except tab, line feed and carriage return: what multi-line payloads may not hold. */
-const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/** C0 controls, DEL and C1 controls, except those in `allowed`. */
+function hasControl(text: string, allowed: ReadonlySet<number> = new Set()): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if ((code < 0x20 || (code >= 0x7f && code <= 0x9f)) && !allowed.has(code)) return true;
+  }
+  return false;
+}
+/** Tab, line feed and carriage return: what multi-line payloads may hold. */
+const LINE_CONTROLS: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0d]);
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 const MARKUP = /[<>]/;
 
@@ -38,7 +45,7 @@ export const printableText = (max: number, min = 1) =>
     .string()
     .min(min)
     .max(max)
-    .refine((s) => !CONTROL.test(s), 'no control characters (NUL, newlines, escapes)')
+    .refine((s) => !hasControl(s), 'no control characters (NUL, newlines, escapes)')
     .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
 
 /** A label — catalogue names, tag values, filter values: printable, and no `<` or `>`. */
@@ -50,7 +57,7 @@ export const multilineText = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !CONTROL_BUT_LINES.test(s), 'no control characters other than tab and newlines')
+    .refine((s) => !hasControl(s, LINE_CONTROLS), 'no control characters other than tab and newlines')
     .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
 
 /** Resource names: DNS-label-like, so they are safe in every cloud and every log. */

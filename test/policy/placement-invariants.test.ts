@@ -180,10 +180,8 @@ describe('the engine fails closed', () => {
             });
           }
           const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
-          const regionOf = new Map(catalogue.targets.map((t) => [t.id, t.region]));
           for (const w of workloads) {
-            const request = requestOf(w, catalogue);
-            const decision = await engine.decide(request);
+            const decision = await engine.decide(requestOf(w, catalogue));
             for (const c of decision.candidates) {
               if (!c.permitted || w.classification !== 'phi') continue;
               expect(c.site).toBe('onprem');
