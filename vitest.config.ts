@@ -13,7 +13,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['node_modules/**', 'cdk.out/**', 'test/openstack/**', 'test/aws/**', 'test/e2e/**', 'test/fuzz/**'],
+          exclude: [
+            'node_modules/**',
+            'cdk.out/**',
+            'test/openstack/**',
+            'test/aws/**',
+            'test/e2e/**',
+            'test/fuzz/**',
+          ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -129,6 +129,7 @@ describe('Lambda entry points with real event shapes', () => {
         HCB_JWT_AUDIENCE: 'hcb-api',
         HCB_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`,
         HCB_TARGETS_FILE: FAST_TARGETS,
+        HCB_CURSOR_SECRET: 'functions-test-cursor-secret-of-32-bytes-or-more',
       },
       queue,
     );

@@ -5,6 +5,9 @@ import { systemClock } from '../core/ports/clock.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../runtime/local/embedded-dynamo.ts';
 import { AuditStore } from './audit-store.ts';
 import { createBrokerTable, documentClientFor, ensureTables } from './broker-table.ts';
+import { CursorCodec } from './cursor.ts';
+
+const cursors = new CursorCodec(Buffer.alloc(32, 7));
 
 const entry = (i: number, writer: string): AuditEntry => ({
   requestId: `req-${writer}-${i}`,
@@ -36,8 +39,8 @@ describe('AuditStore', () => {
 
   it('two writers appending concurrently make one gapless, unforked chain', async () => {
     const table = () => createBrokerTable('audit-test', documentClientFor(client));
-    const a = new AuditStore(table(), 'eu-west-1', systemClock);
-    const b = new AuditStore(table(), 'eu-west-1', systemClock);
+    const a = new AuditStore(table(), 'eu-west-1', systemClock, cursors);
+    const b = new AuditStore(table(), 'eu-west-1', systemClock, cursors);
     await Promise.all([
       (async () => {
         for (let i = 0; i < 40; i++) await a.append(entry(i, 'a'));
@@ -57,6 +60,7 @@ describe('AuditStore', () => {
       createBrokerTable('audit-test', documentClientFor(client)),
       'us-east-1',
       systemClock,
+      cursors,
     );
     const first = await us.append(entry(0, 'us'));
     expect(first.seq).toBe(1);

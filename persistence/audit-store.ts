@@ -12,7 +12,8 @@ import type { AuditLog, AuditVerification } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { CursorCodec } from './cursor.ts';
+import { listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 const seqKey = (seq: number) => seq.toString().padStart(12, '0');
@@ -46,6 +47,7 @@ export class AuditStore implements AuditLog {
   readonly #entity: ReturnType<typeof createAuditEntity>;
   readonly #chain: string;
   readonly #clock: Clock;
+  readonly #cursors: CursorCodec;
   /**
    * The chain's last record as this process last wrote or read it. Appending from it saves a read per
    * request; the conditional put still guards correctness — when another writer got there first, the
@@ -53,8 +55,9 @@ export class AuditStore implements AuditLog {
    */
   #head: { seq: number; hash: string } | undefined;
 
-  constructor(table: BrokerTable, chain: string, clock: Clock) {
+  constructor(table: BrokerTable, chain: string, clock: Clock, cursors: CursorCodec) {
     this.#table = table;
+    this.#cursors = cursors;
     this.#entity = createAuditEntity(table);
     this.#chain = chain;
     this.#clock = clock;
@@ -96,7 +99,7 @@ export class AuditStore implements AuditLog {
   }
 
   async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>> {
-    const scope = `audit|${this.#chain}|${JSON.stringify(filter)}`;
+    const scope = listScope(`AUDIT#${this.#chain}`, page.viewer ?? '', filter);
     const query =
       filter.tenant === undefined
         ? { partition: `AUDIT#${this.#chain}` }
@@ -105,7 +108,8 @@ export class AuditStore implements AuditLog {
     if (filter.action !== undefined) conditions.push({ attr: 'record.action', eq: filter.action });
     if (filter.from !== undefined) conditions.push({ attr: 'record.at', gte: filter.from });
     if (filter.to !== undefined) conditions.push({ attr: 'record.at', lte: filter.to });
-    let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, scope);
+    let startKey: Record<string, unknown> | undefined =
+      page.cursor === undefined ? undefined : this.#cursors.decode(page.cursor, scope);
     const items: AuditRecord[] = [];
     try {
       do {
@@ -131,7 +135,7 @@ export class AuditStore implements AuditLog {
               key.gsi1pk = `AUDIT-TENANT#${filter.tenant}`;
               key.gsi1sk = `${record.at}#${record.chain}#${seqKey(record.seq)}`;
             }
-            return { items, nextCursor: encodeCursor(key, scope) };
+            return { items, nextCursor: this.#cursors.encode(key, scope) };
           }
         }
         startKey = LastEvaluatedKey;

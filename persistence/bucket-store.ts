@@ -6,6 +6,7 @@ import type { Bucket } from '../core/model/bucket.ts';
 import type { BucketFilter, BucketPatch, BucketRepository } from '../core/ports/bucket-repository.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import type { CursorCodec } from './cursor.ts';
 import {
   commonFilters,
   operationAttributes,
@@ -40,8 +41,9 @@ function createBucketEntity(table: BrokerTable) {
 
 /** Buckets under their tenant's partition (names and settings only; never object keys). */
 export class BucketStore extends TenantResourceStore<Bucket, BucketPatch> implements BucketRepository {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createBucketEntity(table) as never, {
+      cursors,
       entityName: 'Bucket',
       prefix: 'BKT',
       noun: 'bucket',
@@ -49,6 +51,6 @@ export class BucketStore extends TenantResourceStore<Bucket, BucketPatch> implem
   }
 
   list(tenant: string, filter: BucketFilter, page: PageRequest): Promise<Page<Bucket>> {
-    return this.listMatching(tenant, commonFilters(filter), JSON.stringify(filter), page);
+    return this.listMatching(tenant, commonFilters(filter), filter, page);
   }
 }

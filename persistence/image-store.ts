@@ -6,6 +6,7 @@ import type { Image } from '../core/model/image.ts';
 import type { ImagePatch, ImageRepository } from '../core/ports/image-repository.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import type { CursorCodec } from './cursor.ts';
 import {
   commonFilters,
   operationAttributes,
@@ -39,8 +40,9 @@ function createImageEntity(table: BrokerTable) {
 
 /** Images the broker made (VM snapshots, copies), under their tenant's partition. */
 export class ImageStore extends TenantResourceStore<Image, ImagePatch> implements ImageRepository {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createImageEntity(table) as never, {
+      cursors,
       entityName: 'Image',
       prefix: 'IMG',
       noun: 'image',
@@ -52,6 +54,6 @@ export class ImageStore extends TenantResourceStore<Image, ImagePatch> implement
     filter: { targetId?: string; includeDeleted?: boolean },
     page: PageRequest,
   ): Promise<Page<Image>> {
-    return this.listMatching(tenant, commonFilters(filter), JSON.stringify(filter), page);
+    return this.listMatching(tenant, commonFilters(filter), filter, page);
   }
 }

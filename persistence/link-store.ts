@@ -8,6 +8,7 @@ import type { Link } from '../core/model/link.ts';
 import type { LinkPatch, LinkRepository } from '../core/ports/link-repository.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import type { CursorCodec } from './cursor.ts';
 import {
   commonFilters,
   recordAttributes,
@@ -40,8 +41,9 @@ function createLinkEntity(table: BrokerTable) {
 
 /** Links and the exact rules each programmed, under their tenant's partition. */
 export class LinkStore extends TenantResourceStore<Link, LinkPatch> implements LinkRepository {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createLinkEntity(table) as never, {
+      cursors,
       entityName: 'Link',
       prefix: 'LNK',
       noun: 'link',
@@ -61,6 +63,6 @@ export class LinkStore extends TenantResourceStore<Link, LinkPatch> implements L
           { attr: 'to.vmId', eq: filter.vmId },
         ],
       });
-    return this.listMatching(tenant, conditions, JSON.stringify(filter), page);
+    return this.listMatching(tenant, conditions, filter, page);
   }
 }

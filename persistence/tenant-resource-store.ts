@@ -6,7 +6,7 @@ import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox/entity/action
 import { string } from 'dynamodb-toolbox/schema/string';
 import { BrokerError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 /** What every tenant-scoped resource has (VMs, volumes, snapshots, buckets, links). */
@@ -33,6 +33,8 @@ export interface ResourceStoreOptions {
   prefix: string;
   /** Noun for error messages and codes (`vm`, `volume`, …). */
   noun: string;
+  /** Signs and checks list cursors. */
+  cursors: CursorCodec;
 }
 
 /**
@@ -106,15 +108,23 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     }
   }
 
-  /** One page of the tenant's resources matching every condition (DynamoDB filters apply after its limit, so read on until full). */
+  /**
+   * One page of the tenant's resources matching every condition (DynamoDB filters apply after its limit,
+   * so read on until full). `filter` is what the conditions were made from: the cursor is bound to it, to
+   * the tenant and to this kind of resource.
+   */
   async listMatching(
     tenant: string,
     conditions: FilterCondition[],
-    scope: string,
+    filter: object,
     page: PageRequest,
   ): Promise<Page<T>> {
-    const cursorScope = `${this.#o.prefix}|${tenant}|${scope}`;
-    let startKey = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorScope);
+    const { cursors } = this.#o;
+    const cursorScope = listScope(this.#o.prefix, tenant, filter);
+    let startKey: Record<string, unknown> | undefined =
+      page.cursor === undefined ? undefined : cursors.decode(page.cursor, cursorScope);
+    // The signature proves we issued it for this scope; this also proves the key is in this partition.
+    if (startKey && startKey.pk !== `TENANT#${tenant}`) throw cursorInvalid();
     const items: T[] = [];
     try {
       do {
@@ -134,7 +144,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
           const last = items.at(-1)!;
           return {
             items,
-            nextCursor: encodeCursor(
+            nextCursor: cursors.encode(
               { pk: `TENANT#${tenant}`, sk: `${this.#o.prefix}#${last.id}` },
               cursorScope,
             ),

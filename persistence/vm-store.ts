@@ -1,5 +1,6 @@
 import { Entity } from 'dynamodb-toolbox/entity';
 import { any } from 'dynamodb-toolbox/schema/any';
+import { boolean } from 'dynamodb-toolbox/schema/boolean';
 import { item } from 'dynamodb-toolbox/schema/item';
 import { list } from 'dynamodb-toolbox/schema/list';
 import { record } from 'dynamodb-toolbox/schema/record';
@@ -7,6 +8,7 @@ import { string } from 'dynamodb-toolbox/schema/string';
 import type { Vm } from '../core/model/vm.ts';
 import type { Page, PageRequest, VmFilter, VmPatch, VmRepository } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import type { CursorCodec } from './cursor.ts';
 import {
   commonFilters,
   operationAttributes,
@@ -31,6 +33,8 @@ function createVmEntity(table: BrokerTable) {
       classification: string(),
       region: string().optional(),
       tags: record(string(), string()),
+      // Set only through the admin designation route; flow policy trusts it.
+      serviceEndpoint: boolean().optional(),
       task: string().optional(),
       placement: placementSchema().optional(),
       cloudId: string().optional(),
@@ -47,8 +51,9 @@ function createVmEntity(table: BrokerTable) {
 
 /** VMs in the broker table, one item each under their tenant's partition. */
 export class VmStore extends TenantResourceStore<Vm, VmPatch> implements VmRepository {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createVmEntity(table) as never, {
+      cursors,
       entityName: 'Vm',
       prefix: 'VM',
       noun: 'vm',
@@ -58,6 +63,6 @@ export class VmStore extends TenantResourceStore<Vm, VmPatch> implements VmRepos
   list(tenant: string, filter: VmFilter, page: PageRequest): Promise<Page<Vm>> {
     const conditions = commonFilters(filter);
     if (filter.namePrefix !== undefined) conditions.push({ attr: 'name', beginsWith: filter.namePrefix });
-    return this.listMatching(tenant, conditions, JSON.stringify(filter), page);
+    return this.listMatching(tenant, conditions, filter, page);
   }
 }

@@ -14,6 +14,7 @@ import type {
   VolumeRepository,
 } from '../core/ports/volume-repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import type { CursorCodec } from './cursor.ts';
 import {
   commonFilters,
   operationAttributes,
@@ -67,8 +68,9 @@ function createSnapshotEntity(table: BrokerTable) {
 
 /** Volumes under their tenant's partition. */
 export class VolumeStore extends TenantResourceStore<Volume, VolumePatch> implements VolumeRepository {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createVolumeEntity(table) as never, {
+      cursors,
       entityName: 'Volume',
       prefix: 'VOL',
       noun: 'volume',
@@ -78,7 +80,7 @@ export class VolumeStore extends TenantResourceStore<Volume, VolumePatch> implem
   list(tenant: string, filter: VolumeFilter, page: PageRequest): Promise<Page<Volume>> {
     const conditions = commonFilters(filter);
     if (filter.vmId !== undefined) conditions.push({ attr: 'attachment.vmId', eq: filter.vmId });
-    return this.listMatching(tenant, conditions, JSON.stringify(filter), page);
+    return this.listMatching(tenant, conditions, filter, page);
   }
 }
 
@@ -87,8 +89,9 @@ export class SnapshotStore
   extends TenantResourceStore<VolumeSnapshot, SnapshotPatch>
   implements SnapshotRepository
 {
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
     super(createSnapshotEntity(table) as never, {
+      cursors,
       entityName: 'Snapshot',
       prefix: 'SNAP',
       noun: 'snapshot',
@@ -99,7 +102,7 @@ export class SnapshotStore
     return this.listMatching(
       tenant,
       [{ attr: 'volumeId', eq: volumeId }, ...commonFilters({})],
-      volumeId,
+      { volumeId },
       page,
     );
   }

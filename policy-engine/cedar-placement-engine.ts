@@ -3,6 +3,7 @@ import { canHost } from '../core/catalogue/catalogue.ts';
 import type { CandidateDecision, PlacementDecision, PlacementRequest } from '../core/model/placement.ts';
 import { type Target, targetRef } from '../core/model/target.ts';
 import { orderCandidates, rankTargets } from '../core/placement/ranking.ts';
+import { applyRegion, checkRegion } from '../core/placement/region-constraint.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { TargetHealthTracker } from '../core/ports/target-health.ts';
@@ -33,8 +34,8 @@ const PLACE = { type: 'Action', id: 'place' } as const;
 
 /**
  * Placement by policy (design.md, Placement): the catalogue's candidates for the workload, one Cedar
- * `place` decision per candidate (forbid wins; an error denies), the permitted ranked by region wish,
- * health, headroom, preference and cost. Only Cedar-permitted candidates are marked `permitted`, so the
+ * `place` decision per candidate (forbid wins; an error denies), those outside a requested region denied
+ * too, the permitted ranked by health, headroom, preference and cost. Only Cedar-permitted candidates are marked `permitted`, so the
  * worker's fallback (remainingPermitted) can never reach a denied target (I1).
  *
  * Cost: the bundle is parsed once per process (PolicySlices); per decision, one cedar-wasm call for all
@@ -86,20 +87,21 @@ export class CedarPlacementEngine implements PlacementEngine {
   }
 
   async decide(request: PlacementRequest): Promise<PlacementDecision> {
+    checkRegion(this.#bundle.catalogue, request.region);
     const hosts = this.#bundle.catalogue.targets.filter((t) =>
       canHost(t, request.kind, request.size, request.image),
     );
     const verdicts = this.verdicts(request, hosts);
+    // A requested region is a constraint, applied after policy: Cedar's verdicts (and their cache) stay
+    // those of the workload, the region only takes candidates away.
     const candidates: CandidateDecision[] = hosts.map((t, i) => {
       const verdict = verdicts[i]!;
-      return {
-        ...targetRef(t),
-        permitted: verdict.allowed,
-        policies: verdict.policies,
-        reasons: verdict.reasons,
-      };
+      return applyRegion(
+        { ...targetRef(t), permitted: verdict.allowed, policies: verdict.policies, reasons: verdict.reasons },
+        request.region,
+      );
     });
-    const permitted = hosts.filter((_, i) => verdicts[i]!.allowed);
+    const permitted = hosts.filter((_, i) => candidates[i]!.permitted);
     const headroom = await this.#headroomOf(permitted, request);
     const ranked = rankTargets(permitted, {
       ...(request.region === undefined ? {} : { region: request.region }),

@@ -23,6 +23,7 @@ import { TargetDirectory } from '../core/targets/target-directory.ts';
 import { VmService } from '../core/vms/vm-service.ts';
 import { VolumeService } from '../core/volumes/volume-service.ts';
 import { idempotencyTableName } from '../persistence/broker-table.ts';
+import { CursorCodec } from '../persistence/cursor.ts';
 import { PowertoolsIdempotencyGuard } from '../persistence/idempotency-guard.ts';
 import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
@@ -41,6 +42,8 @@ export interface BrokerParts {
   queue: OperationQueue;
   /** Keys tokens are verified with: the IdP's JWKS URL, or an in-memory set (embedded dev key). */
   jwks: URL | JSONWebKeySet;
+  /** The server secret list cursors are signed with (a file in DATA_DIR, or Secrets Manager on AWS). */
+  cursorSecret: Buffer;
   providerFactories: Partial<Record<Cloud, ProviderFactory>>;
   logger: Logger;
   workerId: string;
@@ -63,7 +66,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const { config, bundle, dynamo, queue, logger } = parts;
   const { catalogue } = bundle;
   const clock = parts.clock ?? systemClock;
-  const stores = createStores(config, dynamo, clock);
+  const stores = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret));
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   const health = new CircuitBreakerHealth(clock);
   const placement = new CedarPlacementEngine(bundle, health, clock);

@@ -3,6 +3,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import { AuditStore } from '../persistence/audit-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
+import type { CursorCodec } from '../persistence/cursor.ts';
 import { ImageStore } from '../persistence/image-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
@@ -12,17 +13,22 @@ import type { BrokerConfig } from './config.ts';
 
 export type BrokerStores = ReturnType<typeof createStores>;
 
-/** Every repository, on the one broker table. */
-export function createStores(config: BrokerConfig, dynamo: DynamoDBClient, clock: Clock) {
+/** Every repository, on the one broker table; list cursors signed with `cursors`. */
+export function createStores(
+  config: BrokerConfig,
+  dynamo: DynamoDBClient,
+  clock: Clock,
+  cursors: CursorCodec,
+) {
   const table = createBrokerTable(config.tableName, documentClientFor(dynamo));
   return {
-    vms: new VmStore(table),
-    volumes: new VolumeStore(table),
-    snapshots: new SnapshotStore(table),
-    buckets: new BucketStore(table),
-    links: new LinkStore(table),
-    images: new ImageStore(table),
+    vms: new VmStore(table, cursors),
+    volumes: new VolumeStore(table, cursors),
+    snapshots: new SnapshotStore(table, cursors),
+    buckets: new BucketStore(table, cursors),
+    links: new LinkStore(table, cursors),
+    images: new ImageStore(table, cursors),
     operations: new OperationStore(table),
-    audit: new AuditStore(table, config.auditChain, clock),
+    audit: new AuditStore(table, config.auditChain, clock, cursors),
   };
 }

@@ -17,6 +17,7 @@ export const names = {
   dataKeyAlias: (c: StageConfig) => `alias/hcb/${c.stage}/data`,
   /** Same name in every region, so `credentialsRef: secretsmanager:<name>` in targets.yaml works everywhere. */
   openstackSecretName: (c: StageConfig) => `hcb/${c.stage}/openstack`,
+  cursorSecretName: (c: StageConfig) => `hcb/${c.stage}/cursor-key`,
 } as const;
 
 /** Where the portal stack lives: CloudFront's certificate and WAF web ACL must be in us-east-1. */

@@ -28,6 +28,7 @@ export class RegionalStack extends Stack {
   readonly keys: RegionalKeys;
   readonly network: Network;
   readonly openstackSecret: secretsmanager.Secret;
+  readonly cursorSecret: secretsmanager.Secret;
   readonly broker: Broker;
   readonly api: BrokerApi;
   readonly alarms: Alarms;
@@ -80,6 +81,22 @@ export class RegionalStack extends Stack {
         "OpenStack application credentials are issued by the hospital's Keystone, not by AWS: they are rotated by creating a new application credential in Keystone and putting it with `aws secretsmanager put-secret-value` (runbook in docs/deploy.md). The broker re-reads the secret on every Keystone authentication, so a rotation needs no deploy.",
       );
 
+    // The key list cursors are signed with (persistence/cursor.ts): generated here, never seen by anyone.
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      secretName: names.cursorSecretName(config),
+      description: 'HMAC key the broker signs list cursors with (generated; read at cold start).',
+      encryptionKey: this.keys.secrets,
+      removalPolicy: RemovalPolicy.RETAIN,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    for (const rule of ['AwsSolutions-SMG4', 'HIPAA.Security-SecretsManagerRotationEnabled'])
+      acknowledge(
+        this.cursorSecret,
+        rule,
+        HIPAA.passwordManagement,
+        'The cursor key protects only list continuation tokens, which live minutes: rotate it by putting a new random value (docs/deploy.md). Outstanding cursors then fail with 400 cursor.invalid and clients restart their listing; nothing else depends on it.',
+      );
+
     const publicUrl = `https://${config.api.domainName}`;
     this.broker = new Broker(this, 'Broker', {
       config,
@@ -88,6 +105,7 @@ export class RegionalStack extends Stack {
       securityGroup: this.network.functionSecurityGroup,
       keys: this.keys,
       openstackSecret: this.openstackSecret,
+      cursorSecret: this.cursorSecret,
       publicUrl,
       code: props.code,
     });

@@ -3,7 +3,7 @@ import type { AuditLog } from '../../core/ports/audit-log.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
-import { PageQuerySchema, page, problemResponses } from '../schemas/common.ts';
+import { labelText, PageQuerySchema, page, problemResponses } from '../schemas/common.ts';
 
 const AuditRecordSchema = z
   .object({
@@ -49,10 +49,10 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       middleware: [action(authorizer, 'audit.read', 'audit')],
       request: {
         query: PageQuerySchema.extend({
-          tenant: z.string().min(1).max(63).optional().openapi({
+          tenant: labelText(63).optional().openapi({
             description: "whose records: the caller's tenant by default; another needs the operator role",
           }),
-          action: z.string().min(1).max(64).optional(),
+          action: labelText(64).optional(),
           from: isoTime.optional(),
           to: isoTime.optional(),
         }),
@@ -73,7 +73,7 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
           ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
           tenant: c.var.principal.tenant,
         },
-        { limit, ...(cursor ? { cursor } : {}) },
+        { limit, viewer: c.var.principal.tenant, ...(cursor ? { cursor } : {}) },
       );
       return c.json(result, 200);
     },

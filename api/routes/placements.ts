@@ -5,22 +5,24 @@ import type { PlacementEngine } from '../../core/ports/placement-engine.ts';
 import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { placementSummary } from '../placement-summary.ts';
-import { ClassificationSchema, problemResponses } from '../schemas/common.ts';
+import {
+  CatalogueNameSchema,
+  ClassificationSchema,
+  problemResponses,
+  RegionSchema,
+  TagsSchema,
+} from '../schemas/common.ts';
 import { PlacementDecisionSchema } from '../schemas/operation.ts';
-import { TagsSchema } from '../schemas/vm.ts';
 
 const SimulatePlacementSchema = z
   .object({
     kind: z.enum(RESOURCE_KINDS).openapi({ example: 'vm' }),
     classification: ClassificationSchema,
-    size: z.string().min(1).max(63).optional().openapi({ example: 'small' }),
-    image: z.string().min(1).max(128).optional().openapi({ example: 'ubuntu-24.04' }),
-    region: z
-      .string()
-      .min(1)
-      .max(64)
-      .optional()
-      .openapi({ description: 'preferred region (a wish, not a rule)' }),
+    size: CatalogueNameSchema(63).optional().openapi({ example: 'small' }),
+    image: CatalogueNameSchema(128).optional().openapi({ example: 'ubuntu-24.04' }),
+    region: RegionSchema.optional().openapi({
+      description: 'only targets in this region of the catalogue are permitted (a constraint)',
+    }),
     tags: TagsSchema.optional(),
   })
   .strict()

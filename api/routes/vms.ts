@@ -128,6 +128,33 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
     },
   );
 
+  // Service endpoints: flow policy lets public-site workloads reach an on-prem VM only through one, so
+  // the designation is an admin's (api.cedar), audited, and never read from the VM's own tags.
+  for (const method of ['put', 'delete'] as const)
+    app.openapi(
+      createRoute({
+        method,
+        path: '/v1/vms/{id}/service-endpoint',
+        tags: ['VMs'],
+        summary:
+          method === 'put'
+            ? 'Designate the VM a service endpoint (admins)'
+            : 'Stop designating the VM a service endpoint (admins)',
+        middleware: [action(authorizer, 'vm.serviceEndpoint', 'vm')],
+        request: { params: VmId },
+        responses: { 200: json(VmSchema, 'the VM'), ...problemResponses(400, 401, 403, 404, 409) },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const vm = await vms.designateServiceEndpoint(c.var.principal, id, method === 'put');
+        c.set('audit', {
+          resource: { type: 'vm', id },
+          detail: { serviceEndpoint: String(method === 'put') },
+        });
+        return c.json(toVmView(vm), 200);
+      },
+    );
+
   app.openapi(
     createRoute({
       method: 'delete',

@@ -1,19 +1,23 @@
 import { z } from '@hono/zod-openapi';
 import { BUCKET_STATUSES, PRESIGN_MAX_SECONDS } from '../../core/model/bucket.ts';
-import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import {
+  ClassificationSchema,
+  PageQuerySchema,
+  page,
+  printableText,
+  RegionSchema,
+  ResourceNameSchema,
+  TagsSchema,
+  TargetIdSchema,
+  TargetRefSchema,
+} from './common.ts';
 import { OperationSchema } from './operation.ts';
-import { TagsSchema } from './vm.ts';
 
 export const CreateBucketSchema = z
   .object({
-    name: z
-      .string()
-      .regex(
-        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-        'lowercase letters, digits and inner dashes, 1–63 characters',
-      ),
+    name: ResourceNameSchema,
     classification: ClassificationSchema,
-    region: z.string().min(1).max(64).optional(),
+    region: RegionSchema.optional(),
     tags: TagsSchema.optional(),
   })
   .strict()
@@ -43,7 +47,7 @@ export const BucketWithOperationSchema = z
 export const BucketListQuerySchema = PageQuerySchema.extend({
   status: z.enum(BUCKET_STATUSES).optional(),
   classification: ClassificationSchema.optional(),
-  targetId: z.string().min(1).max(64).optional(),
+  targetId: TargetIdSchema.optional(),
 });
 
 export const DeleteBucketQuerySchema = z.object({
@@ -54,14 +58,7 @@ export const DeleteBucketQuerySchema = z.object({
 
 export const PresignRequestSchema = z
   .object({
-    key: z
-      .string()
-      .min(1)
-      .max(1024)
-      .refine(
-        (k) => ![...k].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
-        'no control characters',
-      )
+    key: printableText(1024)
       .refine((k) => !k.startsWith('/'), 'must not start with /')
       .openapi({
         description: 'object key; never stored by the broker (its hash goes to the audit trail)',

@@ -20,6 +20,105 @@ export const ClassificationSchema = z.enum(CLASSIFICATIONS).openapi('Classificat
   description: 'phi > pii > internal > public; phi never leaves on-prem targets',
 });
 
+// ---------------------------------------------------------------------------------------------------------
+// Free text. Every string a client sends goes through one of these: bounded, and printable — no C0 or C1
+// control characters (NUL, newlines, escapes) and no bidirectional embedding, override or isolate
+// controls (U+202A–U+202E, U+2066–U+2069, and the marks U+200E, U+200F, U+061C), which can make a name or
+// an audit record read differently from what it is. Names and tags also refuse `<` and `>`.
+// ---------------------------------------------------------------------------------------------------------
+
+/** C0 controls, DEL and C1 controls, except those in `allowed`. */
+function hasControl(text: string, allowed: ReadonlySet<number> = new Set()): boolean {
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if ((code < 0x20 || (code >= 0x7f && code <= 0x9f)) && !allowed.has(code)) return true;
+  }
+  return false;
+}
+/** Tab, line feed and carriage return: what multi-line payloads may hold. */
+const LINE_CONTROLS: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0d]);
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const MARKUP = /[<>]/;
+
+/** One line of printable text, `min`–`max` characters (`<` and `>` allowed: keys, hosts, free text). */
+export const printableText = (max: number, min = 1) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => !hasControl(s), 'no control characters (NUL, newlines, escapes)')
+    .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
+
+/** A label — catalogue names, tag values, filter values: printable, and no `<` or `>`. */
+export const labelText = (max: number, min = 1) =>
+  printableText(max, min).refine((s) => !MARKUP.test(s), 'no < or >');
+
+/** Multi-line free text (cloud-init user data): bounded, lines allowed, other controls and bidi not. */
+export const multilineText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !hasControl(s, LINE_CONTROLS), 'no control characters other than tab and newlines')
+    .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
+
+/** Resource names: DNS-label-like, so they are safe in every cloud and every log. */
+export const ResourceNameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lowercase letters, digits and inner dashes, 1–63 characters',
+  );
+
+/** A region of the targets catalogue; which ones exist is checked against the catalogue at placement. */
+export const RegionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a region of the targets catalogue (GET /v1/targets)');
+
+/** A target id of the catalogue. */
+export const TargetIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a target id of the catalogue (GET /v1/targets)');
+
+/** A logical size or image name of the catalogue (`small`, `ubuntu-24.04`) or a broker image id. */
+export const CatalogueNameSchema = (max: number) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${max - 1}}$`),
+      `a catalogue name (1–${max} of A-Z a-z 0-9 . _ : / -)`,
+    );
+
+/**
+ * JSON Schema keywords the metadata type does not list (`propertyNames`, `maxProperties`, `oneOf`); the generator
+ * copies them into the document as they are.
+ */
+export const withJsonSchema = (keywords: Record<string, unknown>) => keywords as Record<string, never>;
+
+const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$/;
+/**
+ * Tag keys the broker or its policies give meaning to: a client may not set them. `service-endpoint` is
+ * designated by an admin (PUT /v1/vms/{id}/service-endpoint), never by a tag.
+ */
+const RESERVED_TAG_KEY = /^(hcb:|service-endpoint$)/i;
+
+export const TagsSchema = z
+  .record(
+    z
+      .string()
+      .regex(TAG_KEY, 'tag keys: 1–63 of A-Z a-z 0-9 : . _ / -')
+      .refine((k) => !RESERVED_TAG_KEY.test(k), 'reserved tag key (hcb:…, service-endpoint)'),
+    labelText(255, 0),
+  )
+  .refine((tags) => Object.keys(tags).length <= 20, 'at most 20 tags')
+  .openapi(
+    withJsonSchema({
+      description: 'labels (no PHI); keys hcb:… and service-endpoint are reserved',
+      // zod's record key check does not reach the document on its own.
+      propertyNames: { type: 'string', pattern: TAG_KEY.source },
+      maxProperties: 20,
+    }),
+  );
+
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: 'page size (1–100)' }),
   cursor: z
@@ -66,9 +165,3 @@ export const problemResponses = (...statuses: number[]) =>
 export function page<T extends z.ZodTypeAny>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().optional() }).openapi(name);
 }
-
-/**
- * JSON Schema keywords the metadata type does not list (`propertyNames`, `maxProperties`, `oneOf`); the generator
- * copies them into the document as they are.
- */
-export const withJsonSchema = (keywords: Record<string, unknown>) => keywords as Record<string, never>;

@@ -1,6 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { IMAGE_STATUSES } from '../../core/model/image.ts';
-import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import {
+  ClassificationSchema,
+  PageQuerySchema,
+  page,
+  ResourceNameSchema,
+  TargetIdSchema,
+  TargetRefSchema,
+} from './common.ts';
 import { OperationSchema } from './operation.ts';
 
 export const ImageSchema = z
@@ -26,18 +33,12 @@ export const ImageWithOperationSchema = z
   .object({ image: ImageSchema, operation: OperationSchema })
   .openapi('ImageWithOperation');
 export const ImageListQuerySchema = PageQuerySchema.extend({
-  targetId: z.string().min(1).max(64).optional(),
+  targetId: TargetIdSchema.optional(),
 });
 export const CopyImageSchema = z
   .object({
-    targetId: z.string().min(1).max(64),
-    name: z
-      .string()
-      .regex(
-        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-        'lowercase letters, digits and inner dashes, 1–63 characters',
-      )
-      .optional(),
+    targetId: TargetIdSchema,
+    name: ResourceNameSchema.optional(),
   })
   .strict()
   .openapi('CopyImage');

@@ -14,11 +14,10 @@ export const CreateLinkSchema = z
       VmRef,
       z
         .object({
-          cidr: z.string().min(9).max(18).openapi({
-            example: '10.20.0.0/16',
-            description: 'an IPv4 network with its host bits zero',
-            pattern: IPV4_CIDR,
-          }),
+          cidr: z
+            .string()
+            .regex(new RegExp(IPV4_CIDR), 'an IPv4 network such as 10.20.0.0/16')
+            .openapi({ example: '10.20.0.0/16', description: 'an IPv4 network with its host bits zero' }),
         })
         .strict(),
     ]),

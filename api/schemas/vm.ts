@@ -1,43 +1,36 @@
 import { z } from '@hono/zod-openapi';
 import { VM_STATUSES } from '../../core/model/vm.ts';
-import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema, withJsonSchema } from './common.ts';
+import {
+  CatalogueNameSchema,
+  ClassificationSchema,
+  labelText,
+  multilineText,
+  PageQuerySchema,
+  page,
+  RegionSchema,
+  ResourceNameSchema,
+  TagsSchema,
+  TargetIdSchema,
+  TargetRefSchema,
+} from './common.ts';
 import { OperationSchema } from './operation.ts';
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const TAG_KEY = /^(?!hcb:)[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$/;
+const NameSchema = ResourceNameSchema;
 
-const NameSchema = z.string().regex(NAME, 'lowercase letters, digits and inner dashes, 1–63 characters');
-
-export const TagsSchema = z
-  .record(
-    z.string().regex(TAG_KEY, 'tag keys: 1–63 of A-Z a-z 0-9 : . _ / -, not starting with hcb:'),
-    z.string().max(255),
-  )
-  .refine((tags) => Object.keys(tags).length <= 20, 'at most 20 tags')
-  .openapi(
-    withJsonSchema({
-      description: 'labels (no PHI); keys starting with hcb: are reserved',
-      // zod's record key check does not reach the document on its own.
-      propertyNames: { type: 'string', pattern: TAG_KEY.source },
-      maxProperties: 20,
-    }),
-  );
+// Where bucket, volume and placement schemas used to take it from.
+export { TagsSchema };
 
 export const CreateVmSchema = z
   .object({
     name: NameSchema.openapi({ example: 'lab-results-worker' }),
-    size: z.string().min(1).max(63).openapi({ example: 'small' }),
-    image: z.string().min(1).max(128).openapi({ example: 'ubuntu-24.04' }),
+    size: CatalogueNameSchema(63).openapi({ example: 'small' }),
+    image: CatalogueNameSchema(128).openapi({ example: 'ubuntu-24.04' }),
     classification: ClassificationSchema,
-    region: z
-      .string()
-      .min(1)
-      .max(64)
-      .optional()
-      .openapi({ description: 'preferred region (a wish, not a rule)' }),
-    userData: z
-      .string()
-      .max(16_384)
+    region: RegionSchema.optional().openapi({
+      description:
+        'run only in this region of the catalogue (a constraint: no permitted target there is a 403)',
+    }),
+    userData: multilineText(16_384)
       .optional()
       .openapi({ description: 'cloud-init; for phi VMs it is kept only on the on-prem target' }),
     tags: TagsSchema.optional(),
@@ -54,6 +47,9 @@ export const VmSchema = z
     classification: ClassificationSchema,
     region: z.string().optional(),
     tags: z.record(z.string(), z.string()),
+    serviceEndpoint: z.boolean().openapi({
+      description: 'designated by an admin as a way into its site (PUT /v1/vms/{id}/service-endpoint)',
+    }),
     status: z.enum(VM_STATUSES),
     task: z.string().optional(),
     placement: TargetRefSchema.optional(),
@@ -71,8 +67,8 @@ export const VmPageSchema = page(VmSchema, 'VmPage');
 export const VmListQuerySchema = PageQuerySchema.extend({
   status: z.enum(VM_STATUSES).optional(),
   classification: ClassificationSchema.optional(),
-  targetId: z.string().min(1).max(64).optional(),
-  name: z.string().min(1).max(63).optional().openapi({ description: 'name prefix' }),
+  targetId: TargetIdSchema.optional(),
+  name: labelText(63).optional().openapi({ description: 'name prefix' }),
 });
 
 export const VmWithOperationSchema = z
@@ -88,14 +84,14 @@ export const VmActionSchema = z
     z.object({ type: z.literal('reboot'), mode: z.enum(['soft', 'hard']).default('soft') }).strict(),
     plain('pause'),
     plain('unpause'),
-    z.object({ type: z.literal('resize'), size: z.string().min(1).max(63) }).strict(),
+    z.object({ type: z.literal('resize'), size: CatalogueNameSchema(63) }).strict(),
     z.object({ type: z.literal('snapshot'), name: NameSchema.optional() }).strict(),
     plain('console'),
     z
       .object({
         type: z.literal('migrate'),
-        targetId: z.string().min(1).max(64).optional(),
-        host: z.string().max(255).optional(),
+        targetId: TargetIdSchema.optional(),
+        host: labelText(255).optional(),
       })
       .strict(),
   ])

@@ -1,22 +1,25 @@
 import { z } from '@hono/zod-openapi';
 import { SNAPSHOT_STATUSES, VOLUME_STATUSES } from '../../core/model/volume.ts';
-import { ClassificationSchema, PageQuerySchema, page, TargetRefSchema } from './common.ts';
+import {
+  ClassificationSchema,
+  PageQuerySchema,
+  page,
+  RegionSchema,
+  ResourceNameSchema,
+  TagsSchema,
+  TargetIdSchema,
+  TargetRefSchema,
+} from './common.ts';
 import { OperationSchema } from './operation.ts';
-import { TagsSchema } from './vm.ts';
 
-const NameSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-    'lowercase letters, digits and inner dashes, 1–63 characters',
-  );
+const NameSchema = ResourceNameSchema;
 
 export const CreateVolumeSchema = z
   .object({
     name: NameSchema.openapi({ example: 'imaging-scratch' }),
     sizeGiB: z.number().int().min(1).max(16_384),
     classification: ClassificationSchema,
-    region: z.string().min(1).max(64).optional(),
+    region: RegionSchema.optional(),
     tags: TagsSchema.optional(),
     snapshotId: z
       .string()
@@ -78,7 +81,7 @@ export const SnapshotWithOperationSchema = z
 export const VolumeListQuerySchema = PageQuerySchema.extend({
   status: z.enum(VOLUME_STATUSES).optional(),
   classification: ClassificationSchema.optional(),
-  targetId: z.string().min(1).max(64).optional(),
+  targetId: TargetIdSchema.optional(),
   vmId: z
     .string()
     .regex(/^vm-[0-9a-z]{26}$/, 'a vm- id')

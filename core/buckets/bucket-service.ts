@@ -8,6 +8,7 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -60,8 +61,9 @@ export class BucketService {
     if (!decision.chosen) {
       const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
       const code = decision.candidates.length === 0 ? 'placement.noCandidate' : 'placement.noPermittedTarget';
-      throw new BrokerError(code, `policy permits no target for a ${input.classification} bucket`, {
-        details: { classification: input.classification, policies },
+      const { classification, region } = input;
+      throw new BrokerError(code, noPermittedTargetMessage(`a ${classification} bucket`, region), {
+        details: { classification, ...(region === undefined ? {} : { region }), policies },
       });
     }
     const id = newId('bkt');

@@ -61,7 +61,8 @@ export class LinkService {
         classification: to.classification,
         target: this.#target(to),
         tenant: to.tenant,
-        serviceEndpoint: to.tags['service-endpoint'] === 'true',
+        // The admin's designation, never the VM's own tags (which its app sets).
+        serviceEndpoint: to.serviceEndpoint === true,
       };
     } else {
       const cidr = parseCidr(input.to.cidr);

@@ -46,6 +46,11 @@ export interface Vm {
   /** The region the client wished for, if any. */
   region?: string;
   tags: Record<string, string>;
+  /**
+   * Designated by an admin of its tenant (PUT /v1/vms/{id}/service-endpoint) as a declared way into its
+   * site: what flow policy reads as `resource.serviceEndpoint`. Never taken from the VM's tags.
+   */
+  serviceEndpoint?: boolean;
   status: VmStatus;
   /** What the broker is doing to it right now (`starting`, `stopping`, …), like Nova's task_state. */
   task?: string;
@@ -73,6 +78,7 @@ export interface VmView {
   classification: Classification;
   region?: string;
   tags: Record<string, string>;
+  serviceEndpoint: boolean;
   status: VmStatus;
   task?: string;
   placement?: TargetRef;
@@ -92,6 +98,7 @@ export function toVmView(vm: Vm): VmView {
     image: vm.image,
     classification: vm.classification,
     tags: vm.tags,
+    serviceEndpoint: vm.serviceEndpoint === true,
     status: vm.status,
     addresses: vm.addresses,
     hasUserData: vm.userData !== undefined,

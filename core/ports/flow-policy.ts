@@ -28,7 +28,7 @@ export interface CopyRequest {
 }
 
 export type LinkEndpoint =
-  /** `serviceEndpoint`: the VM is tagged `service-endpoint=true`, a declared way into its site. */
+  /** `serviceEndpoint`: an admin designated the VM a service endpoint, a declared way into its site. */
   | { kind: 'vm'; classification: Classification; target: Target; tenant: string; serviceEndpoint: boolean }
   | { kind: 'cidr'; cidr: string; internet: boolean };
 

@@ -11,6 +11,11 @@ export interface Page<T> {
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /**
+   * The tenant asking, for lists that are not one tenant's own (the audit trail): its cursors are bound to
+   * it. Tenant lists bind theirs to their tenant anyway.
+   */
+  viewer?: string;
 }
 
 export interface VmFilter {
@@ -35,6 +40,7 @@ export type VmPatch = Partial<
   fault?: string | null;
   userData?: Vm['userData'] | null;
   activeOperationId?: string | null;
+  serviceEndpoint?: boolean | null;
 };
 
 export interface VmRepository {

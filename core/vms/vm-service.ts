@@ -12,6 +12,7 @@ import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
+import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -92,7 +93,7 @@ export class VmService {
     });
     if (sourceImage)
       decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
-    if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification);
+    if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification, input.region);
 
     const vmId = newId('vm');
     const operation = operationFor(ctx, clock.now(), {
@@ -138,6 +139,16 @@ export class VmService {
 
   list(principal: Principal, filter: VmFilter, page: PageRequest): Promise<Page<Vm>> {
     return this.#deps.vms.list(principal.tenant, filter, page);
+  }
+
+  /** Designates (or stops designating) a VM as a service endpoint; who may is for policy to say. */
+  async designateServiceEndpoint(principal: Principal, id: string, designated: boolean): Promise<Vm> {
+    const vm = await this.get(principal, id);
+    if (vm.status === 'deleted' || vm.status === 'deleting')
+      throw new BrokerError('vm.invalidState', `VM ${id} is ${vm.status}`, {
+        details: { status: vm.status },
+      });
+    return this.#deps.vms.update(vm.tenant, id, { serviceEndpoint: designated ? true : null });
   }
 
   async act(ctx: RequestContext, id: string, action: VmActionInput): Promise<ActionResult> {
@@ -327,9 +338,11 @@ function noTargetError(
   decision: PlacementDecision,
   catalogue: TargetCatalogue,
   classification: Classification,
+  region: string | undefined,
 ): BrokerError {
   const details = {
     classification,
+    ...(region === undefined ? {} : { region }),
     candidates: decision.candidates.map((c) => ({
       targetId: c.targetId,
       permitted: c.permitted,
@@ -346,7 +359,7 @@ function noTargetError(
   const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
   return new BrokerError(
     'placement.noPermittedTarget',
-    `policy permits no target for a ${classification} VM`,
+    noPermittedTargetMessage(`a ${classification} VM`, region),
     {
       details: { ...details, policies },
     },

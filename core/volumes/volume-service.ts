@@ -9,6 +9,7 @@ import type { Volume, VolumeSnapshot } from '../model/volume.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
+import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
@@ -76,7 +77,7 @@ export class VolumeService {
         source.placement.targetId,
         "restores happen on the snapshot's target",
       );
-    if (!decision.chosen) throw noTarget(decision, input.classification);
+    if (!decision.chosen) throw noTarget(decision, input.classification, input.region);
     const volumeId = newId('vol');
     const operation = this.#operation(ctx, 'volume.create', { type: 'volume', id: volumeId }, 'provision', {
       ...(source?.cloudId ? { snapshotCloudId: source.cloudId } : {}),
@@ -341,10 +342,15 @@ export function denied(flow: string, verdict: FlowDecision, message: string): Br
   });
 }
 
-function noTarget(decision: PlacementDecision, classification: Classification): BrokerError {
+function noTarget(
+  decision: PlacementDecision,
+  classification: Classification,
+  region: string | undefined,
+): BrokerError {
   const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
   const details = {
     classification,
+    ...(region === undefined ? {} : { region }),
     policies,
     candidates: decision.candidates.map((c) => ({
       targetId: c.targetId,
@@ -356,7 +362,7 @@ function noTarget(decision: PlacementDecision, classification: Classification): 
     return new BrokerError('placement.noCandidate', 'no target can host this volume', { details });
   return new BrokerError(
     'placement.noPermittedTarget',
-    `policy permits no target for a ${classification} volume`,
+    noPermittedTargetMessage(`a ${classification} volume`, region),
     { details },
   );
 }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { OperationQueue } from '../../core/ports/queue.ts';
+import { CURSOR_SECRET_MIN_BYTES } from '../../persistence/cursor.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { type Broker, createBroker } from '../compose.ts';
 import { type BrokerConfig, loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
+import { secretsManagerResolver } from './secret-resolver.ts';
 import { SqsOperationQueue } from './sqs-queue.ts';
 
 let broker: Promise<Broker> | undefined;
@@ -16,7 +18,7 @@ let broker: Promise<Broker> | undefined;
  * function's environment — table, queue, IdP JWKS, bundled policies and targets.
  */
 export function lambdaBroker(env: NodeJS.ProcessEnv = process.env, queue?: OperationQueue): Promise<Broker> {
-  broker ??= build(loadConfig(env, 'lambda'), queue).catch((error: unknown) => {
+  broker ??= build(loadConfig(env, 'lambda'), env, queue).catch((error: unknown) => {
     broker = undefined;
     throw error;
   });
@@ -28,7 +30,11 @@ export function resetLambdaBroker(): void {
   broker = undefined;
 }
 
-async function build(config: BrokerConfig, queue?: OperationQueue): Promise<Broker> {
+async function build(
+  config: BrokerConfig,
+  environment: NodeJS.ProcessEnv,
+  queue?: OperationQueue,
+): Promise<Broker> {
   if (!config.jwt.jwksUrl) throw new Error("HCB_JWKS_URL must name the identity provider's JWKS");
   if (!config.queueUrl && !queue) throw new Error('HCB_QUEUE_URL must name the operations queue');
   const logger = powertoolsLogger('hcb');
@@ -37,16 +43,37 @@ async function build(config: BrokerConfig, queue?: OperationQueue): Promise<Brok
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
   const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
+  const cursorSecret = await lambdaCursorSecret(environment);
   return createBroker({
     config,
     bundle,
     dynamo,
     queue: queue ?? new SqsOperationQueue(new SQSClient({}), config.queueUrl!),
     jwks: new URL(config.jwt.jwksUrl),
+    cursorSecret,
     providerFactories: defaultProviderFactories(config, bundle.catalogue, undefined),
     logger,
     workerId: `lambda-${env('AWS_LAMBDA_LOG_STREAM_NAME') ?? randomUUID()}`,
   });
+}
+
+/**
+ * The key list cursors are signed with: the Secrets Manager secret `HCB_CURSOR_SECRET_ARN` names (the
+ * regional stack creates it with a generated value), or — for tests and emulators — the value itself in
+ * `HCB_CURSOR_SECRET`. Read once per cold start; at least 32 bytes. Without one the broker refuses to start.
+ */
+export async function lambdaCursorSecret(
+  environment: NodeJS.ProcessEnv,
+  resolve: (secretId: string) => Promise<string> = secretsManagerResolver(),
+): Promise<Buffer> {
+  const arn = environment.HCB_CURSOR_SECRET_ARN;
+  const value = arn ? await resolve(arn) : environment.HCB_CURSOR_SECRET;
+  if (value === undefined)
+    throw new Error('HCB_CURSOR_SECRET_ARN must name the secret list cursors are signed with');
+  const secret = Buffer.from(value, 'utf8');
+  if (secret.length < CURSOR_SECRET_MIN_BYTES)
+    throw new Error(`the cursor secret must be at least ${CURSOR_SECRET_MIN_BYTES} bytes`);
+  return secret;
 }
 
 function env(name: string): string | undefined {

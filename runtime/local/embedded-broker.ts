@@ -10,6 +10,7 @@ import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
 import type { BrokerConfig } from '../config.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
+import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 import { sandboxAdminRoutes } from './sandbox-admin-routes.ts';
@@ -55,6 +56,7 @@ export async function startEmbeddedBroker(
     dynamo,
     queue,
     jwks: devJwks,
+    cursorSecret: loadOrCreateCursorSecret(config.dataDir),
     providerFactories:
       overrides.providerFactories ??
       defaultProviderFactories(config, bundle.catalogue, join(config.dataDir, 'sandbox')),

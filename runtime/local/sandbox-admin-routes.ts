@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiEnv } from '../../api/context.ts';
 import { action } from '../../api/middleware/authorize.ts';
-import { problemResponses } from '../../api/schemas/common.ts';
+import { labelText, problemResponses } from '../../api/schemas/common.ts';
 import { FAULT_KINDS } from '../../connectors/sandbox/sandbox-faults.ts';
 import { SandboxProvider } from '../../connectors/sandbox/sandbox-provider.ts';
 import { BrokerError } from '../../core/errors.ts';
@@ -15,7 +15,7 @@ const FaultsSchema = z
         z
           .object({
             type: z.enum(['fail', 'loseResponse', 'failBuild']),
-            method: z.string().min(1).max(64).optional(),
+            method: labelText(64).optional(),
             kind: z.enum(FAULT_KINDS).optional(),
             count: z.number().int().min(1).max(1000),
           })

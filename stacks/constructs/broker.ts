@@ -22,6 +22,8 @@ export interface BrokerProps {
   readonly securityGroup: ec2.ISecurityGroup;
   readonly keys: { readonly data: kms.IKey; readonly logs: kms.IKey; readonly messaging: kms.IKey };
   readonly openstackSecret: secretsmanager.ISecret;
+  /** The HMAC key list cursors are signed with (HCB_CURSOR_SECRET_ARN). */
+  readonly cursorSecret: secretsmanager.ISecret;
   /** Base URL clients reach the API at (HCB_PUBLIC_URL). */
   readonly publicUrl: string;
   readonly code: FunctionCode;
@@ -89,6 +91,7 @@ export class Broker extends Construct {
       HCB_POLICIES_DIR: LAMBDA_POLICIES_DIR,
       HCB_AUDIT_CHAIN: stack.region,
       HCB_OPENSTACK_SECRET_ARN: props.openstackSecret.secretArn,
+      HCB_CURSOR_SECRET_ARN: props.cursorSecret.secretArn,
       HCB_PUBLIC_URL: props.publicUrl,
       POWERTOOLS_METRICS_NAMESPACE: 'hcb',
     };
@@ -127,6 +130,7 @@ export class Broker extends Construct {
       grantTableData(f, 'BrokerTable', [tableArn, ...indexArns], props.keys.data);
       grantSend(f, this.queue, props.keys.messaging);
       props.openstackSecret.grantRead(f.role);
+      props.cursorSecret.grantRead(f.role);
     }
     // Only the API de-duplicates requests by Idempotency-Key.
     grantTableData(this.api, 'IdempotencyTable', [idempotencyTableArn], props.keys.data);

@@ -42,7 +42,13 @@ describe('links: controlled cross-network flows', () => {
     await vm('app-east', 'internal');
     await vm('ehr-north', 'phi');
     await vm('lab-north', 'internal', { region: 'north' });
-    await vm('gateway-north', 'internal', { region: 'north', tags: { 'service-endpoint': 'true' } });
+    await vm('gateway-north', 'internal', { region: 'north' });
+    // Service endpoints are an admin's designation (test/api/service-endpoints.test.ts), not a tag.
+    const admin = await h.token('tenant-link', ['admin']);
+    const designated = await h.call('PUT', `/v1/vms/${vms['gateway-north']!.id}/service-endpoint`, {
+      token: admin,
+    });
+    expect(designated.status, designated.text).toBe(200);
   });
   afterAll(() => h.close());
 

@@ -41,13 +41,18 @@ const workloadArb = fc.record({
 });
 type Workload = typeof workloadArb extends fc.Arbitrary<infer W> ? W : never;
 
-function requestOf(w: Workload): PlacementRequest {
+/**
+ * The request for a workload. A region the catalogue does not have is refused before policy (400), so
+ * it is asked only when the catalogue has it; otherwise the workload goes without one.
+ */
+function requestOf(w: Workload, catalogue: { targets: readonly { region: string }[] }): PlacementRequest {
+  const region = catalogue.targets.some((t) => t.region === w.region) ? w.region : undefined;
   return {
     principal: { sub: `sub-${w.tenant}`, tenant: w.tenant, roles: w.roles },
     kind: w.kind,
     classification: w.classification,
     ...(w.size === undefined ? {} : { size: w.size }),
-    ...(w.region === undefined ? {} : { region: w.region }),
+    ...(region === undefined ? {} : { region }),
     ...(w.tags === undefined ? {} : { tags: w.tags }),
   };
 }
@@ -83,14 +88,18 @@ describe('I1 holds for the shipped policies, fallback included', () => {
           const health = healthOf(Object.fromEntries(ids.map((id, i) => [id, states[i]!])));
           const engine = new CedarPlacementEngine(bundle, health, clock);
           const siteOf = new Map(catalogue.targets.map((t) => [t.id, t.site]));
+          const regionOf = new Map(catalogue.targets.map((t) => [t.id, t.region]));
           for (const w of workloads) {
-            const decision = await engine.decide(requestOf(w));
+            const request = requestOf(w, catalogue);
+            const decision = await engine.decide(request);
             const failing = new Set(ids.filter((id) => fails(id, w.classification, w.tenant)));
             const permitted = new Set(decision.candidates.filter((c) => c.permitted).map((c) => c.targetId));
             expect(decision.chosen?.targetId).toBe(remainingPermitted(decision, [])[0]?.targetId);
             for (const id of landings(decision, failing)) {
               expect(permitted.has(id)).toBe(true);
               if (w.classification === 'phi') expect(siteOf.get(id), `phi landed on ${id}`).toBe('onprem');
+              // A requested region is a constraint: neither the choice nor a fallback leaves it.
+              if (request.region !== undefined) expect(regionOf.get(id)).toBe(request.region);
             }
             for (const c of decision.candidates) {
               if (c.permitted && w.classification === 'phi') expect(c.site).toBe('onprem');
@@ -114,7 +123,7 @@ describe('I1 holds for the shipped policies, fallback included', () => {
           const bundle = compileBundle(withCatalogue(shipped, catalogue));
           const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
           for (const w of workloads) {
-            const request = requestOf(w);
+            const request = requestOf(w, catalogue);
             const verdicts = engine.verdicts(request, catalogue.targets);
             catalogue.targets.forEach((t, i) => {
               expect(verdicts[i]).toEqual(referenceVerdict(bundle, request, t.id));
@@ -140,7 +149,7 @@ describe('the engine fails closed', () => {
     const engine = new CedarPlacementEngine(broken, healthOf({}), clock);
     await fc.assert(
       fc.asyncProperty(workloadArb, async (w) => {
-        const decision = await engine.decide(requestOf(w));
+        const decision = await engine.decide(requestOf(w, broken.catalogue));
         expect(decision.chosen).toBeUndefined();
         for (const c of decision.candidates) expect(c.permitted).toBe(false);
       }),
@@ -172,7 +181,7 @@ describe('the engine fails closed', () => {
           }
           const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
           for (const w of workloads) {
-            const decision = await engine.decide(requestOf(w));
+            const decision = await engine.decide(requestOf(w, catalogue));
             for (const c of decision.candidates) {
               if (!c.permitted || w.classification !== 'phi') continue;
               expect(c.site).toBe('onprem');
@@ -200,7 +209,7 @@ describe('the engine fails closed', () => {
         const bundle = compileBundle(withCatalogue(wide, catalogue));
         const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
         const decision = await engine.decide(
-          requestOf({ ...w, classification: 'phi', tenant: 'mercy-clinic' }),
+          requestOf({ ...w, classification: 'phi', tenant: 'mercy-clinic' }, catalogue),
         );
         for (const c of decision.candidates) if (c.permitted) expect(c.site).toBe('onprem');
       }),

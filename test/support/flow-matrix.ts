@@ -6,7 +6,7 @@ type Site = 'onprem' | 'public';
 type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign';
 type Outcome = 'allowed' | 'denied' | 'unsupported';
 
-/** Where the matrix runs: two targets per site, with distinct regions (region wishes steer placement). */
+/** Where the matrix runs: two targets per site, with distinct regions (a requested region places). */
 export interface MatrixEnvironment {
   harness: Harness;
   /** [A, B]: A hosts the sources; B is the other target of the same site. */
@@ -35,7 +35,7 @@ function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean
 /**
  * The matrix classification × site × operation (attach, snapshot, copy, link, presign): allowed cells
  * succeed end to end; denied ones answer 403 naming the policies and leave nothing behind; a phi
- * workload's wish for a public site is never granted.
+ * workload asking for a public region is refused.
  */
 export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvironment>): void {
   describe(`flow matrix: ${name}`, () => {
@@ -43,7 +43,10 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
     let h: Harness;
     let app: string;
     const region = new Map<string, string>();
-    /** vms[c][s]: a VM of classification c created with a wish for site s's first target. */
+    /**
+     * vms[c][s]: a VM of classification c created in the region of site s's first target — for phi, of the
+     * on-prem one whatever s (a phi VM asking for a public region is refused: see below).
+     */
     const vms = {} as Record<Classification, Record<Site, { id: string; targetId: string }>>;
 
     const settle = async (reply: { status: number; text: string; body: { operation: { id: string } } }) => {
@@ -53,6 +56,8 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       return op;
     };
     const wish = (s: Site) => region.get(s === 'onprem' ? env.onprem[0] : env.public[0])!;
+    /** The region to ask for: site s's, except that phi may only ask for an on-prem one. */
+    const placeIn = (c: Classification, s: Site) => wish(c === 'phi' ? 'onprem' : s);
     const home = (c: Classification, s: Site) =>
       c === 'phi' || s === 'onprem' ? env.onprem[0] : env.public[0];
     const count = async (path: string) =>
@@ -77,7 +82,7 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
                 size: 'small',
                 image: 'ubuntu-24.04',
                 classification: c,
-                region: wish(s),
+                region: placeIn(c, s),
               },
             });
             await settle(reply);
@@ -105,9 +110,23 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       await env?.cleanup?.();
     });
 
-    it('never grants a phi workload its wish for a public site', () => {
+    it('places every VM in its requested region; refuses a phi workload a public one', async () => {
       for (const c of CLASSIFICATIONS)
         for (const s of SITES) expect(vms[c][s].targetId, `${c}/${s}`).toBe(home(c, s));
+      const before = await count('/v1/vms');
+      const refused = await h.call('POST', '/v1/vms', {
+        token: app,
+        body: {
+          name: 'm-phi-refused',
+          size: 'small',
+          image: 'ubuntu-24.04',
+          classification: 'phi',
+          region: wish('public'),
+        },
+      });
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.body.code).toBe('placement.noPermittedTarget');
+      expect(await count('/v1/vms')).toBe(before);
     });
 
     const cells = OPERATIONS.flatMap((op) =>
@@ -145,7 +164,7 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       if (op === 'presign') {
         const created = await h.call('POST', '/v1/buckets', {
           token: app,
-          body: { name: `b-${c}-${s}`, classification: c, region: wish(s) },
+          body: { name: `b-${c}-${s}`, classification: c, region: placeIn(c, s) },
         });
         expect(created.body.bucket.placement.targetId).toBe(home(c, s));
         await settle(created);
@@ -169,7 +188,7 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       if (op === 'attach') {
         const created = await h.call('POST', '/v1/volumes', {
           token: app,
-          body: { name: `v-${c}-${s}`, sizeGiB: 1, classification: c, region: wish(s) },
+          body: { name: `v-${c}-${s}`, sizeGiB: 1, classification: c, region: placeIn(c, s) },
         });
         await settle(created);
         const volumeId = created.body.volume.id;
