@@ -7,6 +7,7 @@ import { ImageStore } from '../persistence/image-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
+import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import type { BrokerConfig } from './config.ts';
 
@@ -24,5 +25,6 @@ export function createStores(config: BrokerConfig, dynamo: DynamoDBClient, clock
     images: new ImageStore(table),
     operations: new OperationStore(table),
     audit: new AuditStore(table, config.auditChain, clock),
+    targetHealth: new TargetHealthDynamoStore(table),
   };
 }
