@@ -6,8 +6,8 @@ import { BucketStore } from '../persistence/bucket-store.ts';
 import { ImageStore } from '../persistence/image-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
-import { VmStore } from '../persistence/vm-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
+import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import type { BrokerConfig } from './config.ts';
 

@@ -36,7 +36,10 @@ const TARGET_FAILURES = new Set(['unavailable', 'timeout', 'lostResponse', 'unau
  *   otherwise the error is thrown and the worker retries the lookup-then-create on the same target.
  * Every lookup and create feeds the shared circuit breaker.
  */
-export async function lookupThenCreate<R>(ctx: StepContext, spec: CreateOnTarget<R>): Promise<CreateAttempt<R>> {
+export async function lookupThenCreate<R>(
+  ctx: StepContext,
+  spec: CreateOnTarget<R>,
+): Promise<CreateAttempt<R>> {
   const { op, deps } = ctx;
   const target = spec.targetId;
   await deps.health.refresh();
@@ -92,9 +95,7 @@ function forget(ctx: StepContext, target: string): void {
 
 function hasOtherUntried(ctx: StepContext, target: string): boolean {
   const { placement, triedTargets } = ctx.op;
-  return (
-    placement !== undefined && remainingPermitted(placement, [...triedTargets, target]).length > 0
-  );
+  return placement !== undefined && remainingPermitted(placement, [...triedTargets, target]).length > 0;
 }
 
 function leavesTarget(error: unknown): boolean {

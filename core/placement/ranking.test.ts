@@ -48,11 +48,6 @@ describe('rankTargets', () => {
 
   it('puts targets known to be unavailable last, even against the region wish', () => {
     const health = (id: string) => (id === 'b' ? 'down' : id === 'c' ? 'open' : 'closed');
-    expect(rankTargets(targets, { region: 'south', health }).map((t) => t.id)).toEqual([
-      'd',
-      'a',
-      'c',
-      'b',
-    ]);
+    expect(rankTargets(targets, { region: 'south', health }).map((t) => t.id)).toEqual(['d', 'a', 'c', 'b']);
   });
 });
