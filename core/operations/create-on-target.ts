@@ -34,7 +34,8 @@ const TARGET_FAILURES = new Set(['unavailable', 'timeout', 'lostResponse', 'unau
  *   error answer that may follow a create) the target is looked up again: the resource is adopted if
  *   there, and the operation leaves only when the lookup shows it absent and the cloud refused;
  *   otherwise the error is thrown and the worker retries the lookup-then-create on the same target.
- * Every lookup and create feeds the shared circuit breaker.
+ * Every lookup and create feeds the shared circuit breaker: a lost or error answer to a create that a
+ * lookup then explains is not held against the target, a target that stops answering is.
  */
 export async function lookupThenCreate<R>(
   ctx: StepContext,
@@ -54,10 +55,9 @@ export async function lookupThenCreate<R>(
     if (!mayHold(ctx, target) && leavesTarget(error)) return { type: 'leave', reason: reasonOf(error) };
     throw error;
   }
-  if (found !== undefined) {
-    await deps.health.recordSuccess(target);
-    return { type: 'found', resource: found };
-  }
+  // The target answered: whatever failed before, it is reachable.
+  await deps.health.recordSuccess(target);
+  if (found !== undefined) return { type: 'found', resource: found };
   // Nothing there: whatever was sent before did not create it.
   op.createSentTo = [...(op.createSentTo ?? []).filter((t) => t !== target), target];
   await ctx.checkpoint();
@@ -78,6 +78,8 @@ export async function lookupThenCreate<R>(
     } catch {
       throw error;
     }
+    // Answering the lookup, the target showed it is up: the failure was this one call's.
+    await deps.health.recordSuccess(target);
     if (again !== undefined) return { type: 'found', resource: again };
     forget(ctx, target);
     if (allowsFallback(error)) return { type: 'leave', reason: reasonOf(error) };
