@@ -9,8 +9,8 @@ import { brokerTags, loadVm, providerOf, settleVm, stepAttempt, stepIsYoung } fr
 
 /**
  * vm.create: provision on the placed target, wait for it to become active. When the target refuses
- * definitively (capacity, quota, unavailable) or the server ends in error, fall back to the next
- * *permitted* candidate of the recorded decision — never to a denied one (I1).
+ * definitively, cannot be reached before any create was sent (create-on-target.ts) or the server ends in
+ * error, fall back to the next *permitted* candidate of the recorded decision — never to a denied one (I1).
  */
 export const vmCreate: OperationDefinition = {
   kinds: ['vm.create'],
