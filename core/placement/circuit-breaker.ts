@@ -109,6 +109,9 @@ export class CircuitBreakerHealth implements TargetHealthTracker {
   }
 
   recordCheck(targetId: string, status: HealthCheckStatus, detail?: string): Promise<void> {
+    // Healthy as far as this process knows: no store round trip (a stale `down` expires on its own).
+    const known = this.#live(targetId)?.check;
+    if (status === 'healthy' && (known === undefined || known.status === 'healthy')) return Promise.resolve();
     return this.#update(targetId, (r) => {
       // An unchanged healthy answer needs no write.
       if (status === 'healthy' && (r.check === undefined || r.check.status === 'healthy')) return undefined;
