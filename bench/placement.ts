@@ -18,7 +18,7 @@ import type { PlacementRequest } from '../core/model/placement.ts';
 import type { Target, TargetCatalogue } from '../core/model/target.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { LinkRequest } from '../core/ports/flow-policy.ts';
-import type { TargetHealthTracker } from '../core/ports/target-health.ts';
+import { ALWAYS_HEALTHY } from '../core/ports/target-health.ts';
 import { compileBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
@@ -36,7 +36,7 @@ const WARMUP = 500;
 const TENANTS = 60;
 
 const clock: Clock = { now: () => new Date() };
-const healthy: TargetHealthTracker = { state: () => 'closed', recordSuccess() {}, recordFailure() {} };
+const healthy = ALWAYS_HEALTHY;
 
 /** The four shipped sandbox targets and four real-looking ones: 8 candidates for a VM. */
 function benchCatalogue(shipped: TargetCatalogue): TargetCatalogue {

@@ -10,7 +10,8 @@ import { Table } from 'dynamodb-toolbox/table';
 
 /**
  * The broker's single table. Items: `TENANT#<t>` / `VM#<id>`, `TENANT#<t>` / `OP#<id>`, audit chains
- * `AUDIT#<chain>` / `<seq>`, idempotency records `IDEMPOTENCY` / `<hash>`. One sparse global index:
+ * `AUDIT#<chain>` / `<seq>`, idempotency records `IDEMPOTENCY` / `<hash>`, target health
+ * `TARGET-HEALTH` / `<targetId>`. One sparse global index:
  * unfinished operations (`gsi1pk = OPS#UNFINISHED`) and audit records per tenant (`AUDIT-TENANT#<t>`).
  * The CDK stack declares the same keys; a test keeps the two in step.
  */
@@ -26,7 +27,7 @@ export const TABLE_KEYS = {
   },
 } as const;
 
-/** Attribute DynamoDB's TTL expires items by (idempotency records). */
+/** Attribute DynamoDB's TTL expires items by (idempotency records, shared target health). */
 export const TTL_ATTRIBUTE = 'expiration';
 
 export type BrokerTable = ReturnType<typeof createBrokerTable>;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../core/model/placement.ts';
 import type { Clock } from '../core/ports/clock.ts';
-import type { CircuitState, TargetHealthTracker } from '../core/ports/target-health.ts';
+import { ALWAYS_HEALTHY, type CircuitState, type TargetHealthTracker } from '../core/ports/target-health.ts';
 import { compileBundle, type PolicyBundle } from './bundle/policy-bundle.ts';
 import { CedarPlacementEngine } from './cedar-placement-engine.ts';
 import { shippedSources, withPolicyFile } from './testing/bundle-sources.ts';
@@ -10,7 +10,7 @@ import { referenceVerdict } from './testing/reference-verdict.ts';
 const clock: Clock = { now: () => new Date('2025-03-01T12:00:00Z') };
 
 function health(states: Record<string, CircuitState> = {}): TargetHealthTracker {
-  return { state: (id) => states[id] ?? 'closed', recordSuccess() {}, recordFailure() {} };
+  return { ...ALWAYS_HEALTHY, state: (id) => states[id] ?? 'closed' };
 }
 
 function request(overrides: Partial<PlacementRequest> = {}): PlacementRequest {

@@ -2,7 +2,7 @@ import { type Context, type EntityJson, statefulIsAuthorized } from '@cedar-poli
 import { canHost } from '../core/catalogue/catalogue.ts';
 import type { CandidateDecision, PlacementDecision, PlacementRequest } from '../core/model/placement.ts';
 import { type Target, targetRef } from '../core/model/target.ts';
-import { orderCandidates, rankTargets } from '../core/placement/ranking.ts';
+import { type HealthLevel, orderCandidates, rankTargets } from '../core/placement/ranking.ts';
 import { applyRegion, checkRegion } from '../core/placement/region-constraint.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
@@ -102,16 +102,21 @@ export class CedarPlacementEngine implements PlacementEngine {
       );
     });
     const permitted = hosts.filter((_, i) => candidates[i]!.permitted);
-    const headroom = await this.#headroomOf(permitted, request);
+    const [headroom] = await Promise.all([this.#headroomOf(permitted, request), this.#health.refresh()]);
     const ranked = rankTargets(permitted, {
       ...(request.region === undefined ? {} : { region: request.region }),
-      health: (id) => this.#health.state(id),
+      health: (id) => this.#healthLevel(id),
       ...(headroom ? { headroom: (id: string) => headroom.get(id) ?? 1 } : {}),
     });
     const first = ranked[0];
+    // Say why a permitted target went to the back (PHI-free: error codes and health-check details).
+    const noted = candidates.map((c) => {
+      const why = c.permitted ? this.#health.unavailable(c.targetId) : undefined;
+      return why ? { ...c, reasons: [...c.reasons, `ranked last: ${why}`] } : c;
+    });
     return {
       ...(first === undefined ? {} : { chosen: targetRef(first) }),
-      candidates: orderCandidates(candidates, ranked),
+      candidates: orderCandidates(noted, ranked),
       bundleHash: this.bundleHash,
       engine: 'cedar',
       decidedAt: this.#clock.now().toISOString(),
@@ -176,6 +181,11 @@ export class CedarPlacementEngine implements PlacementEngine {
         return verdictOfThrown(error);
       }
     });
+  }
+
+  #healthLevel(targetId: string): HealthLevel {
+    const circuit = this.#health.state(targetId);
+    return circuit !== 'open' && this.#health.unavailable(targetId) ? 'down' : circuit;
   }
 
   async #headroomOf(

@@ -68,7 +68,8 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const clock = parts.clock ?? systemClock;
   const stores = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret));
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
-  const health = new CircuitBreakerHealth(clock);
+  // Shared by every process of the deployment through the broker table.
+  const health = new CircuitBreakerHealth(clock, stores.targetHealth);
   const placement = new CedarPlacementEngine(bundle, health, clock);
   const authorizer = new CedarAuthorizer(bundle);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);

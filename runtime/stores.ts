@@ -7,6 +7,7 @@ import type { CursorCodec } from '../persistence/cursor.ts';
 import { ImageStore } from '../persistence/image-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
+import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import type { BrokerConfig } from './config.ts';
@@ -30,5 +31,6 @@ export function createStores(
     images: new ImageStore(table, cursors),
     operations: new OperationStore(table),
     audit: new AuditStore(table, config.auditChain, clock, cursors),
+    targetHealth: new TargetHealthDynamoStore(table),
   };
 }

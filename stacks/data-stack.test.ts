@@ -65,6 +65,8 @@ describe('data stack (dev)', () => {
     expect(broker.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
     expect(broker.AttributeDefinitions).toEqual(expect.arrayContaining(local.AttributeDefinitions!));
     expect(Object.keys(TABLE_KEYS.indexes)).toEqual(['gsi1']);
+    // Shared target health expires (persistence/target-health-store.ts).
+    expect(broker.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
   });
 
   it('declares the idempotency table keyed by id, expiring on the TTL attribute', () => {

@@ -65,6 +65,8 @@ export class DataStack extends Stack {
         sortKey: { name: index.sortKey.name, type: attributeType[index.sortKey.type] },
         projectionType: dynamodb.ProjectionType.ALL,
       })),
+      // Short-lived items (shared target health) carry an expiry; readers check it too, TTL tidies up.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       encryption: encryption(),
     });
 

@@ -6,8 +6,12 @@ import { BrokerError } from '../../core/errors.ts';
  *   without doing anything;
  * - `loseResponse`: the next `count` calls of `method` do their work, then throw `lostResponse` — the
  *   "created but the response was lost" case that lookup-before-create must handle (I4);
+ * - `errorAfterCreate`: the next `count` calls of `method` do their work, then throw an error of `kind`
+ *   (default `unavailable`) — the cloud that answers 5xx after creating (a false negative);
  * - `failBuild`: the next `count` servers go to `error` instead of `active`;
  * - `latencyMs`: every call waits this long first.
+ * A rule with a `probability` fires on each matching call with that chance (drawn from a generator seeded
+ * with `seed`, so a campaign replays exactly), at most `count` times.
  */
 export const FAULT_KINDS = [
   'capacity',
@@ -18,20 +22,27 @@ export const FAULT_KINDS = [
   'invalidRequest',
 ] as const;
 
+export const FAULT_TYPES = ['fail', 'loseResponse', 'errorAfterCreate', 'failBuild'] as const;
+
 export interface FaultRule {
-  type: 'fail' | 'loseResponse' | 'failBuild';
+  type: (typeof FAULT_TYPES)[number];
   method?: string;
   kind?: (typeof FAULT_KINDS)[number];
   count: number;
+  /** Chance (0..1) the rule fires on a matching call; always when absent. */
+  probability?: number;
 }
 
 export interface FaultSettings {
   rules: FaultRule[];
   latencyMs: number;
+  /** Seed of the generator probabilistic rules draw from. */
+  seed?: number;
 }
 
 export class SandboxFaults {
   #settings: FaultSettings = { rules: [], latencyMs: 0 };
+  #random: () => number = Math.random;
   readonly #targetId: string;
 
   constructor(targetId: string) {
@@ -43,10 +54,13 @@ export class SandboxFaults {
   }
 
   set(settings: Partial<FaultSettings>): void {
+    const seed = settings.seed ?? this.#settings.seed;
     this.#settings = {
       rules: settings.rules ?? this.#settings.rules,
       latencyMs: settings.latencyMs ?? this.#settings.latencyMs,
+      ...(seed === undefined ? {} : { seed }),
     };
+    this.#random = seed === undefined ? Math.random : mulberry32(seed);
   }
 
   clear(): void {
@@ -65,12 +79,18 @@ export class SandboxFaults {
       );
   }
 
-  /** After a call did its work: throw `lostResponse` if a rule says so. */
+  /** After a call did its work: throw `lostResponse`, or an error answer, if a rule says so. */
   after(method: string): void {
     if (this.#take('loseResponse', method))
       throw new BrokerError(
         'sandbox.lostResponse',
         `simulated lost response on ${this.#targetId} (${method})`,
+      );
+    const rule = this.#take('errorAfterCreate', method);
+    if (rule)
+      throw new BrokerError(
+        `sandbox.${rule.kind ?? 'unavailable'}`,
+        `simulated ${rule.kind ?? 'unavailable'} answer after the work was done on ${this.#targetId} (${method})`,
       );
   }
 
@@ -84,8 +104,21 @@ export class SandboxFaults {
       (r) => r.type === type && (r.method === undefined || r.method === method) && r.count > 0,
     );
     if (!rule) return undefined;
+    if (rule.probability !== undefined && this.#random() >= rule.probability) return undefined;
     rule.count -= 1;
     this.#settings.rules = this.#settings.rules.filter((r) => r.count > 0);
     return rule;
   }
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same fault sequence. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -69,7 +69,11 @@ export class SandboxProvider implements CloudProvider {
 
   async health(): Promise<TargetHealth> {
     const failing = this.faults.settings.rules.some(
-      (r) => r.type === 'fail' && r.kind === 'unavailable' && r.method === undefined,
+      (r) =>
+        r.type === 'fail' &&
+        r.kind === 'unavailable' &&
+        r.method === undefined &&
+        r.probability === undefined,
     );
     return {
       status: failing ? 'down' : 'healthy',

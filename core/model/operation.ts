@@ -46,6 +46,15 @@ export interface Operation {
   placement?: PlacementDecision;
   /** Targets already tried for this operation (placement fallback never revisits one). */
   triedTargets: string[];
+  /** Why each tried target was left (PHI-free: error codes, health), named in `placement.exhausted`. */
+  targetFailures?: Record<string, string>;
+  /**
+   * Targets a create was sent to and that may hold the resource: recorded (and persisted) before the
+   * request goes out, dropped again only when the cloud refused definitively or a lookup there found
+   * nothing. The worker never falls back from such a target — a second resource elsewhere could
+   * duplicate the first (I4) — it retries the lookup-then-create there.
+   */
+  createSentTo?: string[];
   /** Consecutive failed attempts of the current step. */
   attempts: number;
   /** Who asked (the JWT subject). */

@@ -1,5 +1,7 @@
-import { allowsFallback, BrokerError } from '../errors.ts';
+import { BrokerError, isBrokerError } from '../errors.ts';
 import type { Bucket } from '../model/bucket.ts';
+import type { CloudBucket } from '../ports/cloud/object-storage.ts';
+import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 
@@ -29,29 +31,36 @@ async function load(ctx: StepContext): Promise<Bucket> {
 async function provision(ctx: StepContext): Promise<StepOutcome> {
   const bucket = await load(ctx);
   const provider = ctx.deps.providers.get(bucket.placement!.targetId);
-  try {
-    await provider.objectStorage.createBucket({
-      brokerId: bucket.id,
-      name: bucket.cloudName,
-      tags: {
-        ...bucket.tags,
-        'hcb:bucket': bucket.id,
-        'hcb:tenant': bucket.tenant,
-        'hcb:classification': bucket.classification,
-      },
-    });
-  } catch (error) {
-    if (!allowsFallback(error)) throw error;
-    return fallBackToNextPermitted(ctx, provider.target.id, (error as Error).message, (placement) =>
+  const targetId = provider.target.id;
+  const attempt = await lookupThenCreate<CloudBucket>(ctx, {
+    targetId,
+    lookup: () =>
+      provider.objectStorage.getBucket(bucket.cloudName).catch((error: unknown) => {
+        if (isBrokerError(error, 'notFound')) return undefined;
+        throw error;
+      }),
+    create: () =>
+      provider.objectStorage.createBucket({
+        brokerId: bucket.id,
+        name: bucket.cloudName,
+        tags: {
+          ...bucket.tags,
+          'hcb:bucket': bucket.id,
+          'hcb:tenant': bucket.tenant,
+          'hcb:classification': bucket.classification,
+        },
+      }),
+  });
+  if (attempt.type === 'leave')
+    return fallBackToNextPermitted(ctx, targetId, attempt.reason, (placement) =>
       ctx.deps.buckets.update(bucket.tenant, bucket.id, { placement }),
     );
-  }
   await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
     status: 'active',
     activeOperationId: null,
     fault: null,
   });
-  return { type: 'done', result: { targetId: provider.target.id } };
+  return { type: 'done', result: { targetId } };
 }
 
 async function deleteBucket(ctx: StepContext): Promise<StepOutcome> {

@@ -39,6 +39,20 @@ export interface WorkerDeps {
 export interface StepContext {
   op: Operation;
   deps: WorkerDeps;
+  /**
+   * Persists the draft now, before a call whose effect must be remembered even if the process dies right
+   * after it (a create going out). Throws `LeaseLostError` when another worker took the operation over:
+   * the step must then stop without calling the cloud.
+   */
+  checkpoint(): Promise<void>;
+}
+
+/** The operation was taken over by another worker while a step ran; this worker stops quietly. */
+export class LeaseLostError extends Error {
+  constructor(operationId: string) {
+    super(`operation ${operationId} was taken over by another worker`);
+    this.name = 'LeaseLostError';
+  }
 }
 
 export type StepHandler = (ctx: StepContext) => Promise<StepOutcome>;

@@ -1,6 +1,7 @@
-import { allowsFallback, BrokerError, describeError, isBrokerError } from '../errors.ts';
+import { BrokerError, isBrokerError } from '../errors.ts';
 import type { Vm } from '../model/vm.ts';
 import type { CloudServer } from '../ports/cloud/compute.ts';
+import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 import { pollDelay } from './step.ts';
@@ -8,8 +9,8 @@ import { brokerTags, loadVm, providerOf, settleVm, stepAttempt, stepIsYoung } fr
 
 /**
  * vm.create: provision on the placed target, wait for it to become active. When the target refuses
- * definitively (capacity, quota, unavailable) or the server ends in error, fall back to the next
- * *permitted* candidate of the recorded decision — never to a denied one (I1).
+ * definitively, cannot be reached before any create was sent (create-on-target.ts) or the server ends in
+ * error, fall back to the next *permitted* candidate of the recorded decision — never to a denied one (I1).
  */
 export const vmCreate: OperationDefinition = {
   kinds: ['vm.create'],
@@ -24,30 +25,28 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
   const vm = await loadVm(ctx);
   const provider = providerOf(ctx, vm);
   const targetId = provider.target.id;
-  // Lookup before create: a server from an earlier attempt whose response was lost is adopted (I4).
-  let server: CloudServer | undefined;
-  if (vm.cloudId === undefined) server = await provider.compute.findServerByBrokerId(vm.id);
-  if (vm.cloudId === undefined && server === undefined) {
-    try {
-      const userData = await loadUserData(ctx, vm);
-      server = await provider.compute.createServer({
-        brokerId: vm.id,
-        name: vm.name,
-        size: vm.size,
-        image: await imageRef(ctx, vm),
-        ...(userData === undefined ? {} : { userData }),
-        tags: brokerTags(vm),
-        clientToken: `${ctx.op.id}-${targetId}`.slice(0, 64),
-      });
-      ctx.deps.health.recordSuccess(targetId);
-    } catch (error) {
-      if (!isBrokerError(error) || allowsFallback(error) || error.kind === 'timeout')
-        ctx.deps.health.recordFailure(targetId);
-      if (allowsFallback(error)) return fallBack(ctx, vm, describeError(error).code);
-      throw error;
-    }
+  let cloudId = vm.cloudId;
+  if (cloudId === undefined) {
+    // Lookup before create: a server from an earlier attempt whose response was lost is adopted (I4).
+    const attempt = await lookupThenCreate<CloudServer>(ctx, {
+      targetId,
+      lookup: () => provider.compute.findServerByBrokerId(vm.id),
+      create: async () => {
+        const userData = await loadUserData(ctx, vm);
+        return provider.compute.createServer({
+          brokerId: vm.id,
+          name: vm.name,
+          size: vm.size,
+          image: await imageRef(ctx, vm),
+          ...(userData === undefined ? {} : { userData }),
+          tags: brokerTags(vm),
+          clientToken: `${ctx.op.id}-${targetId}`.slice(0, 64),
+        });
+      },
+    });
+    if (attempt.type === 'leave') return fallBack(ctx, vm, attempt.reason);
+    cloudId = attempt.resource.id;
   }
-  const cloudId = vm.cloudId ?? server!.id;
   await ctx.deps.vms.update(vm.tenant, vm.id, { cloudId, status: 'building', task: 'building' });
   return { type: 'next', step: 'awaitActive', note: `server ${cloudId} on ${targetId}` };
 }

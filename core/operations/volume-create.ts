@@ -1,12 +1,16 @@
-import { allowsFallback, isBrokerError } from '../errors.ts';
+import { isBrokerError } from '../errors.ts';
 import type { Volume } from '../model/volume.ts';
 import type { CloudVolume } from '../ports/cloud/block-storage.ts';
+import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
 import { stepAttempt, stepIsYoung } from './vm-steps-common.ts';
 import { loadVolume, settleVolumeAfterFailure, volumeProvider } from './volume-steps.ts';
 
-/** volume.create: lookup-before-create on the placed target, wait for `available`, fall back among the permitted. */
+/**
+ * volume.create: lookup-before-create on the placed target (create-on-target.ts: when it may leave a
+ * target), wait for `available`, fall back among the permitted.
+ */
 export const volumeCreate: OperationDefinition = {
   kinds: ['volume.create'],
   steps: { provision, awaitAvailable },
@@ -16,29 +20,29 @@ export const volumeCreate: OperationDefinition = {
 async function provision(ctx: StepContext): Promise<StepOutcome> {
   const volume = await loadVolume(ctx);
   const provider = volumeProvider(ctx, volume);
-  let cloud: CloudVolume | undefined;
-  if (volume.cloudId === undefined) cloud = await provider.blockStorage.findVolumeByBrokerId(volume.id);
-  if (volume.cloudId === undefined && cloud === undefined) {
-    try {
-      cloud = await provider.blockStorage.createVolume({
-        brokerId: volume.id,
-        name: volume.name,
-        sizeGiB: volume.sizeGiB,
-        tags: {
-          ...volume.tags,
-          'hcb:volume': volume.id,
-          'hcb:tenant': volume.tenant,
-          'hcb:classification': volume.classification,
-        },
-        clientToken: `${ctx.op.id}-${provider.target.id}`.slice(0, 64),
-        ...(ctx.op.input.snapshotCloudId ? { snapshotId: ctx.op.input.snapshotCloudId } : {}),
-      });
-    } catch (error) {
-      if (allowsFallback(error)) return fallBack(ctx, volume, `${(error as Error).message}`);
-      throw error;
-    }
+  let cloudId = volume.cloudId;
+  if (cloudId === undefined) {
+    const attempt = await lookupThenCreate<CloudVolume>(ctx, {
+      targetId: provider.target.id,
+      lookup: () => provider.blockStorage.findVolumeByBrokerId(volume.id),
+      create: () =>
+        provider.blockStorage.createVolume({
+          brokerId: volume.id,
+          name: volume.name,
+          sizeGiB: volume.sizeGiB,
+          tags: {
+            ...volume.tags,
+            'hcb:volume': volume.id,
+            'hcb:tenant': volume.tenant,
+            'hcb:classification': volume.classification,
+          },
+          clientToken: `${ctx.op.id}-${provider.target.id}`.slice(0, 64),
+          ...(ctx.op.input.snapshotCloudId ? { snapshotId: ctx.op.input.snapshotCloudId } : {}),
+        }),
+    });
+    if (attempt.type === 'leave') return fallBack(ctx, volume, attempt.reason);
+    cloudId = attempt.resource.id;
   }
-  const cloudId = volume.cloudId ?? cloud!.id;
   await ctx.deps.volumes.update(volume.tenant, volume.id, { cloudId, status: 'creating', task: 'creating' });
   return { type: 'next', step: 'awaitAvailable', note: `volume ${cloudId} on ${provider.target.id}` };
 }

@@ -1,7 +1,13 @@
 import { describeError, isRetryable } from '../errors.ts';
 import { isFinished, type Operation, type OperationError } from '../model/operation.ts';
 import type { OperationRef } from '../ports/queue.ts';
-import type { OperationDefinition, StepContext, StepOutcome, WorkerDeps } from './step.ts';
+import {
+  LeaseLostError,
+  type OperationDefinition,
+  type StepContext,
+  type StepOutcome,
+  type WorkerDeps,
+} from './step.ts';
 
 export interface WorkerOptions {
   /** Identifies this worker in leases. */
@@ -57,6 +63,7 @@ export class OperationWorker {
     if (!op) return; // another worker claimed it between our read and write
     for (let i = 0; i < this.#maxSteps; i++) {
       const outcome = await this.#runStep(definition, op);
+      if (!outcome) return; // another worker took over during the step
       const next = await this.#apply(definition, op, outcome);
       if (!next) return;
       op = next;
@@ -66,7 +73,7 @@ export class OperationWorker {
     await this.#deps.queue.enqueue(ref);
   }
 
-  async #runStep(definition: OperationDefinition, op: Operation): Promise<StepOutcome> {
+  async #runStep(definition: OperationDefinition, op: Operation): Promise<StepOutcome | undefined> {
     const { clock } = this.#deps;
     if (clock.now().getTime() > Date.parse(op.deadline))
       return {
@@ -78,8 +85,9 @@ export class OperationWorker {
       return { type: 'fail', error: { code: 'operation.unknownStep', message: `no step ${op.step}` } };
     this.#markStepRunning(op);
     try {
-      return await handler({ op, deps: this.#deps });
+      return await handler(this.#context(op));
     } catch (error) {
+      if (error instanceof LeaseLostError) return undefined;
       const described = describeError(error);
       if (isRetryable(error) && op.attempts < this.#maxRetries) {
         op.attempts += 1;
@@ -130,7 +138,7 @@ export class OperationWorker {
   }
 
   async #failWith(definition: OperationDefinition, op: Operation, error: OperationError): Promise<void> {
-    const ctx: StepContext = { op, deps: this.#deps };
+    const ctx = this.#context(op);
     try {
       await definition.onFailed(ctx, error);
     } catch (cleanupError) {
@@ -145,6 +153,19 @@ export class OperationWorker {
   async #finishFailed(op: Operation, error: OperationError): Promise<void> {
     await this.#save({ ...op, status: 'failed', error, lease: undefined });
     this.#deps.log.warn('operation failed', { operationId: op.id, kind: op.kind, code: error.code });
+  }
+
+  #context(op: Operation): StepContext {
+    return {
+      op,
+      deps: this.#deps,
+      checkpoint: async () => {
+        const saved = await this.#save({ ...op, lease: this.#lease() });
+        if (!saved) throw new LeaseLostError(op.id);
+        // The draft goes on from what was stored (new version and lease).
+        Object.assign(op, saved);
+      },
+    };
   }
 
   #markStepRunning(op: Operation): void {

@@ -45,4 +45,9 @@ describe('rankTargets', () => {
       rankTargets(targets, { health: closed, headroom: (id) => (id === 'd' ? 0 : 1) }).map((t) => t.id),
     ).toEqual(['b', 'c', 'a', 'd']);
   });
+
+  it('puts targets known to be unavailable last, even against the region wish', () => {
+    const health = (id: string) => (id === 'b' ? 'down' : id === 'c' ? 'open' : 'closed');
+    expect(rankTargets(targets, { region: 'south', health }).map((t) => t.id)).toEqual(['d', 'a', 'c', 'b']);
+  });
 });

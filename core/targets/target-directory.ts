@@ -12,7 +12,8 @@ export interface TargetStatus {
 
 /**
  * Targets with their health, for `/v1/targets` and the portal. Health checks reach the clouds, so results
- * are cached for `ttlMs` and refreshed concurrently; the circuit state is the broker's own experience.
+ * are cached for `ttlMs`, refreshed concurrently and recorded with the shared target health (placement
+ * ranks a target reported down last); the circuit state is the broker's own experience of calls.
  */
 export class TargetDirectory {
   readonly #catalogue: TargetCatalogue;
@@ -41,14 +42,14 @@ export class TargetDirectory {
   }
 
   async list(): Promise<TargetStatus[]> {
-    return Promise.all(
-      this.#catalogue.targets.map(async (target) => ({
-        target,
-        simulation: target.cloud === 'sandbox',
-        health: await this.#health(target.id),
-        circuit: this.#circuits.state(target.id),
-      })),
-    );
+    const healths = await Promise.all(this.#catalogue.targets.map((t) => this.#health(t.id)));
+    await this.#circuits.refresh();
+    return this.#catalogue.targets.map((target, i) => ({
+      target,
+      simulation: target.cloud === 'sandbox',
+      health: healths[i]!,
+      circuit: this.#circuits.state(target.id),
+    }));
   }
 
   #health(targetId: string): Promise<TargetHealth> {
@@ -62,7 +63,12 @@ export class TargetDirectory {
         status: 'down' as const,
         checkedAt: new Date(now).toISOString(),
         detail: 'health check failed',
-      }));
+      }))
+      // What the check found is shared, so placement in every process avoids a target that is down.
+      .then(async (found) => {
+        await this.#circuits.recordCheck(targetId, found.status, found.detail);
+        return found;
+      });
     this.#cache.set(targetId, { at: now, health });
     return health;
   }

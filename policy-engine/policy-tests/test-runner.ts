@@ -1,6 +1,6 @@
 import type { CandidateDecision, PlacementDecision } from '../../core/model/placement.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import type { TargetHealthTracker } from '../../core/ports/target-health.ts';
+import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import type { PolicyBundle } from '../bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../cedar-flow-policy.ts';
@@ -16,7 +16,7 @@ export interface PolicyTestResult {
 }
 
 /** Policy tests judge policies alone: every target healthy, no quota pressure, a fixed clock. */
-const ALL_HEALTHY: TargetHealthTracker = { state: () => 'closed', recordSuccess() {}, recordFailure() {} };
+const ALL_HEALTHY = ALWAYS_HEALTHY;
 const FIXED_CLOCK: Clock = { now: () => new Date('2025-01-01T00:00:00Z') };
 
 /** Runs every case against the bundle; never throws for a failing case, only reports it. */

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiEnv } from '../../api/context.ts';
 import { action } from '../../api/middleware/authorize.ts';
 import { labelText, problemResponses } from '../../api/schemas/common.ts';
-import { FAULT_KINDS } from '../../connectors/sandbox/sandbox-faults.ts';
+import { FAULT_KINDS, FAULT_TYPES } from '../../connectors/sandbox/sandbox-faults.ts';
 import { SandboxProvider } from '../../connectors/sandbox/sandbox-provider.ts';
 import { BrokerError } from '../../core/errors.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
@@ -14,15 +14,22 @@ const FaultsSchema = z
       .array(
         z
           .object({
-            type: z.enum(['fail', 'loseResponse', 'failBuild']),
+            type: z.enum(FAULT_TYPES),
             method: labelText(64).optional(),
             kind: z.enum(FAULT_KINDS).optional(),
-            count: z.number().int().min(1).max(1000),
+            count: z.number().int().min(1).max(100_000),
+            probability: z.number().min(0).max(1).optional(),
           })
           .strict(),
       )
       .max(20),
     latencyMs: z.number().int().min(0).max(30_000).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
   })
   .strict()
   .openapi('SandboxFaults', { description: 'SIMULATION ONLY: faults the sandbox cloud will produce' });

@@ -85,7 +85,8 @@ describe('placement fallback in the worker', () => {
     expect(op.status).toBe('succeeded');
     expect(vm.placement.targetId).toBe('sandbox-public-east');
     expect(await serversOn('sandbox-public-east', vm.id)).toHaveLength(1);
-    expect(op.steps[0].attempts).toBeGreaterThan(1);
+    // The lost reply is followed by a lookup on the same target, which adopts the server it made.
+    expect(op.steps.some((s: { note?: string }) => s.note?.includes('fell back'))).toBe(false);
   });
 
   it('refuses fault injection to non-operators', async () => {

@@ -5,7 +5,7 @@ import type { PlacementRequest } from '../../core/model/placement.ts';
 import { ROLES } from '../../core/model/principal.ts';
 import { RESOURCE_KINDS } from '../../core/model/target.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import type { TargetHealthTracker } from '../../core/ports/target-health.ts';
+import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
 import { FusedPlacement } from '../../policy-engine/fused-placement.ts';
@@ -20,7 +20,7 @@ import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
  * reasons, errors included. Exercised with every resource-scope shape it rewrites.
  */
 const clock: Clock = { now: () => new Date('2025-03-01T12:00:00Z') };
-const healthy: TargetHealthTracker = { state: () => 'closed', recordSuccess() {}, recordFailure() {} };
+const healthy = ALWAYS_HEALTHY;
 
 const SHAPES = `
 @id("shape.eq-permit")

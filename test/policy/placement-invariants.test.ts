@@ -9,7 +9,11 @@ import {
 import { ROLES } from '../../core/model/principal.ts';
 import { RESOURCE_KINDS } from '../../core/model/target.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import type { CircuitState, TargetHealthTracker } from '../../core/ports/target-health.ts';
+import {
+  ALWAYS_HEALTHY,
+  type CircuitState,
+  type TargetHealthTracker,
+} from '../../core/ports/target-health.ts';
 import { compileBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
 import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
@@ -58,7 +62,7 @@ function requestOf(w: Workload, catalogue: { targets: readonly { region: string 
 }
 
 function healthOf(states: Record<string, CircuitState>): TargetHealthTracker {
-  return { state: (id) => states[id] ?? 'closed', recordSuccess() {}, recordFailure() {} };
+  return { ...ALWAYS_HEALTHY, state: (id) => states[id] ?? 'closed' };
 }
 
 /** Every target the worker would try, in order: the chosen one, then fallbacks while targets fail. */

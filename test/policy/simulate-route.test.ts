@@ -7,6 +7,7 @@ import { validationError } from '../../api/validation.ts';
 import type { Principal } from '../../core/model/principal.ts';
 import type { AuthorizationRequest, Authorizer } from '../../core/ports/authorizer.ts';
 import type { PlacementEngine } from '../../core/ports/placement-engine.ts';
+import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../../policy-engine/cedar-authorizer.ts';
 import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
@@ -43,7 +44,7 @@ async function simulate(app: ReturnType<typeof appWith>, principal: Principal, b
 describe('POST /v1/placements/simulate', () => {
   let bundle: PolicyBundle;
   let app: ReturnType<typeof appWith>;
-  const healthy = { state: () => 'closed' as const, recordSuccess() {}, recordFailure() {} };
+  const healthy = ALWAYS_HEALTHY;
   beforeAll(() => {
     bundle = compileBundle(shippedSources());
     app = appWith(
