@@ -97,6 +97,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       volume.state = 'deleting';
       volume.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteVolume');
   }
 
   async attachVolume(volumeId: string, serverId: string): Promise<void> {
@@ -176,6 +177,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       snapshot.state = 'deleting';
       snapshot.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteSnapshot');
   }
 
   #volume(volumeId: string): SandboxVolume {
