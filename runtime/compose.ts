@@ -11,6 +11,7 @@ import { LinkService } from '../core/links/link-service.ts';
 import type { Cloud } from '../core/model/target.ts';
 import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
+import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
 import { type Clock, systemClock } from '../core/ports/clock.ts';
 import type { ProviderFactory, ProviderRegistry } from '../core/ports/cloud/provider.ts';
@@ -28,6 +29,7 @@ import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
+import { auditAnchorFor } from './audit-anchor.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
@@ -45,6 +47,8 @@ export interface BrokerParts {
   logger: Logger;
   workerId: string;
   clock?: Clock;
+  /** Where the audit chain's head is anchored; by default from `config.auditAnchor`. */
+  auditAnchor?: AuditAnchor;
   mount?: (app: Hono<ApiEnv>, providers: ProviderRegistry, authorizer: Authorizer) => void;
 }
 
@@ -63,7 +67,10 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const { config, bundle, dynamo, queue, logger } = parts;
   const { catalogue } = bundle;
   const clock = parts.clock ?? systemClock;
-  const stores = createStores(config, dynamo, clock);
+  const stores = createStores(config, dynamo, clock, {
+    anchor: parts.auditAnchor ?? auditAnchorFor(config),
+    log: logger,
+  });
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   const health = new CircuitBreakerHealth(clock);
   const placement = new CedarPlacementEngine(bundle, health, clock);

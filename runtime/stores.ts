@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { Logger } from '../core/ports/logger.ts';
 import { AuditStore } from '../persistence/audit-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
@@ -13,7 +15,12 @@ import type { BrokerConfig } from './config.ts';
 export type BrokerStores = ReturnType<typeof createStores>;
 
 /** Every repository, on the one broker table. */
-export function createStores(config: BrokerConfig, dynamo: DynamoDBClient, clock: Clock) {
+export function createStores(
+  config: BrokerConfig,
+  dynamo: DynamoDBClient,
+  clock: Clock,
+  audit: { anchor: AuditAnchor; log: Logger },
+) {
   const table = createBrokerTable(config.tableName, documentClientFor(dynamo));
   return {
     vms: new VmStore(table),
@@ -23,6 +30,6 @@ export function createStores(config: BrokerConfig, dynamo: DynamoDBClient, clock
     links: new LinkStore(table),
     images: new ImageStore(table),
     operations: new OperationStore(table),
-    audit: new AuditStore(table, config.auditChain, clock),
+    audit: new AuditStore(table, config.auditChain, clock, audit.anchor, audit.log),
   };
 }
