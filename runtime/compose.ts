@@ -5,6 +5,7 @@ import type { JSONWebKeySet } from 'jose';
 import { createApiApp } from '../api/app.ts';
 import type { ApiEnv } from '../api/context.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
+import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
@@ -29,7 +30,7 @@ import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
-import { auditAnchorFor } from './audit-anchor.ts';
+import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
@@ -71,6 +72,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     anchor: parts.auditAnchor ?? auditAnchorFor(config),
     log: logger,
   });
+  const auditKeySecret = await auditKeySecretFor(config);
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   const health = new CircuitBreakerHealth(clock);
   const placement = new CedarPlacementEngine(bundle, health, clock);
@@ -101,7 +103,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       placement,
       flows,
     }),
-    buckets: new BucketService({ ...common, buckets: stores.buckets, placement, providers }),
+    buckets: new BucketService({
+      ...common,
+      buckets: stores.buckets,
+      placement,
+      providers,
+      objectKeyDigest: (key) => hmacSha256Hex(auditKeySecret, key),
+    }),
     images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
     links: new LinkService({
       catalogue,

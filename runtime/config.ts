@@ -18,6 +18,11 @@ export interface BrokerConfig {
    * `DATA_DIR/audit-anchor`) or `s3://bucket` (an Object Lock bucket; required on Lambda).
    */
   auditAnchor?: string;
+  /**
+   * The secret object keys are HMAC'd under before they reach the audit trail: `file:/path` (the embedded
+   * default, `DATA_DIR/audit-key-secret`) or `secretsmanager:<arn>` (required on Lambda).
+   */
+  auditKeySecret?: string;
   targetsFile: string;
   policiesDir: string;
   queueUrl?: string;
@@ -38,7 +43,11 @@ export function loadConfig(
   const policiesDir = resolve(env.HCB_POLICIES_DIR ?? resolve(projectRoot, 'policies'));
   const dataDir = resolve(env.DATA_DIR ?? '.data');
   const auditAnchor =
-    env.HCB_AUDIT_ANCHOR ?? (mode === 'embedded' ? pathToFileURL(resolve(dataDir, 'audit-anchor')).href : undefined);
+    env.HCB_AUDIT_ANCHOR ??
+    (mode === 'embedded' ? pathToFileURL(resolve(dataDir, 'audit-anchor')).href : undefined);
+  const auditKeySecret =
+    env.HCB_AUDIT_KEY_SECRET ??
+    (mode === 'embedded' ? `file:${resolve(dataDir, 'audit-key-secret')}` : undefined);
   return {
     mode,
     port,
@@ -48,6 +57,7 @@ export function loadConfig(
     region,
     auditChain: env.HCB_AUDIT_CHAIN ?? region,
     ...(auditAnchor ? { auditAnchor } : {}),
+    ...(auditKeySecret ? { auditKeySecret } : {}),
     targetsFile: resolve(env.HCB_TARGETS_FILE ?? resolve(policiesDir, 'targets.yaml')),
     policiesDir,
     ...(env.HCB_QUEUE_URL ? { queueUrl: env.HCB_QUEUE_URL } : {}),

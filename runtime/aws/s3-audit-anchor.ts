@@ -35,7 +35,8 @@ export class S3AuditAnchor implements AuditAnchor {
         }),
       );
     } catch (error) {
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412) throw error;
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 412)
+        throw error;
     }
   }
 
