@@ -72,7 +72,8 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     anchor: parts.auditAnchor ?? auditAnchorFor(config),
     log: logger,
   });
-  const auditKeySecret = await auditKeySecretFor(config);
+  // Read on first use: only the API presigns, and only its role may read the secret.
+  let auditKeySecret: Promise<string> | undefined;
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   const health = new CircuitBreakerHealth(clock);
   const placement = new CedarPlacementEngine(bundle, health, clock);
@@ -108,7 +109,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       buckets: stores.buckets,
       placement,
       providers,
-      objectKeyDigest: (key) => hmacSha256Hex(auditKeySecret, key),
+      objectKeyDigest: async (key) => {
+        auditKeySecret ??= auditKeySecretFor(config).catch((error: unknown) => {
+          auditKeySecret = undefined;
+          throw error;
+        });
+        return hmacSha256Hex(await auditKeySecret, key);
+      },
     }),
     images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
     links: new LinkService({

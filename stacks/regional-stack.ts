@@ -3,6 +3,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RegionConfig, StageConfig } from './config/stage-config.ts';
 import { Alarms } from './constructs/alarms.ts';
+import { AuditIntegrity } from './constructs/audit-integrity.ts';
 import { Broker } from './constructs/broker.ts';
 import { BrokerApi } from './constructs/broker-api.ts';
 import type { FunctionCode } from './constructs/broker-function.ts';
@@ -28,6 +29,7 @@ export class RegionalStack extends Stack {
   readonly keys: RegionalKeys;
   readonly network: Network;
   readonly openstackSecret: secretsmanager.Secret;
+  readonly audit: AuditIntegrity;
   readonly broker: Broker;
   readonly api: BrokerApi;
   readonly alarms: Alarms;
@@ -80,6 +82,12 @@ export class RegionalStack extends Stack {
         "OpenStack application credentials are issued by the hospital's Keystone, not by AWS: they are rotated by creating a new application credential in Keystone and putting it with `aws secretsmanager put-secret-value` (runbook in docs/deploy.md). The broker re-reads the secret on every Keystone authentication, so a rotation needs no deploy.",
       );
 
+    this.audit = new AuditIntegrity(this, 'AuditIntegrity', {
+      config,
+      dataKey: this.keys.data,
+      secretsKey: this.keys.secrets,
+    });
+
     const publicUrl = `https://${config.api.domainName}`;
     this.broker = new Broker(this, 'Broker', {
       config,
@@ -89,6 +97,7 @@ export class RegionalStack extends Stack {
       keys: this.keys,
       openstackSecret: this.openstackSecret,
       publicUrl,
+      audit: this.audit,
       code: props.code,
     });
 
@@ -113,6 +122,7 @@ export class RegionalStack extends Stack {
       description: "This region's own API endpoint (health checks, debugging)",
     });
     new CfnOutput(this, 'OpenStackSecretArn', { value: this.openstackSecret.secretArn });
+    new CfnOutput(this, 'AuditAnchorBucketName', { value: this.audit.anchorBucket.bucketName });
     new CfnOutput(this, 'OperationsDeadLetterQueueUrl', { value: this.broker.deadLetterQueue.queueUrl });
   }
 }

@@ -36,7 +36,7 @@ export interface BucketServiceDeps {
   providers: ProviderRegistry;
   clock: { now(): Date };
   /** A keyed digest of an object key (HMAC under a server secret) — what the audit keeps of a key. */
-  objectKeyDigest: (key: string) => string;
+  objectKeyDigest: (key: string) => Promise<string>;
 }
 
 /** Buckets placed by policy; bytes move only through links the broker signs and never stores (I2). */
@@ -168,7 +168,7 @@ export class BucketService {
       method: input.method,
       expiresInSeconds: input.expiresInSeconds,
     });
-    return { bucket, link, keyDigest: this.#d.objectKeyDigest(input.key) };
+    return { bucket, link, keyDigest: await this.#d.objectKeyDigest(input.key) };
   }
 
   #provider(bucket: Bucket) {
