@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
@@ -90,6 +94,7 @@ describe('Lambda entry points with real event shapes', () => {
   const queue = new CapturingQueue();
 
   const savedEnv = { ...process.env };
+  const scratch = mkdtempSync(join(tmpdir(), 'hcb-fn-'));
 
   beforeAll(async () => {
     // What the Lambda runtime provides: region and credentials in the environment.
@@ -130,6 +135,9 @@ describe('Lambda entry points with real event shapes', () => {
         HCB_JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`,
         HCB_TARGETS_FILE: FAST_TARGETS,
         HCB_CURSOR_SECRET: 'functions-test-cursor-secret-of-32-bytes-or-more',
+        // Stand-ins for the Object Lock bucket and the Secrets Manager secret the stack provides.
+        HCB_AUDIT_ANCHOR: pathToFileURL(join(scratch, 'audit-anchor')).href,
+        HCB_AUDIT_KEY_SECRET: `file:${join(scratch, 'audit-key-secret')}`,
       },
       queue,
     );
@@ -140,6 +148,7 @@ describe('Lambda entry points with real event shapes', () => {
     resetLambdaBroker();
     jwksServer.close();
     await dynamo.close();
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('runs a VM create end to end: API function → queue → worker function → API function', async () => {

@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../core/model/audit.ts';
+import type { AuditAnchor, ChainHead } from '../core/ports/audit-log.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../runtime/local/embedded-dynamo.ts';
 import { AuditStore } from './audit-store.ts';
@@ -19,7 +21,22 @@ const entry = (i: number, writer: string): AuditEntry => ({
   policies: [],
 });
 
+/** An anchor in memory, as append-only as the real ones. */
+class MemoryAnchor implements AuditAnchor {
+  readonly heads = new Map<string, ChainHead[]>();
+  async record(chain: string, head: ChainHead) {
+    this.heads.set(chain, [...(this.heads.get(chain) ?? []), head]);
+  }
+  async latest(chain: string) {
+    return (this.heads.get(chain) ?? []).reduce<ChainHead | undefined>(
+      (best, head) => (best === undefined || head.seq > best.seq ? head : best),
+      undefined,
+    );
+  }
+}
+
 describe('AuditStore', () => {
+  const anchor = new MemoryAnchor();
   let dynamo: EmbeddedDynamo;
   let client: DynamoDBClient;
 
@@ -39,8 +56,8 @@ describe('AuditStore', () => {
 
   it('two writers appending concurrently make one gapless, unforked chain', async () => {
     const table = () => createBrokerTable('audit-test', documentClientFor(client));
-    const a = new AuditStore(table(), 'eu-west-1', systemClock, cursors);
-    const b = new AuditStore(table(), 'eu-west-1', systemClock, cursors);
+    const a = new AuditStore(table(), 'eu-west-1', systemClock, cursors, anchor);
+    const b = new AuditStore(table(), 'eu-west-1', systemClock, cursors, anchor);
     await Promise.all([
       (async () => {
         for (let i = 0; i < 40; i++) await a.append(entry(i, 'a'));
@@ -49,7 +66,8 @@ describe('AuditStore', () => {
         for (let i = 0; i < 40; i++) await b.append(entry(i, 'b'));
       })(),
     ]);
-    expect(await a.verify()).toEqual({ chain: 'eu-west-1', records: 80, ok: true });
+    expect(await a.verify()).toEqual({ chain: 'eu-west-1', records: 80, ok: true, anchoredSeq: 80 });
+    expect(anchor.heads.get('eu-west-1')).toHaveLength(80);
     const page = await b.list({}, { limit: 100 });
     expect(page.items.map((r) => r.seq)).toEqual(Array.from({ length: 80 }, (_, i) => 80 - i));
     expect(new Set(page.items.map((r) => r.requestId)).size).toBe(80);
@@ -61,9 +79,60 @@ describe('AuditStore', () => {
       'us-east-1',
       systemClock,
       cursors,
+      anchor,
     );
     const first = await us.append(entry(0, 'us'));
     expect(first.seq).toBe(1);
     expect((await us.verify()).records).toBe(1);
+  });
+
+  it('detects the newest records deleted from the table, and a rewritten tail, against the anchor', async () => {
+    const documents = documentClientFor(client);
+    const store = new AuditStore(
+      createBrokerTable('audit-test', documents),
+      'ap-south-1',
+      systemClock,
+      cursors,
+      anchor,
+    );
+    for (let i = 0; i < 5; i++) await store.append(entry(i, 'tail'));
+    expect(await store.verify()).toMatchObject({ ok: true, records: 5, anchoredSeq: 5 });
+
+    // Delete records 4 and 5 directly in the store: what is left still links up by itself.
+    for (const seq of [5, 4])
+      await documents.send(
+        new DeleteCommand({
+          TableName: 'audit-test',
+          Key: { pk: 'AUDIT#ap-south-1', sk: String(seq).padStart(12, '0') },
+        }),
+      );
+    expect(await store.verify()).toEqual({
+      chain: 'ap-south-1',
+      records: 3,
+      ok: false,
+      brokenAt: 4,
+      anchoredSeq: 5,
+      reason: 'records 4 to 5 are missing: the anchor holds head 5',
+    });
+
+    // Rewriting the tail into a consistent new chain does not help: record 5's hash is anchored.
+    const fresh = new AuditStore(
+      createBrokerTable('audit-test', documents),
+      'ap-south-1',
+      systemClock,
+      cursors,
+      anchor,
+    );
+    const forgedAnchor = new MemoryAnchor();
+    const forger = new AuditStore(
+      createBrokerTable('audit-test', documents),
+      'ap-south-1',
+      systemClock,
+      cursors,
+      forgedAnchor,
+    );
+    await forger.append(entry(97, 'forger'));
+    await forger.append(entry(98, 'forger'));
+    expect(await fresh.verify()).toMatchObject({ ok: false, brokenAt: 5, anchoredSeq: 5 });
   });
 });

@@ -8,8 +8,9 @@ import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
 import { findBrokenLink, GENESIS_HASH, sealRecord } from '../core/audit/hash-chain.ts';
 import { BrokerError } from '../core/errors.ts';
 import type { AuditEntry, AuditFilter, AuditRecord } from '../core/model/audit.ts';
-import type { AuditLog, AuditVerification } from '../core/ports/audit-log.ts';
+import type { AuditAnchor, AuditLog, AuditVerification, ChainHead } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { Logger } from '../core/ports/logger.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
 import type { CursorCodec } from './cursor.ts';
@@ -40,7 +41,8 @@ function createAuditEntity(table: BrokerTable) {
 /**
  * The audit log as a hash chain per broker region. Appending reads the chain's last record and writes
  * the next sequence number on the condition that nobody took it — concurrent appenders retry, so the
- * chain has no gaps and no forks without needing transactions.
+ * chain has no gaps and no forks without needing transactions. Each stored record's head is then
+ * recorded in an append-only anchor outside the table, so deleting the newest records is detected too.
  */
 export class AuditStore implements AuditLog {
   readonly #table: BrokerTable;
@@ -55,12 +57,24 @@ export class AuditStore implements AuditLog {
    */
   #head: { seq: number; hash: string } | undefined;
 
-  constructor(table: BrokerTable, chain: string, clock: Clock, cursors: CursorCodec) {
+  readonly #anchor: AuditAnchor;
+  readonly #log: Logger | undefined;
+
+  constructor(
+    table: BrokerTable,
+    chain: string,
+    clock: Clock,
+    cursors: CursorCodec,
+    anchor: AuditAnchor,
+    log?: Logger,
+  ) {
     this.#table = table;
     this.#cursors = cursors;
     this.#entity = createAuditEntity(table);
     this.#chain = chain;
     this.#clock = clock;
+    this.#anchor = anchor;
+    this.#log = log;
   }
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
@@ -86,12 +100,14 @@ export class AuditStore implements AuditLog {
           .options({ condition: { attr: 'seq', exists: false } })
           .send();
         this.#head = { seq: record.seq, hash: record.hash };
-        return record;
       } catch (error) {
         this.#head = undefined;
         if (!isConditionFailure(error)) throw storeError(error);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+        continue;
       }
+      await this.#anchorHead({ seq: record.seq, hash: record.hash });
+      return record;
     }
     throw new BrokerError('audit.contention', 'could not append to the audit chain', {
       retryAfterSeconds: 1,
@@ -146,9 +162,58 @@ export class AuditStore implements AuditLog {
     return { items };
   }
 
+  /**
+   * The record is stored: failing the request now would make its caller append it twice, so an anchor
+   * write that fails is logged and left to the next append, whose higher head covers this one.
+   */
+  async #anchorHead(head: ChainHead): Promise<void> {
+    try {
+      await this.#anchor.record(this.#chain, head);
+    } catch (error) {
+      this.#log?.error('audit anchor write failed', {
+        chain: this.#chain,
+        seq: head.seq,
+        error: String(error),
+      });
+    }
+  }
+
+  /**
+   * Walks the chain, then holds it against the anchor: the anchor is read first, so every head it holds
+   * was stored before the walk — a table that ends before the anchored head lost its newest records, and
+   * a record at the anchored sequence number with another hash was rewritten.
+   */
   async verify(): Promise<AuditVerification> {
+    const anchored = await this.#anchor.latest(this.#chain);
+    const walked = await this.#walk(anchored?.seq);
+    const anchor = anchored ? { anchoredSeq: anchored.seq } : {};
+    if (!walked.ok) return { ...walked, ...anchor };
+    if (anchored === undefined) return walked;
+    if (walked.records < anchored.seq)
+      return {
+        chain: this.#chain,
+        records: walked.records,
+        ok: false,
+        brokenAt: walked.records + 1,
+        ...anchor,
+        reason: `records ${walked.records + 1} to ${anchored.seq} are missing: the anchor holds head ${anchored.seq}`,
+      };
+    if (walked.hashAtAnchor !== anchored.hash)
+      return {
+        chain: this.#chain,
+        records: walked.records,
+        ok: false,
+        brokenAt: anchored.seq,
+        ...anchor,
+        reason: `record ${anchored.seq} does not match the anchored head`,
+      };
+    return { chain: this.#chain, records: walked.records, ok: true, ...anchor };
+  }
+
+  async #walk(anchoredSeq: number | undefined): Promise<AuditVerification & { hashAtAnchor?: string }> {
     let prev = GENESIS_HASH;
     let count = 0;
+    let hashAtAnchor: string | undefined;
     let startKey: Record<string, unknown> | undefined;
     do {
       const { Items = [], LastEvaluatedKey } = await this.#table
@@ -158,16 +223,31 @@ export class AuditStore implements AuditLog {
         .options({ consistent: true, limit: 500, ...(startKey ? { exclusiveStartKey: startKey } : {}) })
         .send();
       const records = Items.map((found) => found.record as AuditRecord);
-      for (const [i, record] of records.entries())
+      for (const [i, record] of records.entries()) {
         if (record.seq !== count + i + 1)
-          return { chain: this.#chain, records: count + i, ok: false, brokenAt: count + i + 1 };
+          return {
+            chain: this.#chain,
+            records: count + i,
+            ok: false,
+            brokenAt: count + i + 1,
+            reason: `record ${count + i + 1} is missing`,
+          };
+        if (record.seq === anchoredSeq) hashAtAnchor = record.hash;
+      }
       const broken = findBrokenLink(records, prev);
-      if (broken !== undefined) return { chain: this.#chain, records: count, ok: false, brokenAt: broken };
+      if (broken !== undefined)
+        return {
+          chain: this.#chain,
+          records: count,
+          ok: false,
+          brokenAt: broken,
+          reason: `record ${broken} does not match its hash or its predecessor's`,
+        };
       count += records.length;
       prev = records.at(-1)?.hash ?? prev;
       startKey = LastEvaluatedKey;
     } while (startKey);
-    return { chain: this.#chain, records: count, ok: true };
+    return { chain: this.#chain, records: count, ok: true, ...(hashAtAnchor ? { hashAtAnchor } : {}) };
   }
 
   async #last(): Promise<AuditRecord | undefined> {

@@ -5,12 +5,14 @@ import type { JSONWebKeySet } from 'jose';
 import { createApiApp } from '../api/app.ts';
 import type { ApiEnv } from '../api/context.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
+import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
 import type { Cloud } from '../core/model/target.ts';
 import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
+import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
 import { type Clock, systemClock } from '../core/ports/clock.ts';
 import type { ProviderFactory, ProviderRegistry } from '../core/ports/cloud/provider.ts';
@@ -29,6 +31,7 @@ import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
+import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
@@ -48,6 +51,8 @@ export interface BrokerParts {
   logger: Logger;
   workerId: string;
   clock?: Clock;
+  /** Where the audit chain's head is anchored; by default from `config.auditAnchor`. */
+  auditAnchor?: AuditAnchor;
   mount?: (app: Hono<ApiEnv>, providers: ProviderRegistry, authorizer: Authorizer) => void;
 }
 
@@ -66,7 +71,12 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const { config, bundle, dynamo, queue, logger } = parts;
   const { catalogue } = bundle;
   const clock = parts.clock ?? systemClock;
-  const stores = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret));
+  const stores = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret), {
+    anchor: parts.auditAnchor ?? auditAnchorFor(config),
+    log: logger,
+  });
+  // Read on first use: only the API presigns, and only its role may read the secret.
+  let auditKeySecret: Promise<string> | undefined;
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   // Shared by every process of the deployment through the broker table.
   const health = new CircuitBreakerHealth(clock, stores.targetHealth);
@@ -98,7 +108,19 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       placement,
       flows,
     }),
-    buckets: new BucketService({ ...common, buckets: stores.buckets, placement, providers }),
+    buckets: new BucketService({
+      ...common,
+      buckets: stores.buckets,
+      placement,
+      providers,
+      objectKeyDigest: async (key) => {
+        auditKeySecret ??= auditKeySecretFor(config).catch((error: unknown) => {
+          auditKeySecret = undefined;
+          throw error;
+        });
+        return hmacSha256Hex(await auditKeySecret, key);
+      },
+    }),
     images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
     links: new LinkService({
       catalogue,

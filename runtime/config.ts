@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Everything the broker reads from its environment, in one typed place. */
 export interface BrokerConfig {
@@ -12,6 +13,16 @@ export interface BrokerConfig {
   region: string;
   /** The audit chain this instance appends to (one per broker region). */
   auditChain: string;
+  /**
+   * Where the chain's head is anchored outside the table: `file:///dir` (the embedded default,
+   * `DATA_DIR/audit-anchor`) or `s3://bucket` (an Object Lock bucket; required on Lambda).
+   */
+  auditAnchor?: string;
+  /**
+   * The secret object keys are HMAC'd under before they reach the audit trail: `file:/path` (the embedded
+   * default, `DATA_DIR/audit-key-secret`) or `secretsmanager:<arn>` (required on Lambda).
+   */
+  auditKeySecret?: string;
   targetsFile: string;
   policiesDir: string;
   queueUrl?: string;
@@ -41,14 +52,23 @@ export function loadConfig(
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'local';
   const projectRoot = resolve(import.meta.dirname, '..');
   const policiesDir = resolve(env.HCB_POLICIES_DIR ?? resolve(projectRoot, 'policies'));
+  const dataDir = resolve(env.DATA_DIR ?? '.data');
+  const auditAnchor =
+    env.HCB_AUDIT_ANCHOR ??
+    (mode === 'embedded' ? pathToFileURL(resolve(dataDir, 'audit-anchor')).href : undefined);
+  const auditKeySecret =
+    env.HCB_AUDIT_KEY_SECRET ??
+    (mode === 'embedded' ? `file:${resolve(dataDir, 'audit-key-secret')}` : undefined);
   return {
     mode,
     port,
-    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    dataDir,
     tableName: env.HCB_TABLE_NAME ?? 'hcb-broker',
     ...(env.HCB_DYNAMODB_ENDPOINT ? { dynamoEndpoint: env.HCB_DYNAMODB_ENDPOINT } : {}),
     region,
     auditChain: env.HCB_AUDIT_CHAIN ?? region,
+    ...(auditAnchor ? { auditAnchor } : {}),
+    ...(auditKeySecret ? { auditKeySecret } : {}),
     targetsFile: resolve(env.HCB_TARGETS_FILE ?? resolve(policiesDir, 'targets.yaml')),
     policiesDir,
     ...(env.HCB_QUEUE_URL ? { queueUrl: env.HCB_QUEUE_URL } : {}),

@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { Logger } from '../core/ports/logger.ts';
 import { AuditStore } from '../persistence/audit-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
@@ -20,6 +22,7 @@ export function createStores(
   dynamo: DynamoDBClient,
   clock: Clock,
   cursors: CursorCodec,
+  audit: { anchor: AuditAnchor; log: Logger },
 ) {
   const table = createBrokerTable(config.tableName, documentClientFor(dynamo));
   return {
@@ -30,7 +33,7 @@ export function createStores(
     links: new LinkStore(table, cursors),
     images: new ImageStore(table, cursors),
     operations: new OperationStore(table),
-    audit: new AuditStore(table, config.auditChain, clock, cursors),
+    audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
   };
 }

@@ -16,7 +16,12 @@ const PINNED = {
       'KeysMessagingKey25371927',
       'KeysSecretsKey3899A925',
     ],
-    'AWS::SecretsManager::Secret': ['CursorSecretABAE1358', 'OpenStackSecret6EEA4880'],
+    'AWS::SecretsManager::Secret': [
+      'AuditIntegrityKeyDigestSecret335ED48D',
+      'CursorSecretABAE1358',
+      'OpenStackSecret6EEA4880',
+    ],
+    'AWS::S3::Bucket': ['AuditIntegrityAnchorBucketA623B980'],
   },
   data: {
     'AWS::DynamoDB::GlobalTable': ['BrokerTableDE11FB7C', 'IdempotencyTable22A5A209'],

@@ -88,6 +88,8 @@ describe('regional stack (dev, us-east-1)', () => {
             'HCB_AUDIT_CHAIN',
             'HCB_OPENSTACK_SECRET_ARN',
             'HCB_CURSOR_SECRET_ARN',
+            'HCB_AUDIT_ANCHOR',
+            'HCB_AUDIT_KEY_SECRET',
             'HCB_PUBLIC_URL',
             'POWERTOOLS_SERVICE_NAME',
             'POWERTOOLS_METRICS_NAMESPACE',
@@ -239,6 +241,38 @@ describe('regional stack (dev, us-east-1)', () => {
     it('keeps the OpenStack credentials in a KMS-encrypted secret with a stable name', () => {
       t.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: 'hcb/dev/openstack',
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysSecretsKey'), 'Arn'] },
+      });
+    });
+
+    it('anchors audit heads in an Object Lock bucket only the API may write to, never delete from', () => {
+      const buckets = resources(t, 'AWS::S3::Bucket');
+      expect(buckets).toHaveLength(1);
+      const [, bucket] = buckets[0]!;
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.Properties).toMatchObject({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: dev.audit.anchorRetentionDays } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      const api = actionsOf(functionStatements(t, 'Api'));
+      expect(api).toEqual(expect.arrayContaining(['s3:PutObject', 's3:ListBucket']));
+      for (const fn of ['Api', 'Worker', 'Reconciler'] as const) {
+        const actions = actionsOf(functionStatements(t, fn)).filter((a) => a.startsWith('s3:'));
+        expect(actions.filter((a) => /Delete|Retention|LegalHold|BypassGovernance/.test(a))).toEqual([]);
+        if (fn !== 'Api') expect(actions).toEqual([]);
+      }
+      t.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: 'hcb/dev/audit-key-digest',
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysSecretsKey'), 'Arn'] },
       });
     });

@@ -3,6 +3,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RegionConfig, StageConfig } from './config/stage-config.ts';
 import { Alarms } from './constructs/alarms.ts';
+import { AuditIntegrity } from './constructs/audit-integrity.ts';
 import { Broker } from './constructs/broker.ts';
 import { BrokerApi } from './constructs/broker-api.ts';
 import type { FunctionCode } from './constructs/broker-function.ts';
@@ -29,6 +30,7 @@ export class RegionalStack extends Stack {
   readonly network: Network;
   readonly openstackSecret: secretsmanager.Secret;
   readonly cursorSecret: secretsmanager.Secret;
+  readonly audit: AuditIntegrity;
   readonly broker: Broker;
   readonly api: BrokerApi;
   readonly alarms: Alarms;
@@ -96,6 +98,11 @@ export class RegionalStack extends Stack {
         HIPAA.passwordManagement,
         'The cursor key protects only list continuation tokens, which live minutes: rotate it by putting a new random value (docs/deploy.md). Outstanding cursors then fail with 400 cursor.invalid and clients restart their listing; nothing else depends on it.',
       );
+    this.audit = new AuditIntegrity(this, 'AuditIntegrity', {
+      config,
+      dataKey: this.keys.data,
+      secretsKey: this.keys.secrets,
+    });
 
     const publicUrl = `https://${config.api.domainName}`;
     this.broker = new Broker(this, 'Broker', {
@@ -107,6 +114,7 @@ export class RegionalStack extends Stack {
       openstackSecret: this.openstackSecret,
       cursorSecret: this.cursorSecret,
       publicUrl,
+      audit: this.audit,
       code: props.code,
     });
 
@@ -131,6 +139,7 @@ export class RegionalStack extends Stack {
       description: "This region's own API endpoint (health checks, debugging)",
     });
     new CfnOutput(this, 'OpenStackSecretArn', { value: this.openstackSecret.secretArn });
+    new CfnOutput(this, 'AuditAnchorBucketName', { value: this.audit.anchorBucket.bucketName });
     new CfnOutput(this, 'OperationsDeadLetterQueueUrl', { value: this.broker.deadLetterQueue.queueUrl });
   }
 }

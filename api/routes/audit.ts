@@ -95,6 +95,12 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
                 records: z.number().int(),
                 ok: z.boolean(),
                 brokenAt: z.number().int().optional(),
+                anchoredSeq: z
+                  .number()
+                  .int()
+                  .optional()
+                  .openapi({ description: 'the newest head anchored outside the table' }),
+                reason: z.string().optional(),
               }),
             },
           },

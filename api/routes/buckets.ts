@@ -134,14 +134,18 @@ export function bucketRoutes(buckets: BucketService, authorizer: Authorizer): Op
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const { bucket, link, keySha256 } = await buckets.presign(
+      const { bucket, link, keyDigest } = await buckets.presign(
         c.var.principal,
         c.req.valid('param').id,
         input,
       );
       c.set('audit', {
         resource: { type: 'bucket', id: bucket.id },
-        detail: { keySha256, method: input.method, expiresInSeconds: String(input.expiresInSeconds) },
+        detail: {
+          keyHmacSha256: keyDigest,
+          method: input.method,
+          expiresInSeconds: String(input.expiresInSeconds),
+        },
       });
       c.header('cache-control', 'no-store');
       return c.json(link, 200);

@@ -98,6 +98,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       volume.state = 'deleting';
       volume.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteVolume');
   }
 
   async attachVolume(volumeId: string, serverId: string): Promise<void> {
@@ -177,6 +178,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       snapshot.state = 'deleting';
       snapshot.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteSnapshot');
   }
 
   #volume(volumeId: string): SandboxVolume {

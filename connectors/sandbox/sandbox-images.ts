@@ -91,6 +91,7 @@ export class SandboxImages implements ImageService {
       image.state = 'deleted';
       delete image.pending;
     });
+    this.#faults.after('deleteImage');
   }
 }
 

@@ -73,6 +73,7 @@ export class SandboxObjectStorage implements ObjectStorageService {
       for (const key of keys) delete data.objectData[`${name}/${key}`];
       delete data.buckets[name];
     });
+    this.#faults.after('deleteBucket');
   }
 
   async presign(input: PresignInput): Promise<PresignedRequest> {

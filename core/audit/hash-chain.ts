@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AuditEntry, AuditRecord } from '../model/audit.ts';
 
 /** The hash the first record of a chain points back to. */
@@ -53,4 +53,13 @@ export function findBrokenLink(
 /** SHA-256 of a free-form value, for audit and logs that must not keep the value itself (I2). */
 export function sha256Hex(value: string | Uint8Array): string {
   return createHash('sha256').update(value).digest('hex');
+}
+
+/**
+ * HMAC-SHA-256 under a server secret, for values that may be guessable (object keys built from record
+ * numbers): a plain hash of such a value can be confirmed by hashing guesses; this one cannot without
+ * the secret. The same value still gives the same digest, so audit records can be correlated.
+ */
+export function hmacSha256Hex(secret: Uint8Array | string, value: string): string {
+  return createHmac('sha256', secret).update(value).digest('hex');
 }

@@ -1,4 +1,3 @@
-import { sha256Hex } from '../audit/hash-chain.ts';
 import type { Classification } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -37,6 +36,8 @@ export interface BucketServiceDeps {
   placement: PlacementEngine;
   providers: ProviderRegistry;
   clock: { now(): Date };
+  /** A keyed digest of an object key (HMAC under a server secret) — what the audit keeps of a key. */
+  objectKeyDigest: (key: string) => Promise<string>;
 }
 
 /** Buckets placed by policy; bytes move only through links the broker signs and never stores (I2). */
@@ -144,13 +145,14 @@ export class BucketService {
 
   /**
    * Signs a link for one object and one method with a bounded lifetime. The key is used to sign and then
-   * forgotten: only its hash goes to the audit trail, and the response is never stored.
+   * forgotten: only its keyed digest goes to the audit trail (a plain hash of a guessable key would
+   * confirm a guess), and the response is never stored.
    */
   async presign(
     principal: Principal,
     id: string,
     input: PresignInput,
-  ): Promise<{ bucket: Bucket; link: PresignedRequest; keySha256: string }> {
+  ): Promise<{ bucket: Bucket; link: PresignedRequest; keyDigest: string }> {
     const bucket = await this.get(principal, id);
     const max = bucket.classification === 'phi' ? PRESIGN_MAX_SECONDS_PHI : PRESIGN_MAX_SECONDS;
     if (input.expiresInSeconds > max)
@@ -168,7 +170,7 @@ export class BucketService {
       method: input.method,
       expiresInSeconds: input.expiresInSeconds,
     });
-    return { bucket, link, keySha256: sha256Hex(input.key) };
+    return { bucket, link, keyDigest: await this.#d.objectKeyDigest(input.key) };
   }
 
   #provider(bucket: Bucket) {

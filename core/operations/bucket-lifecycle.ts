@@ -1,6 +1,7 @@
 import { BrokerError, isBrokerError } from '../errors.ts';
 import type { Bucket } from '../model/bucket.ts';
 import type { CloudBucket } from '../ports/cloud/object-storage.ts';
+import { deleteAndSettle, isGone } from './ambiguous-delete.ts';
 import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
@@ -12,7 +13,12 @@ export const bucketLifecycle: OperationDefinition = {
   async onFailed(ctx, error) {
     const bucket = await ctx.deps.buckets.get(ctx.op.tenant, ctx.op.resource.id);
     if (!bucket) return;
-    const status = ctx.op.kind === 'bucket.create' ? 'error' : 'active';
+    // A delete whose effect happened is a succeeded delete, however the operation ended.
+    const deleted =
+      ctx.op.kind === 'bucket.delete' &&
+      bucket.placement !== undefined &&
+      (await isGone(lookUp(ctx, bucket)));
+    const status = ctx.op.kind === 'bucket.create' ? 'error' : deleted ? 'deleted' : 'active';
     await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
       status,
       activeOperationId: null,
@@ -65,13 +71,21 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
 
 async function deleteBucket(ctx: StepContext): Promise<StepOutcome> {
   const bucket = await load(ctx);
-  await ctx.deps.providers
-    .get(bucket.placement!.targetId)
-    .objectStorage.deleteBucket(bucket.cloudName, { force: ctx.op.input.force === 'true' });
+  const storage = ctx.deps.providers.get(bucket.placement!.targetId).objectStorage;
+  await deleteAndSettle(
+    () => storage.deleteBucket(bucket.cloudName, { force: ctx.op.input.force === 'true' }),
+    lookUp(ctx, bucket),
+  );
   await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
     status: 'deleted',
     activeOperationId: null,
     fault: null,
   });
   return { type: 'done' };
+}
+
+/** The bucket as a delete sees it: present until the store answers not found. */
+function lookUp(ctx: StepContext, bucket: Bucket): () => Promise<{ state: string }> {
+  const storage = ctx.deps.providers.get(bucket.placement!.targetId).objectStorage;
+  return () => storage.getBucket(bucket.cloudName).then(() => ({ state: 'present' }));
 }

@@ -1,5 +1,6 @@
-import { BrokerError, isBrokerError } from '../errors.ts';
+import { BrokerError } from '../errors.ts';
 import type { Image } from '../model/image.ts';
+import { deleteAndSettle, isGone } from './ambiguous-delete.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
 import { stepAttempt } from './vm-steps-common.ts';
 
@@ -10,11 +11,17 @@ export const imageLifecycle: OperationDefinition = {
   async onFailed(ctx, error) {
     const image = await ctx.deps.images.get(ctx.op.tenant, ctx.op.resource.id);
     if (!image) return;
-    const status = ctx.op.kind === 'image.copy' ? 'error' : 'available';
+    // A delete whose effect happened is a succeeded delete, however the operation ended.
+    const cloudId = image.cloudId;
+    const images = ctx.deps.providers.get(image.placement.targetId).images;
+    const deleted =
+      ctx.op.kind === 'image.delete' &&
+      (cloudId === undefined || (await isGone(() => images.getImage(cloudId))) === true);
+    const status = ctx.op.kind === 'image.copy' ? 'error' : deleted ? 'deleted' : 'available';
     await ctx.deps.images.update(image.tenant, image.id, {
       status,
       activeOperationId: null,
-      fault: error.message,
+      fault: deleted ? null : error.message,
     });
   },
 };
@@ -58,13 +65,15 @@ async function awaitAvailable(ctx: StepContext): Promise<StepOutcome> {
 
 async function deleteImage(ctx: StepContext): Promise<StepOutcome> {
   const image = await load(ctx);
-  if (image.cloudId)
-    await ctx.deps.providers
-      .get(image.placement.targetId)
-      .images.deleteImage(image.cloudId)
-      .catch((error: unknown) => {
-        if (!isBrokerError(error, 'notFound')) throw error;
-      });
+  const cloudId = image.cloudId;
+  if (cloudId) {
+    const images = ctx.deps.providers.get(image.placement.targetId).images;
+    // Requested, gone or going: the image is on its way out (Glance and EC2 remove images at once).
+    await deleteAndSettle(
+      () => images.deleteImage(cloudId),
+      () => images.getImage(cloudId),
+    );
+  }
   await ctx.deps.images.update(image.tenant, image.id, {
     status: 'deleted',
     activeOperationId: null,

@@ -1,6 +1,7 @@
 import { BrokerError, isBrokerError } from '../errors.ts';
 import type { VolumeSnapshot } from '../model/volume.ts';
 import type { CloudSnapshot } from '../ports/cloud/block-storage.ts';
+import { deleteAndSettle, isGone } from './ambiguous-delete.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
 import { stepAttempt } from './vm-steps-common.ts';
 
@@ -10,12 +11,17 @@ export const snapshotLifecycle: OperationDefinition = {
   steps: { createSnapshot, deleteSnapshot, awaitSettled },
   async onFailed(ctx, error) {
     const snapshot = await ctx.deps.snapshots.get(ctx.op.tenant, ctx.op.resource.id);
-    if (snapshot)
-      await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, {
-        status: 'error',
-        fault: error.message,
-        activeOperationId: null,
-      });
+    if (!snapshot) return;
+    // A delete whose effect happened is a succeeded delete, however the operation ended.
+    const cloudId = snapshot.cloudId;
+    const deleted =
+      ctx.op.kind === 'snapshot.delete' &&
+      (cloudId === undefined || (await isGone(() => storage(ctx, snapshot).getSnapshot(cloudId))) === true);
+    await ctx.deps.snapshots.update(snapshot.tenant, snapshot.id, {
+      status: deleted ? 'deleted' : 'error',
+      ...(deleted ? {} : { fault: error.message }),
+      activeOperationId: null,
+    });
   },
 };
 
@@ -43,7 +49,15 @@ async function createSnapshot(ctx: StepContext): Promise<StepOutcome> {
 
 async function deleteSnapshot(ctx: StepContext): Promise<StepOutcome> {
   const snapshot = await load(ctx);
-  if (snapshot.cloudId) await storage(ctx, snapshot).deleteSnapshot(snapshot.cloudId);
+  const cloudId = snapshot.cloudId;
+  if (cloudId) {
+    const blockStorage = storage(ctx, snapshot);
+    await deleteAndSettle(
+      () => blockStorage.deleteSnapshot(cloudId),
+      () => blockStorage.getSnapshot(cloudId),
+    );
+  }
+  // Gone or going, awaitSettled sees it and finishes.
   return { type: 'next', step: 'awaitSettled' };
 }
 

@@ -1,4 +1,4 @@
-import { BrokerError, isBrokerError } from '../errors.ts';
+import { BrokerError, describeError, isBrokerError } from '../errors.ts';
 import type { Vm } from '../model/vm.ts';
 import type { CloudServer } from '../ports/cloud/compute.ts';
 import { lookupThenCreate } from './create-on-target.ts';
@@ -17,9 +17,34 @@ export const vmCreate: OperationDefinition = {
   steps: { provision, awaitActive },
   async onFailed(ctx, error) {
     const vm = await ctx.deps.vms.get(ctx.op.tenant, ctx.op.resource.id);
-    if (vm) await settleVm(ctx, { ...vm, status: 'error' }, undefined, error.message);
+    if (!vm) return;
+    await removeFailedServer(ctx, vm);
+    // Without a cloud id an `error` VM owns no server: the reconciler removes one this could not.
+    await ctx.deps.vms.update(vm.tenant, vm.id, {
+      status: 'error',
+      task: null,
+      activeOperationId: null,
+      cloudId: null,
+      addresses: [],
+      fault: error.message,
+    });
   },
 };
+
+/** A failed create removes what it made: the recorded server, or one carrying the VM's broker id. */
+async function removeFailedServer(ctx: StepContext, vm: Vm): Promise<void> {
+  if (!vm.placement) return;
+  try {
+    const compute = providerOf(ctx, vm).compute;
+    const serverId = vm.cloudId ?? (await compute.findServerByBrokerId(vm.id))?.id;
+    if (serverId !== undefined) await compute.deleteServer(serverId);
+  } catch (error) {
+    ctx.deps.log.warn('could not remove the server of a failed create; the reconciler will', {
+      vmId: vm.id,
+      code: describeError(error).code,
+    });
+  }
+}
 
 async function provision(ctx: StepContext): Promise<StepOutcome> {
   const vm = await loadVm(ctx);

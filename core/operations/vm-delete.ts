@@ -1,18 +1,27 @@
 import { isBrokerError } from '../errors.ts';
+import { deleteAndSettle, isGone } from './ambiguous-delete.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 import { pollDelay } from './step.ts';
 import { loadVm, providerOf, settleVm, stepAttempt } from './vm-steps-common.ts';
 
 /**
  * vm.delete: delete the server (and any server carrying this VM's broker id that a crash left unrecorded),
- * then wait until the cloud no longer has it. The VM record stays, as `deleted`, for the audit trail.
+ * then wait until the cloud no longer has it. The VM record stays, as `deleted`, for the audit trail. A
+ * delete whose effect happened is a succeeded delete: after an ambiguous failure the server is looked up,
+ * and even a failed operation leaves the VM `deleted`, not `error`, when its server is gone.
  */
 export const vmDelete: OperationDefinition = {
   kinds: ['vm.delete'],
   steps: { deleteServer, awaitGone },
   async onFailed(ctx, error) {
     const vm = await ctx.deps.vms.get(ctx.op.tenant, ctx.op.resource.id);
-    if (vm) await settleVm(ctx, { ...vm, status: 'error' }, undefined, error.message);
+    if (!vm) return;
+    const compute = vm.cloudId && vm.placement ? providerOf(ctx, vm).compute : undefined;
+    if (compute && (await isGone(() => compute.getServer(vm.cloudId!)))) {
+      await finish(ctx);
+      return;
+    }
+    await settleVm(ctx, { ...vm, status: 'error' }, undefined, error.message);
   },
 };
 
@@ -24,9 +33,13 @@ async function deleteServer(ctx: StepContext): Promise<StepOutcome> {
   const serverId = vm.cloudId ?? orphan?.id;
   if (serverId === undefined) return finish(ctx);
   if (vm.cloudId === undefined) await ctx.deps.vms.update(vm.tenant, vm.id, { cloudId: serverId });
-  await provider.compute.deleteServer(serverId);
+  const aftermath = await deleteAndSettle(
+    () => provider.compute.deleteServer(serverId),
+    () => provider.compute.getServer(serverId),
+  );
   if (vm.userData?.storedIn === 'target')
     await ctx.deps.providers.get(vm.userData.targetId).payloads?.delete(vm.userData.key);
+  if (aftermath === 'gone') return finish(ctx);
   return { type: 'next', step: 'awaitGone', note: `deleting server ${serverId} on ${provider.target.id}` };
 }
 

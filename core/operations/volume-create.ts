@@ -5,16 +5,17 @@ import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
 import { stepAttempt, stepIsYoung } from './vm-steps-common.ts';
-import { loadVolume, settleVolumeAfterFailure, volumeProvider } from './volume-steps.ts';
+import { loadVolume, removeFailedVolume, volumeProvider } from './volume-steps.ts';
 
 /**
  * volume.create: lookup-before-create on the placed target (create-on-target.ts: when it may leave a
- * target), wait for `available`, fall back among the permitted.
+ * target), wait for `available`, fall back among the permitted. A failed create deletes the cloud volume
+ * it made.
  */
 export const volumeCreate: OperationDefinition = {
   kinds: ['volume.create'],
   steps: { provision, awaitAvailable },
-  onFailed: (ctx, error) => settleVolumeAfterFailure(ctx, error.message),
+  onFailed: (ctx, error) => removeFailedVolume(ctx, error.message),
 };
 
 async function provision(ctx: StepContext): Promise<StepOutcome> {

@@ -1,6 +1,7 @@
 import { taint } from '../classification.ts';
 import { BrokerError, isBrokerError } from '../errors.ts';
 import type { CloudVolume } from '../ports/cloud/block-storage.ts';
+import { deleteAndSettle } from './ambiguous-delete.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
 import { stepAttempt } from './vm-steps-common.ts';
 import { loadVolume, settleVolumeAfterFailure, volumeProvider } from './volume-steps.ts';
@@ -39,7 +40,11 @@ async function deleteVolume(ctx: StepContext): Promise<StepOutcome> {
   const cloudId = volume.cloudId ?? (await provider.blockStorage.findVolumeByBrokerId(volume.id))?.id;
   if (cloudId === undefined) return finishDelete(ctx);
   if (volume.cloudId === undefined) await ctx.deps.volumes.update(volume.tenant, volume.id, { cloudId });
-  await provider.blockStorage.deleteVolume(cloudId);
+  const aftermath = await deleteAndSettle(
+    () => provider.blockStorage.deleteVolume(cloudId),
+    () => provider.blockStorage.getVolume(cloudId),
+  );
+  if (aftermath === 'gone') return finishDelete(ctx);
   return { type: 'next', step: 'awaitSettled', note: `deleting volume ${cloudId}` };
 }
 

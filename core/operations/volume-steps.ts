@@ -1,4 +1,4 @@
-import { BrokerError } from '../errors.ts';
+import { BrokerError, isBrokerError } from '../errors.ts';
 import type { Volume, VolumeStatus } from '../model/volume.ts';
 import type { VolumeState } from '../ports/cloud/block-storage.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
@@ -31,24 +31,63 @@ export function volumeStatusOf(state: VolumeState, current: VolumeStatus): Volum
   return STATUS_OF[state] ?? current;
 }
 
-/** Releases the volume's claim, showing the state the cloud reports now (a failed attach stays `available`). */
+/**
+ * Releases the volume's claim, showing the state the cloud reports now (a failed attach stays `available`;
+ * a failed delete whose volume is gone anyway is `deleted`).
+ */
 export async function settleVolumeAfterFailure(ctx: StepContext, message: string): Promise<void> {
   const volume = await ctx.deps.volumes.get(ctx.op.tenant, ctx.op.resource.id);
   if (!volume) return;
+  let lookupError: unknown;
   const cloud = volume.cloudId
     ? await volumeProvider(ctx, volume)
         .blockStorage.getVolume(volume.cloudId)
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          lookupError = error;
+          return undefined;
+        })
     : undefined;
-  const status = cloud
-    ? volumeStatusOf(cloud.state, volume.status)
-    : ctx.op.kind === 'volume.create'
-      ? 'error'
-      : volume.status;
+  // A delete whose effect happened is a succeeded delete, however the operation ended.
+  const deletedAfterAll =
+    ctx.op.kind === 'volume.delete' && (cloud?.state === 'deleted' || isBrokerError(lookupError, 'notFound'));
+  const status = deletedAfterAll
+    ? 'deleted'
+    : cloud
+      ? volumeStatusOf(cloud.state, volume.status)
+      : ctx.op.kind === 'volume.create'
+        ? 'error'
+        : volume.status;
   await ctx.deps.volumes.update(volume.tenant, volume.id, {
     status,
     task: null,
     activeOperationId: null,
     fault: status === 'error' ? message : null,
+  });
+}
+
+/**
+ * A failed create removes what it made: the cloud volume (recorded or found by broker id) is deleted and
+ * the record ends in `error` without it. When that delete fails too, the record keeps the cloud id, so
+ * deleting the record removes the volume.
+ */
+export async function removeFailedVolume(ctx: StepContext, message: string): Promise<void> {
+  const volume = await ctx.deps.volumes.get(ctx.op.tenant, ctx.op.resource.id);
+  if (!volume) return;
+  let removed = false;
+  if (volume.placement)
+    try {
+      const storage = volumeProvider(ctx, volume).blockStorage;
+      const cloudId = volume.cloudId ?? (await storage.findVolumeByBrokerId(volume.id))?.id;
+      if (cloudId !== undefined) await storage.deleteVolume(cloudId);
+      removed = true;
+    } catch {
+      // Kept for a later delete of the record (see above).
+    }
+  await ctx.deps.volumes.update(volume.tenant, volume.id, {
+    status: 'error',
+    task: null,
+    activeOperationId: null,
+    fault: message,
+    ...(removed ? { cloudId: null } : {}),
   });
 }

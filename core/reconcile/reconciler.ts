@@ -1,5 +1,6 @@
 import { describeError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
+import type { Vm } from '../model/vm.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -31,6 +32,13 @@ export interface ReconcileReport {
  * Makes crashes harmless (I5): re-enqueues unfinished operations nobody holds, releases VM claims whose
  * operation finished or never got written, and deletes cloud servers that carry a broker id but belong
  * to no live VM (created, then the record was lost or deleted).
+ *
+ * Who owns a server (older than the grace period) that carries a VM's broker id — see {@link ownsServer}:
+ * a VM that is not `deleted`, placed on the server's target, and either recording that server's id, or
+ * recording none while its create may still adopt it (any status but `error`). An `error` VM owns its
+ * server only while it records that server's id — a VM whose server broke after it was created (the user
+ * may still look at it, then delete it). A failed create clears the cloud id after deleting what it made,
+ * so a server that delete missed belongs to nobody and is removed here.
  */
 export class Reconciler {
   readonly #d: ReconcilerDeps;
@@ -77,12 +85,7 @@ export class Reconciler {
       if (server.createdAt && now - Date.parse(server.createdAt) < graceMs) continue;
       const vm = await this.#d.vms.findById(server.brokerId);
       if (vm?.activeOperationId) await this.#releaseIfStale(vm.tenant, vm.id, vm.activeOperationId, report);
-      const owned =
-        vm &&
-        vm.status !== 'deleted' &&
-        vm.placement?.targetId === targetId &&
-        (vm.cloudId ?? server.id) === server.id;
-      if (owned) continue;
+      if (vm && ownsServer(vm, targetId, server.id)) continue;
       this.#d.log.warn('deleting orphaned server', { targetId, serverId: server.id, vmId: server.brokerId });
       await provider.compute.deleteServer(server.id);
       report.orphansDeleted += 1;
@@ -102,4 +105,11 @@ export class Reconciler {
       .catch(() => undefined);
     report.releasedClaims += 1;
   }
+}
+
+/** The ownership rule the sweep applies (see {@link Reconciler}). */
+export function ownsServer(vm: Vm, targetId: string, serverId: string): boolean {
+  if (vm.status === 'deleted' || vm.placement?.targetId !== targetId) return false;
+  if (vm.cloudId !== undefined) return vm.cloudId === serverId;
+  return vm.status !== 'error';
 }

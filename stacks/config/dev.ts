@@ -53,5 +53,6 @@ export const dev: StageConfig = {
   queue: { maxReceiveCount: 5 },
   observability: { logRetentionDays: 90, alarmEmail: 'hcb-dev-alarms@hospital.example', api5xxThreshold: 5 },
   backup: { retentionDays: 7 },
+  audit: { anchorRetentionDays: 1 }, // dev stacks come and go; a day keeps them deletable
   tags: { owner: 'platform-team', 'cost-centre': 'hcb-dev' },
 };

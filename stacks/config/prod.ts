@@ -53,5 +53,6 @@ export const prod: StageConfig = {
   queue: { maxReceiveCount: 5 },
   observability: { logRetentionDays: 2192, alarmEmail: 'hcb-oncall@hospital.example', api5xxThreshold: 10 },
   backup: { retentionDays: 35 },
+  audit: { anchorRetentionDays: 2192 }, // six years and two leap days
   tags: { owner: 'platform-team', 'cost-centre': 'hcb-prod' },
 };

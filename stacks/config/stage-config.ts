@@ -108,6 +108,13 @@ export interface StageConfig {
     /** AWS Backup retention of the daily DynamoDB backups, days. */
     readonly retentionDays: number;
   };
+  readonly audit: {
+    /**
+     * Object Lock (compliance mode) retention of each anchored audit chain head, days: nobody can delete
+     * a head before then. HIPAA keeps documentation six years (§164.316(b)(2)(i)).
+     */
+    readonly anchorRetentionDays: number;
+  };
   /** Extra tags on every resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -221,6 +228,7 @@ export function stageConfigProblems(config: StageConfig): string[] {
   );
   check(config.queue.maxReceiveCount >= 1, 'queue.maxReceiveCount must be ≥ 1');
   check(config.backup.retentionDays >= 1, 'backup.retentionDays must be ≥ 1');
+  check(config.audit.anchorRetentionDays >= 1, 'audit.anchorRetentionDays must be ≥ 1');
   return problems;
 }
 

@@ -13,6 +13,7 @@ import { TABLE_KEYS } from '../../persistence/broker-table.ts';
 import type { StageConfig } from '../config/stage-config.ts';
 import { acknowledge, HIPAA } from '../nag/acknowledge.ts';
 import { names } from '../naming.ts';
+import type { AuditIntegrity } from './audit-integrity.ts';
 import { BrokerFunction, type FunctionCode, LAMBDA_POLICIES_DIR } from './broker-function.ts';
 
 export interface BrokerProps {
@@ -26,6 +27,8 @@ export interface BrokerProps {
   readonly cursorSecret: secretsmanager.ISecret;
   /** Base URL clients reach the API at (HCB_PUBLIC_URL). */
   readonly publicUrl: string;
+  /** The audit chain's anchor bucket and key-digest secret. */
+  readonly audit: AuditIntegrity;
   readonly code: FunctionCode;
 }
 
@@ -94,6 +97,7 @@ export class Broker extends Construct {
       HCB_CURSOR_SECRET_ARN: props.cursorSecret.secretArn,
       HCB_PUBLIC_URL: props.publicUrl,
       POWERTOOLS_METRICS_NAMESPACE: 'hcb',
+      ...props.audit.environment,
     };
     const fn = (entry: 'api' | 'worker' | 'reconciler', description: string) =>
       new BrokerFunction(this, entry[0]!.toUpperCase() + entry.slice(1), {
@@ -132,8 +136,9 @@ export class Broker extends Construct {
       props.openstackSecret.grantRead(f.role);
       props.cursorSecret.grantRead(f.role);
     }
-    // Only the API de-duplicates requests by Idempotency-Key.
+    // Only the API de-duplicates requests by Idempotency-Key, and only it appends audit records.
     grantTableData(this.api, 'IdempotencyTable', [idempotencyTableArn], props.keys.data);
+    props.audit.grantAppend(this.api, props.keys.data);
 
     // Worker: consumes the queue, reports partial batch failures; concurrency capped at its reservation.
     this.worker.function.addEventSource(

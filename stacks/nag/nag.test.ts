@@ -25,9 +25,12 @@ const ACKNOWLEDGED: Record<string, Record<string, number>> = {
     'AwsSolutions-APIG4': 8, // 4 public routes × 2 regions (/healthz, /openapi.json, /docs, /docs/{proxy+})
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': 1,
     'AwsSolutions-IAM5[Resource::*]': 6, // 3 functions × 2 regions: ENI management, X-Ray
-    'AwsSolutions-SMG4': 4,
+    'AwsSolutions-IAM5[Resource::<AuditIntegrityAnchorBucketA623B980.Arn>/*]': 2, // API writes heads, 2 regions
+    'AwsSolutions-S1': 2, // audit anchor bucket × 2 regions
+    'AwsSolutions-SMG4': 6, // OpenStack credentials, cursor key, audit key digest × 2 regions
     'HIPAA.Security-LambdaDLQ': 4, // api and worker × 2 regions
-    'HIPAA.Security-S3BucketReplicationEnabled': 2,
+    'HIPAA.Security-S3BucketLoggingEnabled': 2,
+    'HIPAA.Security-S3BucketReplicationEnabled': 4, // portal buckets, audit anchor × 2 regions
     'HIPAA.Security-S3DefaultEncryptionKMS': 1,
     'HIPAA.Security-SecretsManagerRotationEnabled': 4,
     'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': 4, // public (NAT-only) subnets: 2 zones × 2 regions
@@ -36,9 +39,12 @@ const ACKNOWLEDGED: Record<string, Record<string, number>> = {
     'AwsSolutions-APIG4': 2, // /healthz × 2 regions (no public docs in prod)
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]': 1,
     'AwsSolutions-IAM5[Resource::*]': 6,
-    'AwsSolutions-SMG4': 4,
+    'AwsSolutions-IAM5[Resource::<AuditIntegrityAnchorBucketA623B980.Arn>/*]': 2,
+    'AwsSolutions-S1': 2,
+    'AwsSolutions-SMG4': 6,
     'HIPAA.Security-LambdaDLQ': 4,
-    'HIPAA.Security-S3BucketReplicationEnabled': 2,
+    'HIPAA.Security-S3BucketLoggingEnabled': 2,
+    'HIPAA.Security-S3BucketReplicationEnabled': 4,
     'HIPAA.Security-S3DefaultEncryptionKMS': 1,
     'HIPAA.Security-SecretsManagerRotationEnabled': 4,
     'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': 6, // 3 zones × 2 regions

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/broker-harness.ts';
 
@@ -99,5 +101,57 @@ describe('audit (I3): one record per mutating request, hash-chained', () => {
       token: auditor,
     });
     expect(wrongCursor.status).toBe(400);
+  });
+});
+
+describe('audit (I3): the chain head is anchored outside the table', () => {
+  let h: Harness;
+  let app: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    app = await h.token('tenant-anchor', ['app']);
+    auditor = await h.token('tenant-anchor', ['auditor']);
+  });
+  afterAll(() => h.close());
+
+  it('deleting the newest records from the table makes verification fail, naming the first missing one', async () => {
+    for (const name of ['anchored-1', 'anchored-2', 'anchored-3']) {
+      const created = await h.call('POST', '/v1/vms', {
+        token: app,
+        body: { name, size: 'small', image: 'ubuntu-24.04', classification: 'internal' },
+      });
+      expect(created.status, created.text).toBe(202);
+    }
+    const before = (await h.call('GET', '/v1/audit/verify', { token: auditor })).body;
+    expect(before).toMatchObject({ ok: true, records: 3, anchoredSeq: 3 });
+    // One fsync'd line per append in the data folder: sequence number and hash.
+    const lines = readFileSync(join(h.dataDir, 'audit-anchor', `${before.chain}.log`), 'utf8')
+      .trim()
+      .split('\n');
+    const newest = (await h.call('GET', '/v1/audit?limit=1', { token: auditor })).body.items[0];
+    expect(lines).toHaveLength(3);
+    expect(lines.at(-1)).toBe(`3 ${newest.hash}`);
+
+    // Truncate the chain directly in the store: the two newest records go.
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: h.broker.dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+    for (const seq of [3, 2])
+      await client.send(
+        new DeleteCommand({
+          TableName: 'hcb-broker',
+          Key: { pk: `AUDIT#${before.chain}`, sk: String(seq).padStart(12, '0') },
+        }),
+      );
+    const after = await h.call('GET', '/v1/audit/verify', { token: auditor });
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ ok: false, records: 1, brokenAt: 2, anchoredSeq: 3 });
+    expect(after.body.reason).toContain('missing');
   });
 });

@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/broker-harness.ts';
@@ -77,11 +79,19 @@ describe('buckets over the API', () => {
     expect(again.headers.get('idempotent-replayed')).toBeNull();
     const audit = await h.call('GET', '/v1/audit?action=bucket.presign&limit=10', { token: auditor });
     expect(audit.text).not.toContain('CANARY-MRN');
-    expect(audit.body.items[0].detail).toMatchObject({
-      keySha256: createHash('sha256').update(CANARY_KEY).digest('hex'),
+    // A keyed digest: a guessable key cannot be confirmed by hashing guesses without the server secret
+    // (created in the data folder, mode 0600).
+    const secretFile = join(h.dataDir, 'audit-key-secret');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const detail = audit.body.items[0].detail;
+    expect(detail).toMatchObject({
+      keyHmacSha256: createHmac('sha256', secret).update(CANARY_KEY).digest('hex'),
       method: 'PUT',
       expiresInSeconds: '120',
     });
+    expect(JSON.stringify(detail)).not.toContain(createHash('sha256').update(CANARY_KEY).digest('hex'));
   });
 
   it('bounds link lifetimes (900 s for phi, 3600 s otherwise) and validates keys', async () => {
