@@ -4,6 +4,7 @@ import { AuditStore } from '../persistence/audit-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
 import { ImageStore } from '../persistence/image-store.ts';
+import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
@@ -24,5 +25,6 @@ export function createStores(config: BrokerConfig, dynamo: DynamoDBClient, clock
     images: new ImageStore(table),
     operations: new OperationStore(table),
     audit: new AuditStore(table, config.auditChain, clock),
+    bindings: new KeyBindingStore(table),
   };
 }

@@ -6,6 +6,7 @@ import type { ApiEnv } from '../context.ts';
 /**
  * Declares the API action a route performs and asks the authorizer (policy) before anything else runs.
  * Routes hold no permission logic of their own: this is the only place a request is allowed or denied.
+ * An `Idempotency-Key` is honoured (a fresh run or a replay) only after the request is allowed.
  */
 export function action(authorizer: Authorizer, name: string, resourceType: string) {
   return createMiddleware<ApiEnv>(async (c, next) => {
@@ -26,6 +27,7 @@ export function action(authorizer: Authorizer, name: string, resourceType: strin
           details: { action: name, policies: decision.policies, reasons: decision.reasons },
         },
       );
-    await next();
+    // Only now may an Idempotency-Key replay a stored answer: the decision above comes first.
+    await (c.var.idempotent ? c.var.idempotent(next) : next());
   });
 }
