@@ -6,7 +6,7 @@ import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
-import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
@@ -53,14 +53,16 @@ export class BucketService {
     ctx: RequestContext,
     input: CreateBucketInput,
   ): Promise<{ bucket: Bucket; operation: Operation; decision: PlacementDecision }> {
-    const created = await createOnce(this.#d, {
-      tenant: ctx.principal.tenant,
-      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
-      prefix: 'bkt',
-      prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
-      resources: this.#d.buckets,
-      failed: (bucket): Bucket => ({ ...withoutActiveOperation(bucket), status: 'error' }),
-    });
+    const created = placed(
+      await createOnce(this.#d, {
+        tenant: ctx.principal.tenant,
+        ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+        prefix: 'bkt',
+        prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+        resources: this.#d.buckets,
+        failed: (bucket): Bucket => ({ ...withoutActiveOperation(bucket), status: 'error' }),
+      }),
+    );
     return { bucket: created.resource, operation: created.operation, decision: created.decision };
   }
 

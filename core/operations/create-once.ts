@@ -14,7 +14,8 @@ export interface CreateIds {
 export interface Created<R> {
   resource: R;
   operation: Operation;
-  decision: PlacementDecision;
+  /** The placement, for resources placed by policy (those created in place of another have none). */
+  decision?: PlacementDecision;
 }
 
 export interface CreateOnceDeps {
@@ -84,18 +85,16 @@ async function resume<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R>, ids: Cre
   const operation = await deps.operations.get(spec.tenant, ids.operationId);
   if (!operation) return write(deps, spec, await spec.prepare(ids));
   let resource = await spec.resources.get(spec.tenant, ids.resourceId);
-  let decision = operation.placement;
-  if (!resource || !decision) {
+  if (!resource) {
     const again = await spec.prepare(ids, operation.placement);
-    decision ??= again.decision;
-    resource ??= await createOrLoad(
+    resource = await createOrLoad(
       spec,
       isFinished(operation) ? spec.failed(again.resource, operation) : again.resource,
       operation,
     );
   }
   if (!isFinished(operation)) await deps.queue.enqueue({ tenant: spec.tenant, operationId: operation.id });
-  return { resource, operation, decision };
+  return { resource, operation, ...(operation.placement ? { decision: operation.placement } : {}) };
 }
 
 async function createOrLoad<R>(spec: CreateOnceSpec<R>, resource: R, operation: Operation): Promise<R> {
@@ -112,4 +111,11 @@ async function createOrLoad<R>(spec: CreateOnceSpec<R>, resource: R, operation: 
 
 function idsOf(operation: Operation): CreateIds {
   return { resourceId: operation.resource.id, operationId: operation.id };
+}
+
+/** For resources placed by policy: their create operation always records the decision. */
+export function placed<R>(created: Created<R>): Created<R> & { decision: PlacementDecision } {
+  if (!created.decision)
+    throw new BrokerError('operation.unplaced', `operation ${created.operation.id} records no placement`);
+  return created as Created<R> & { decision: PlacementDecision };
 }

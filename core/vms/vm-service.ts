@@ -10,7 +10,7 @@ import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
-import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -91,7 +91,9 @@ export class VmService {
       prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
       resources: this.#deps.vms,
       failed: (vm): Vm => ({ ...withoutActiveOperation(vm), status: 'error', task: undefined }),
-    }).then(({ resource, operation, decision }) => ({ vm: resource, operation, decision }));
+    })
+      .then(placed)
+      .then(({ resource, operation, decision }) => ({ vm: resource, operation, decision }));
   }
 
   async #prepareCreate(

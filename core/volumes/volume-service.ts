@@ -1,13 +1,12 @@
 import { type Classification, isAtLeast, taint } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
-import { newId } from '../ids.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
-import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
@@ -54,14 +53,16 @@ export class VolumeService {
     ctx: RequestContext,
     input: CreateVolumeInput,
   ): Promise<{ volume: Volume; operation: Operation; decision: PlacementDecision }> {
-    const created = await createOnce(this.#d, {
-      tenant: ctx.principal.tenant,
-      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
-      prefix: 'vol',
-      prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
-      resources: this.#d.volumes,
-      failed: (volume): Volume => ({ ...withoutActiveOperation(volume), status: 'error', task: undefined }),
-    });
+    const created = placed(
+      await createOnce(this.#d, {
+        tenant: ctx.principal.tenant,
+        ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+        prefix: 'vol',
+        prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+        resources: this.#d.volumes,
+        failed: (volume): Volume => ({ ...withoutActiveOperation(volume), status: 'error', task: undefined }),
+      }),
+    );
     return { volume: created.resource, operation: created.operation, decision: created.decision };
   }
 
@@ -224,13 +225,31 @@ export class VolumeService {
   }
 
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
+  /** At most one snapshot per Idempotency-Key, ever (I4). */
   async createSnapshot(ctx: RequestContext, id: string, name: string) {
+    const created = await createOnce(this.#d, {
+      tenant: ctx.principal.tenant,
+      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+      prefix: 'snap',
+      prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
+      resources: this.#d.snapshots,
+      failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
+    });
+    return { snapshot: created.resource, operation: created.operation };
+  }
+
+  async #prepareSnapshot(
+    ctx: RequestContext,
+    id: string,
+    name: string,
+    ids: CreateIds,
+  ): Promise<Created<VolumeSnapshot>> {
     const volume = await this.get(ctx.principal, id);
     if (!['available', 'in-use'].includes(volume.status) || !volume.placement || volume.cloudId === undefined)
       throw new BrokerError('volume.invalidState', `cannot snapshot a volume that is ${volume.status}`, {
         details: { status: volume.status },
       });
-    const snapshotId = newId('snap');
+    const snapshotId = ids.resourceId;
     const operation = this.#operation(
       ctx,
       'snapshot.create',
@@ -241,6 +260,7 @@ export class VolumeService {
         volumeCloudId: volume.cloudId,
       },
     );
+    operation.id = ids.operationId;
     const at = this.#d.clock.now().toISOString();
     const snapshot: VolumeSnapshot = {
       id: snapshotId,
@@ -256,10 +276,7 @@ export class VolumeService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.operations.create(operation);
-    await this.#d.snapshots.create(snapshot);
-    await this.#d.queue.enqueue({ tenant: snapshot.tenant, operationId: operation.id });
-    return { snapshot, operation };
+    return { resource: snapshot, operation };
   }
 
   async snapshot(principal: Principal, id: string): Promise<VolumeSnapshot> {

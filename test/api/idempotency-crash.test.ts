@@ -30,9 +30,15 @@ const createVm = (base: string, token: string, key: string, body: object) =>
     body: JSON.stringify(body),
   });
 
+const WARM = { size: 'small', image: 'ubuntu-24.04', classification: 'internal' };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** When the process dies relative to the first request: the three moments the brief of I4 names. */
+/**
+ * When the process dies relative to the first request: mid-request (a random point of a request's
+ * measured latency, so the kill lands between the writes), right after the answer, or 0–50 ms after
+ * sending.
+ */
 type Moment = 'beforeAnswer' | 'rightAfterAnswer' | 'random';
 const MOMENTS: Moment[] = ['beforeAnswer', 'rightAfterAnswer', 'random'];
 
@@ -57,6 +63,12 @@ describe('an Idempotency-Key survives a crash of the process (I4, I5)', () => {
     const resendWaits: number[] = [];
     for (let i = 0; i < KILLS; i++) {
       const moment = MOMENTS[i % MOMENTS.length]!;
+      // A keyed create on the fresh process, to time one (and warm it up like the process it stands for).
+      const warmStarted = Date.now();
+      expect((await createVm(broker.base, token, `warm-${i}`, { ...WARM, name: `warm-${i}` })).status).toBe(
+        202,
+      );
+      const latency = Date.now() - warmStarted;
       const key = `crash-key-${i}`;
       const body = {
         name: `idem-${i}-vm`,
@@ -67,7 +79,7 @@ describe('an Idempotency-Key survives a crash of the process (I4, I5)', () => {
       // The first request: its answer may or may not reach us before the process dies.
       const first = createVm(broker.base, token, key, body).catch(() => undefined);
       if (moment === 'rightAfterAnswer') await first;
-      else await sleep(moment === 'beforeAnswer' ? Math.random() * 10 : Math.random() * 50);
+      else await sleep(Math.random() * (moment === 'beforeAnswer' ? latency : 50));
       await kill(broker);
       const firstReply = await first;
       broker = await startBroker(dataDir, FAST_TARGETS);
@@ -97,7 +109,7 @@ describe('an Idempotency-Key survives a crash of the process (I4, I5)', () => {
       expect(operation.body.status, `${what}: ${JSON.stringify(operation.body.error)}`).toBe('succeeded');
     }
     const all = await call(broker.base, token, 'GET', '/v1/vms?limit=100');
-    expect(all.body.items).toHaveLength(KILLS);
+    expect(all.body.items).toHaveLength(2 * KILLS);
     // The embedded broker owns its store: a restart drops its predecessor's claims, so no re-send waits.
     console.info(`re-send after restart answered in ${resendWaits.join(', ')} ms`);
     expect(Math.max(...resendWaits)).toBeLessThan(5_000);
