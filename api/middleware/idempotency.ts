@@ -5,7 +5,7 @@ import { BrokerError } from '../../core/errors.ts';
 import type { IdempotencyGuard, StoredResponse } from '../../core/ports/idempotency.ts';
 import type { ApiEnv, AuditNote } from '../context.ts';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 
 /** Thrown inside the guard so that server errors are not stored as the key's answer. */
@@ -38,7 +38,7 @@ export function idempotency(guard: IdempotencyGuard, exempt: readonly RegExp[] =
  * said, pointing back to it, so the audit middleware records it as a replay.
  */
 async function runOnce(c: Context<ApiEnv>, guard: IdempotencyGuard, key: string, next: Next) {
-  if (!KEY_PATTERN.test(key))
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key))
     throw new BrokerError('request.invalid', 'Idempotency-Key must be 1–255 visible ASCII characters', {
       fieldIssues: [{ field: 'header.idempotency-key', message: '1–255 visible ASCII characters' }],
     });
