@@ -8,6 +8,7 @@ import type { ImageService } from '../core/images/image-service.ts';
 import type { LinkService } from '../core/links/link-service.ts';
 import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
+import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationRepository } from '../core/ports/repositories.ts';
@@ -16,7 +17,7 @@ import type { VmService } from '../core/vms/vm-service.ts';
 import type { VolumeService } from '../core/volumes/volume-service.ts';
 import type { ApiEnv } from './context.ts';
 import { audit } from './middleware/audit.ts';
-import { type IdempotencyGuard, idempotency } from './middleware/idempotency.ts';
+import { idempotency } from './middleware/idempotency.ts';
 import { authenticate, requestId } from './middleware/request-context.ts';
 import { corsPolicy, securityHeaders } from './middleware/security-headers.ts';
 import { withStandardResponses } from './openapi-standard.ts';
@@ -83,8 +84,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     await next();
   });
   for (const method of MUTATING) {
-    app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH]));
     app.on(method, '/v1/*', audit(deps.auditLog, deps.logger));
+    // Runs inside each route's `action` middleware, after the authorization decision.
+    app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH]));
   }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,5 +1,7 @@
+import type { Next } from 'hono';
 import type { AuditPlacementSummary } from '../core/model/audit.ts';
 import type { Principal } from '../core/model/principal.ts';
+import type { IdempotencyScope } from '../core/ports/idempotency.ts';
 
 /** What middleware and handlers share per request (Hono context variables). */
 export interface AuditNote {
@@ -7,6 +9,8 @@ export interface AuditNote {
   placement?: AuditPlacementSummary;
   operationId?: string;
   detail?: Record<string, string>;
+  /** Set on an idempotent replay: the request whose stored response was replayed. */
+  replayOf?: string;
 }
 
 export interface ApiVariables {
@@ -25,6 +29,16 @@ export interface ApiVariables {
   audit: AuditNote;
   /** The error code of the problem response, once the error handler made one. */
   problemCode: string;
+  /** Present when the request carries an `Idempotency-Key`: runs the rest of it at most once (after authorization). */
+  idempotent?: (next: Next) => Promise<void>;
+  /** The key's scope and request fingerprint, for the domain to bind what it creates to. */
+  idempotency?: IdempotencyScope;
+}
+
+/** What a route hands the domain about its request. */
+export function requestContext(c: { var: ApiVariables }) {
+  const { principal, requestId, idempotency } = c.var;
+  return { principal, requestId, ...(idempotency === undefined ? {} : { idempotency }) };
 }
 
 export type ApiEnv = { Variables: ApiVariables };

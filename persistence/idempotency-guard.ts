@@ -5,10 +5,15 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { IdempotencyGuard, StoredResponse } from '../api/middleware/idempotency.ts';
 import { BrokerError } from '../core/errors.ts';
+import type { IdempotencyGuard, StoredResponse } from '../core/ports/idempotency.ts';
 import { TTL_ATTRIBUTE } from './broker-table.ts';
 
 export interface IdempotencyGuardOptions {
@@ -100,4 +105,44 @@ function unwrap(error: unknown): unknown {
   if (error instanceof Error && error.name === 'IdempotencyUnknownError' && error.cause !== undefined)
     return error.cause;
   return error;
+}
+
+/**
+ * Deletes every in-progress claim, for a process that owns its store alone (the embedded default) and is
+ * starting: any claim there was taken by its own previous incarnation, which crashed mid-request. Without
+ * this a re-sent request would wait out the claim's in-flight timeout. Safe because create routes bind
+ * their key to the resource before writing it, so running the request again finds that resource.
+ */
+export async function releaseAbandonedClaims(client: DynamoDBClient, tableName: string): Promise<number> {
+  let released = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: '#status = :inProgress',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':inProgress': { S: 'INPROGRESS' } },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const claim of page.Items ?? []) {
+      await client
+        .send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: { id: claim.id! },
+            ConditionExpression: '#status = :inProgress',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':inProgress': { S: 'INPROGRESS' } },
+          }),
+        )
+        .then(() => (released += 1))
+        .catch((error: unknown) => {
+          if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return released;
 }

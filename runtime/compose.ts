@@ -83,7 +83,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const placement = new CedarPlacementEngine(bundle, health, clock);
   const authorizer = new CedarAuthorizer(bundle);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
-  const common = { operations: stores.operations, queue, clock };
+  const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
 
   const worker = new OperationWorker(
     { ...stores, queue, providers, health, clock, log: logger },

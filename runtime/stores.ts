@@ -7,6 +7,7 @@ import { createBrokerTable, documentClientFor } from '../persistence/broker-tabl
 import { BucketStore } from '../persistence/bucket-store.ts';
 import type { CursorCodec } from '../persistence/cursor.ts';
 import { ImageStore } from '../persistence/image-store.ts';
+import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
@@ -35,5 +36,6 @@ export function createStores(
     operations: new OperationStore(table),
     audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
+    bindings: new KeyBindingStore(table),
   };
 }

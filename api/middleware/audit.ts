@@ -17,7 +17,7 @@ function outcomeOf(status: number): AuditOutcome {
 
 /**
  * Writes exactly one audit record per mutating request that reached a route (I3) — allowed, denied or
- * rejected alike. Idempotent replays never get here (the first request's record stands for them).
+ * rejected alike. An idempotent replay gets its own record, marked `replayOf` the request it replays.
  */
 export function audit(log: AuditLog, logger: Logger) {
   return createMiddleware<ApiEnv>(async (c, next) => {
@@ -42,6 +42,7 @@ export function audit(log: AuditLog, logger: Logger) {
       ...(note.placement ? { placement: note.placement } : {}),
       ...(note.operationId ? { operationId: note.operationId } : {}),
       ...(note.detail ? { detail: note.detail } : {}),
+      ...(note.replayOf ? { replayOf: note.replayOf } : {}),
     };
     for (let attempt = 1; ; attempt++) {
       try {

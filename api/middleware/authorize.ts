@@ -13,6 +13,8 @@ const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
  * whether the caller may act there (only operators may, and only to read), and once allowed the handler
  * sees the caller scoped to that tenant, so every lookup stays inside it. The answer never depends on
  * whether the named tenant or the resource exists.
+ *
+ * An `Idempotency-Key` is honoured (a fresh run or a replay) only after the request is allowed.
  */
 export function action(authorizer: Authorizer, name: string, resourceType: string) {
   return createMiddleware<ApiEnv>(async (c, next) => {
@@ -35,7 +37,8 @@ export function action(authorizer: Authorizer, name: string, resourceType: strin
         },
       );
     if (tenant !== principal.tenant) c.set('principal', { ...principal, tenant });
-    await next();
+    // Only now may an Idempotency-Key replay a stored answer: the decision above comes first.
+    await (c.var.idempotent ? c.var.idempotent(next) : next());
   });
 }
 

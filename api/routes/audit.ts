@@ -30,6 +30,10 @@ const AuditRecordSchema = z
       .optional(),
     operationId: z.string().optional(),
     detail: z.record(z.string(), z.string()).optional(),
+    replayOf: z
+      .string()
+      .optional()
+      .openapi({ description: 'an idempotent replay: the request whose stored response it replayed' }),
     prevHash: z.string(),
     hash: z.string(),
   })

@@ -3,7 +3,7 @@ import type { BucketService } from '../../core/buckets/bucket-service.ts';
 import { toBucketView } from '../../core/model/bucket.ts';
 import { toOperationView } from '../../core/model/operation.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
-import type { ApiEnv } from '../context.ts';
+import { type ApiEnv, requestContext } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { placementSummary } from '../placement-summary.ts';
 import {
@@ -31,10 +31,7 @@ export const PRESIGN_PATH = /^\/v1\/buckets\/[^/]+\/presign$/;
 export function bucketRoutes(buckets: BucketService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   const BucketId = IdParamSchema('bkt');
-  const ctx = (c: { var: ApiEnv['Variables'] }) => ({
-    principal: c.var.principal,
-    requestId: c.var.requestId,
-  });
+  const ctx = requestContext;
 
   app.openapi(
     createRoute({

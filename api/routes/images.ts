@@ -3,7 +3,7 @@ import type { ImageService } from '../../core/images/image-service.ts';
 import { toImageView } from '../../core/model/image.ts';
 import { toOperationView } from '../../core/model/operation.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
-import type { ApiEnv } from '../context.ts';
+import { type ApiEnv, requestContext } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
 import {
@@ -23,10 +23,7 @@ const json = <T>(schema: T, description: string) => ({
 export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   const ImageId = IdParamSchema('img');
-  const ctx = (c: { var: ApiEnv['Variables'] }) => ({
-    principal: c.var.principal,
-    requestId: c.var.requestId,
-  });
+  const ctx = requestContext;
 
   app.openapi(
     createRoute({

@@ -3,7 +3,7 @@ import { toOperationView } from '../../core/model/operation.ts';
 import { toVmView } from '../../core/model/vm.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { VmService } from '../../core/vms/vm-service.ts';
-import type { ApiEnv } from '../context.ts';
+import { type ApiEnv, requestContext } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { placementSummary } from '../placement-summary.ts';
 import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
@@ -45,10 +45,10 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
     }),
     async (c) => {
       const input = c.req.valid('json');
-      const { vm, operation, decision } = await vms.create(
-        { principal: c.var.principal, requestId: c.var.requestId },
-        { ...input, ...(input.tags === undefined ? {} : { tags: input.tags }) },
-      );
+      const { vm, operation, decision } = await vms.create(requestContext(c), {
+        ...input,
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+      });
       c.set('audit', {
         resource: { type: 'vm', id: vm.id },
         placement: placementSummary(decision),

@@ -3,7 +3,7 @@ import { toOperationView } from '../../core/model/operation.ts';
 import { toSnapshotView, toVolumeView } from '../../core/model/volume.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { VolumeService } from '../../core/volumes/volume-service.ts';
-import type { ApiEnv } from '../context.ts';
+import { type ApiEnv, requestContext } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { placementSummary } from '../placement-summary.ts';
 import {
@@ -36,10 +36,7 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
   const app = new OpenAPIHono<ApiEnv>();
   const VolumeId = IdParamSchema('vol');
   const SnapshotId = IdParamSchema('snap');
-  const ctx = (c: { var: ApiEnv['Variables'] }) => ({
-    principal: c.var.principal,
-    requestId: c.var.requestId,
-  });
+  const ctx = requestContext;
   const accepted = { 202: json(VolumeWithOperationSchema, 'accepted; poll the operation') };
 
   app.openapi(

@@ -1,20 +1,21 @@
 import type { Classification } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
-import { newId } from '../ids.ts';
 import { type Bucket, PRESIGN_MAX_SECONDS, PRESIGN_MAX_SECONDS_PHI } from '../model/bucket.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 
 export interface CreateBucketInput {
   name: string;
@@ -38,6 +39,7 @@ export interface BucketServiceDeps {
   clock: { now(): Date };
   /** A keyed digest of an object key (HMAC under a server secret) — what the audit keeps of a key. */
   objectKeyDigest: (key: string) => Promise<string>;
+  bindings: KeyBindings;
 }
 
 /** Buckets placed by policy; bytes move only through links the broker signs and never stores (I2). */
@@ -48,17 +50,39 @@ export class BucketService {
     this.#d = deps;
   }
 
+  /** At most one bucket per Idempotency-Key, ever: a re-send after a crash gets the same bucket (I4). */
   async create(
     ctx: RequestContext,
     input: CreateBucketInput,
   ): Promise<{ bucket: Bucket; operation: Operation; decision: PlacementDecision }> {
-    const decision = await this.#d.placement.decide({
-      principal: ctx.principal,
-      kind: 'bucket',
-      classification: input.classification,
-      ...(input.region === undefined ? {} : { region: input.region }),
-      ...(input.tags === undefined ? {} : { tags: input.tags }),
-    });
+    const created = placed(
+      await createOnce(this.#d, {
+        tenant: ctx.principal.tenant,
+        ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+        prefix: 'bkt',
+        prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+        resources: this.#d.buckets,
+        failed: (bucket): Bucket => ({ ...withoutActiveOperation(bucket), status: 'error' }),
+      }),
+    );
+    return { bucket: created.resource, operation: created.operation, decision: created.decision };
+  }
+
+  async #prepareCreate(
+    ctx: RequestContext,
+    input: CreateBucketInput,
+    ids: CreateIds,
+    recorded: PlacementDecision | undefined,
+  ): Promise<Created<Bucket>> {
+    const decision =
+      recorded ??
+      (await this.#d.placement.decide({
+        principal: ctx.principal,
+        kind: 'bucket',
+        classification: input.classification,
+        ...(input.region === undefined ? {} : { region: input.region }),
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+      }));
     if (!decision.chosen) {
       const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
       const code = decision.candidates.length === 0 ? 'placement.noCandidate' : 'placement.noPermittedTarget';
@@ -67,8 +91,9 @@ export class BucketService {
         details: { classification, ...(region === undefined ? {} : { region }), policies },
       });
     }
-    const id = newId('bkt');
+    const id = ids.resourceId;
     const operation = this.#operation(ctx, 'bucket.create', id, 'provision', {});
+    operation.id = ids.operationId;
     operation.placement = decision;
     const at = this.#d.clock.now().toISOString();
     const bucket: Bucket = {
@@ -86,10 +111,7 @@ export class BucketService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.operations.create(operation);
-    await this.#d.buckets.create(bucket);
-    await this.#d.queue.enqueue({ tenant: bucket.tenant, operationId: operation.id });
-    return { bucket, operation, decision };
+    return { resource: bucket, operation, decision };
   }
 
   async get(principal: Principal, id: string): Promise<Bucket> {

@@ -1,17 +1,18 @@
 import { taint } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
-import { newId } from '../ids.ts';
 import type { Image } from '../model/image.ts';
 import type { Principal } from '../model/principal.ts';
 import { type TargetCatalogue, targetRef } from '../model/target.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { FlowPolicy } from '../ports/flow-policy.ts';
+import type { KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 import { denied } from '../volumes/volume-service.ts';
 
 export interface ImageServiceDeps {
@@ -22,6 +23,7 @@ export interface ImageServiceDeps {
   providers: ProviderRegistry;
   flows: FlowPolicy;
   clock: { now(): Date };
+  bindings: KeyBindings;
 }
 
 /** The broker's images: read, delete, and copy to another target where policy allows. */
@@ -45,9 +47,27 @@ export class ImageService {
   /**
    * Copies an image to another target. Policy decides first (a phi image is never copied to a public
    * target: 403 naming the policies); then whether the two clouds can copy at all (422). The copy is
-   * classified at least as its source.
+   * classified at least as its source. At most one copy per Idempotency-Key, ever (I4).
    */
   async copy(ctx: RequestContext, id: string, targetId: string, name?: string) {
+    const created = await createOnce(this.#d, {
+      tenant: ctx.principal.tenant,
+      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+      prefix: 'img',
+      prepare: (ids) => this.#prepareCopy(ctx, id, targetId, name, ids),
+      resources: this.#d.images,
+      failed: (image): Image => ({ ...withoutActiveOperation(image), status: 'error' }),
+    });
+    return { image: created.resource, operation: created.operation };
+  }
+
+  async #prepareCopy(
+    ctx: RequestContext,
+    id: string,
+    targetId: string,
+    name: string | undefined,
+    ids: CreateIds,
+  ): Promise<Created<Image>> {
     const source = await this.get(ctx.principal, id);
     const from = this.#d.catalogue.targets.find((t) => t.id === source.placement.targetId);
     const to = this.#d.catalogue.targets.find((t) => t.id === targetId);
@@ -76,11 +96,12 @@ export class ImageService {
       throw new BrokerError('image.invalidState', `image ${id} is ${source.status}`, {
         details: { status: source.status },
       });
-    const copyId = newId('img');
+    const copyId = ids.resourceId;
     const operation = this.#operation(ctx, 'image.copy', copyId, 'copy', {
       sourceImageId: source.id,
       sourceCloudId: source.cloudId,
     });
+    operation.id = ids.operationId;
     const at = this.#d.clock.now().toISOString();
     const copy: Image = {
       id: copyId,
@@ -95,10 +116,7 @@ export class ImageService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.operations.create(operation);
-    await this.#d.images.create(copy);
-    await this.#d.queue.enqueue({ tenant: copy.tenant, operationId: operation.id });
-    return { image: copy, operation, verdict };
+    return { resource: copy, operation };
   }
 
   async delete(ctx: RequestContext, id: string) {

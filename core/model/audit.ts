@@ -27,6 +27,8 @@ export interface AuditEntry {
   operationId?: string;
   /** Action-specific facts, hashes only where the value could be PHI (e.g. an object key's SHA-256). */
   detail?: Record<string, string>;
+  /** An idempotent replay: the id of the request whose stored response it replayed. */
+  replayOf?: string;
 }
 
 export interface AuditRecord extends AuditEntry {

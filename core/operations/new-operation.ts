@@ -3,6 +3,8 @@ import type { Operation, ResourceLink } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 
 export interface NewOperationInput {
+  /** Set when the id was bound to an Idempotency-Key before the operation was built. */
+  id?: string;
   kind: string;
   tenant: string;
   resource: ResourceLink;
@@ -18,7 +20,7 @@ export interface NewOperationInput {
 export function newOperation(spec: NewOperationInput): Operation {
   const at = spec.now.toISOString();
   return {
-    id: newId('op'),
+    id: spec.id ?? newId('op'),
     tenant: spec.tenant,
     kind: spec.kind,
     resource: spec.resource,
@@ -48,7 +50,7 @@ export interface OperationRequester {
 export function operationFor(
   requester: OperationRequester,
   now: Date,
-  spec: Pick<NewOperationInput, 'kind' | 'resource' | 'firstStep' | 'input' | 'placement'> & {
+  spec: Pick<NewOperationInput, 'id' | 'kind' | 'resource' | 'firstStep' | 'input' | 'placement'> & {
     deadlineMs?: number;
   },
 ): Operation {

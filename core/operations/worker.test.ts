@@ -11,7 +11,7 @@ import type { OperationRepository, VmRepository } from '../ports/repositories.ts
 import type { SnapshotRepository, VolumeRepository } from '../ports/volume-repositories.ts';
 import { newOperation } from './new-operation.ts';
 import type { OperationDefinition, StepOutcome } from './step.ts';
-import { OperationWorker } from './worker.ts';
+import { OperationWorker, RECORD_GRACE_MS } from './worker.ts';
 
 /** Operations in memory with the same optimistic-concurrency rule as the DynamoDB store. */
 class MemoryOperations implements OperationRepository {
@@ -35,7 +35,7 @@ class MemoryOperations implements OperationRepository {
   }
 }
 
-function setup(steps: OperationDefinition['steps'], options: { now?: () => number } = {}) {
+function setup(steps: OperationDefinition['steps'], options: { now?: () => number; kind?: string } = {}) {
   const operations = new MemoryOperations();
   const queued: { operationId: string; delayMs: number }[] = [];
   const clock = { now: () => new Date(options.now?.() ?? Date.now()) };
@@ -58,12 +58,12 @@ function setup(steps: OperationDefinition['steps'], options: { now?: () => numbe
   };
   const failures: string[] = [];
   const definition: OperationDefinition = {
-    kinds: ['test.op'],
+    kinds: ['test.op', 'test.create'],
     steps,
     onFailed: async (_ctx, error) => void failures.push(error.code),
   };
   const op = newOperation({
-    kind: 'test.op',
+    kind: options.kind ?? 'test.op',
     tenant: 't',
     resource: { type: 'vm', id: 'vm-x' },
     firstStep: 'one',
@@ -77,6 +77,37 @@ function setup(steps: OperationDefinition['steps'], options: { now?: () => numbe
 }
 
 describe('OperationWorker', () => {
+  it('lets a young create operation wait for its resource record (a crash came in between), then fails it', async () => {
+    const now = Date.now();
+    const missing = async (): Promise<StepOutcome> => {
+      throw new BrokerError('vm.missing', 'no record');
+    };
+    const { operations, op, worker, queued, failures } = setup(
+      { one: missing },
+      { kind: 'test.create', now: () => now },
+    );
+    await operations.create(op);
+    await worker('w1').run({ tenant: 't', operationId: op.id });
+    expect(operations.ops.get(op.id)!.status).toBe('running');
+    expect(queued.at(-1)).toMatchObject({ operationId: op.id });
+    const stored = operations.ops.get(op.id)!;
+    stored.createdAt = new Date(now - RECORD_GRACE_MS).toISOString();
+    await worker('w1').run({ tenant: 't', operationId: op.id });
+    expect(operations.ops.get(op.id)!).toMatchObject({ status: 'failed', error: { code: 'vm.missing' } });
+    expect(failures).toEqual(['vm.missing']);
+  });
+
+  it('fails other operations whose record is missing at once', async () => {
+    const { operations, op, worker } = setup({
+      one: async () => {
+        throw new BrokerError('vm.missing', 'no record');
+      },
+    });
+    await operations.create(op);
+    await worker('w1').run({ tenant: 't', operationId: op.id });
+    expect(operations.ops.get(op.id)!.status).toBe('failed');
+  });
+
   it('runs steps in order and records each', async () => {
     const { operations, op, worker } = setup({
       one: async () => ({ type: 'next', step: 'two', note: 'did one' }),

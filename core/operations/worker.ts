@@ -1,4 +1,4 @@
-import { describeError, isRetryable } from '../errors.ts';
+import { describeError, isBrokerError, isRetryable } from '../errors.ts';
 import { isFinished, type Operation, type OperationError } from '../model/operation.ts';
 import type { OperationRef } from '../ports/queue.ts';
 import {
@@ -89,6 +89,8 @@ export class OperationWorker {
     } catch (error) {
       if (error instanceof LeaseLostError) return undefined;
       const described = describeError(error);
+      if (awaitsItsRecord(op, error, clock.now()))
+        return { type: 'wait', delayMs: 500, note: 'waiting for the resource record' };
       if (isRetryable(error) && op.attempts < this.#maxRetries) {
         op.attempts += 1;
         return {
@@ -199,4 +201,21 @@ export class OperationWorker {
       throw error;
     }
   }
+}
+
+/** How long a create operation waits for its resource record before failing (see `awaitsItsRecord`). */
+export const RECORD_GRACE_MS = 120_000;
+
+/**
+ * A create operation is written before its resource record; a crash in between leaves the operation
+ * alone until the client re-sends its request, which writes the record under the ids bound to its
+ * Idempotency-Key. Failing at once would fail the creation the re-send is about to complete.
+ */
+function awaitsItsRecord(op: Operation, error: unknown, now: Date): boolean {
+  return (
+    isBrokerError(error, 'missing') &&
+    op.kind.endsWith('.create') &&
+    op.steps.length === 1 &&
+    now.getTime() - Date.parse(op.createdAt) < RECORD_GRACE_MS
+  );
 }

@@ -10,12 +10,14 @@ import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { IdempotencyScope, KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
@@ -50,6 +52,8 @@ export interface VmActionInput {
 export interface RequestContext {
   principal: Principal;
   requestId: string;
+  /** The request's Idempotency-Key (creates bind it to the new resource). */
+  idempotency?: IdempotencyScope;
 }
 
 export interface VmServiceDeps {
@@ -61,6 +65,7 @@ export interface VmServiceDeps {
   placement: PlacementEngine;
   providers: ProviderRegistry;
   clock: Clock;
+  bindings: KeyBindings;
 }
 
 export type ActionResult =
@@ -75,28 +80,50 @@ export class VmService {
     this.#deps = deps;
   }
 
-  async create(
+  /** At most one VM per Idempotency-Key, ever: a re-send after a crash gets the same VM (I4). */
+  create(
     ctx: RequestContext,
     input: CreateVmInput,
   ): Promise<{ vm: Vm; operation: Operation; decision: PlacementDecision }> {
-    const { catalogue, placement, vms, operations, queue, clock } = this.#deps;
+    return createOnce(this.#deps, {
+      tenant: ctx.principal.tenant,
+      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+      prefix: 'vm',
+      prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+      resources: this.#deps.vms,
+      failed: (vm): Vm => ({ ...withoutActiveOperation(vm), status: 'error', task: undefined }),
+    })
+      .then(placed)
+      .then(({ resource, operation, decision }) => ({ vm: resource, operation, decision }));
+  }
+
+  async #prepareCreate(
+    ctx: RequestContext,
+    input: CreateVmInput,
+    ids: CreateIds,
+    recorded: PlacementDecision | undefined,
+  ): Promise<Created<Vm>> {
+    const { catalogue, placement, clock } = this.#deps;
     const sourceImage = await this.#brokerImage(ctx.principal, input);
     this.#checkCatalogueNames(input.size, sourceImage ? undefined : input.image);
-    let decision = await placement.decide({
-      principal: ctx.principal,
-      kind: 'vm',
-      classification: input.classification,
-      size: input.size,
-      image: input.image,
-      ...(input.region === undefined ? {} : { region: input.region }),
-      ...(input.tags === undefined ? {} : { tags: input.tags }),
-    });
-    if (sourceImage)
+    let decision =
+      recorded ??
+      (await placement.decide({
+        principal: ctx.principal,
+        kind: 'vm',
+        classification: input.classification,
+        size: input.size,
+        image: input.image,
+        ...(input.region === undefined ? {} : { region: input.region }),
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+      }));
+    if (sourceImage && !recorded)
       decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
     if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification, input.region);
 
-    const vmId = newId('vm');
+    const vmId = ids.resourceId;
     const operation = operationFor(ctx, clock.now(), {
+      id: ids.operationId,
       kind: 'vm.create',
       resource: { type: 'vm', id: vmId },
       firstStep: 'provision',
@@ -122,12 +149,7 @@ export class VmService {
       updatedAt: now,
     };
     if (input.userData !== undefined) vm.userData = await this.#storeUserData(vm, input.userData);
-    // The operation is written first: a crash before the VM record leaves an operation the reconciler
-    // fails, never a VM the client can see that nothing will ever build (I5).
-    await operations.create(operation);
-    await vms.create(vm);
-    await queue.enqueue({ tenant: vm.tenant, operationId: operation.id });
-    return { vm, operation, decision };
+    return { resource: vm, operation, decision };
   }
 
   async get(principal: Principal, id: string): Promise<Vm> {
@@ -328,6 +350,12 @@ export class VmService {
     await payloads.put(key, new TextEncoder().encode(userData));
     return { storedIn: 'target', sha256, targetId, key };
   }
+}
+
+/** A resource record without its claim (for a record written after its operation already ended). */
+export function withoutActiveOperation<R extends { activeOperationId?: string }>(resource: R): R {
+  const { activeOperationId: _, ...rest } = resource;
+  return rest as R;
 }
 
 export function fieldError(field: string, message: string): BrokerError {

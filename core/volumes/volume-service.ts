@@ -1,21 +1,22 @@
 import { type Classification, isAtLeast, taint } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
-import { newId } from '../ids.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
 import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
+import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
 import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 
 export interface CreateVolumeInput {
   name: string;
@@ -37,6 +38,7 @@ export interface VolumeServiceDeps {
   placement: PlacementEngine;
   flows: FlowPolicy;
   clock: { now(): Date };
+  bindings: KeyBindings;
 }
 
 /** Block storage: volumes placed by policy, attached only within one target and only where policy allows. */
@@ -47,10 +49,30 @@ export class VolumeService {
     this.#d = deps;
   }
 
+  /** At most one volume per Idempotency-Key, ever: a re-send after a crash gets the same volume (I4). */
   async create(
     ctx: RequestContext,
     input: CreateVolumeInput,
   ): Promise<{ volume: Volume; operation: Operation; decision: PlacementDecision }> {
+    const created = placed(
+      await createOnce(this.#d, {
+        tenant: ctx.principal.tenant,
+        ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+        prefix: 'vol',
+        prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+        resources: this.#d.volumes,
+        failed: (volume): Volume => ({ ...withoutActiveOperation(volume), status: 'error', task: undefined }),
+      }),
+    );
+    return { volume: created.resource, operation: created.operation, decision: created.decision };
+  }
+
+  async #prepareCreate(
+    ctx: RequestContext,
+    input: CreateVolumeInput,
+    ids: CreateIds,
+    recorded: PlacementDecision | undefined,
+  ): Promise<Created<Volume>> {
     const source =
       input.snapshotId === undefined ? undefined : await this.snapshot(ctx.principal, input.snapshotId);
     if (source && source.status !== 'available')
@@ -64,24 +86,27 @@ export class VolumeService {
       );
     if (source && input.sizeGiB < source.sizeGiB)
       throw fieldError('body.sizeGiB', `at least the snapshot's ${source.sizeGiB} GiB`);
-    let decision = await this.#d.placement.decide({
-      principal: ctx.principal,
-      kind: 'volume',
-      classification: input.classification,
-      ...(input.region === undefined ? {} : { region: input.region }),
-      ...(input.tags === undefined ? {} : { tags: input.tags }),
-    });
-    if (source)
+    let decision =
+      recorded ??
+      (await this.#d.placement.decide({
+        principal: ctx.principal,
+        kind: 'volume',
+        classification: input.classification,
+        ...(input.region === undefined ? {} : { region: input.region }),
+        ...(input.tags === undefined ? {} : { tags: input.tags }),
+      }));
+    if (source && !recorded)
       decision = pinnedDecision(
         decision,
         source.placement.targetId,
         "restores happen on the snapshot's target",
       );
     if (!decision.chosen) throw noTarget(decision, input.classification, input.region);
-    const volumeId = newId('vol');
+    const volumeId = ids.resourceId;
     const operation = this.#operation(ctx, 'volume.create', { type: 'volume', id: volumeId }, 'provision', {
       ...(source?.cloudId ? { snapshotCloudId: source.cloudId } : {}),
     });
+    operation.id = ids.operationId;
     operation.placement = decision;
     const at = this.#d.clock.now().toISOString();
     const volume: Volume = {
@@ -101,10 +126,7 @@ export class VolumeService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.operations.create(operation);
-    await this.#d.volumes.create(volume);
-    await this.#d.queue.enqueue({ tenant: volume.tenant, operationId: operation.id });
-    return { volume, operation, decision };
+    return { resource: volume, operation, decision };
   }
 
   async get(principal: Principal, id: string): Promise<Volume> {
@@ -204,13 +226,31 @@ export class VolumeService {
   }
 
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
+  /** At most one snapshot per Idempotency-Key, ever (I4). */
   async createSnapshot(ctx: RequestContext, id: string, name: string) {
+    const created = await createOnce(this.#d, {
+      tenant: ctx.principal.tenant,
+      ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
+      prefix: 'snap',
+      prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
+      resources: this.#d.snapshots,
+      failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
+    });
+    return { snapshot: created.resource, operation: created.operation };
+  }
+
+  async #prepareSnapshot(
+    ctx: RequestContext,
+    id: string,
+    name: string,
+    ids: CreateIds,
+  ): Promise<Created<VolumeSnapshot>> {
     const volume = await this.get(ctx.principal, id);
     if (!['available', 'in-use'].includes(volume.status) || !volume.placement || volume.cloudId === undefined)
       throw new BrokerError('volume.invalidState', `cannot snapshot a volume that is ${volume.status}`, {
         details: { status: volume.status },
       });
-    const snapshotId = newId('snap');
+    const snapshotId = ids.resourceId;
     const operation = this.#operation(
       ctx,
       'snapshot.create',
@@ -221,6 +261,7 @@ export class VolumeService {
         volumeCloudId: volume.cloudId,
       },
     );
+    operation.id = ids.operationId;
     const at = this.#d.clock.now().toISOString();
     const snapshot: VolumeSnapshot = {
       id: snapshotId,
@@ -236,10 +277,7 @@ export class VolumeService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.operations.create(operation);
-    await this.#d.snapshots.create(snapshot);
-    await this.#d.queue.enqueue({ tenant: snapshot.tenant, operationId: operation.id });
-    return { snapshot, operation };
+    return { resource: snapshot, operation };
   }
 
   async snapshot(principal: Principal, id: string): Promise<VolumeSnapshot> {

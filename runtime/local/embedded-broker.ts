@@ -4,7 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadOrCreateDevKey, publicJwks } from '../../auth/dev-signing-key.ts';
 import { sandboxEndpoints } from '../../connectors/sandbox/sandbox-endpoints.ts';
 import type { Logger } from '../../core/ports/logger.ts';
-import { ensureTables } from '../../persistence/broker-table.ts';
+import { ensureTables, idempotencyTableName } from '../../persistence/broker-table.ts';
+import { releaseAbandonedClaims } from '../../persistence/idempotency-guard.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
@@ -45,6 +46,8 @@ export async function startEmbeddedBroker(
     maxAttempts: 3,
   });
   await ensureTables(dynamo, config.tableName);
+  // The embedded store is this process's alone: claims in it were left by a crashed predecessor.
+  if (embedded) await releaseAbandonedClaims(dynamo, idempotencyTableName(config.tableName));
   const devKey = await loadOrCreateDevKey(config.dataDir);
   const devJwks = publicJwks(devKey);
   const queue = new EmbeddedQueue(logger);

@@ -19,7 +19,7 @@ describe('audit (I3): one record per mutating request, hash-chained', () => {
 
   const records = async () => (await h.call('GET', '/v1/audit?limit=100', { token: auditor })).body.items;
 
-  it('records each mutating request once — accepted, denied and rejected alike — and replays not at all', async () => {
+  it('records each mutating request once — accepted, denied and rejected alike — and a replay as a replay', async () => {
     const before = (await records()).length;
     const body = { name: 'audited', size: 'small', image: 'ubuntu-24.04', classification: 'phi' };
     const created = await h.call('POST', '/v1/vms', {
@@ -32,8 +32,9 @@ describe('audit (I3): one record per mutating request, hash-chained', () => {
     await h.call('POST', '/v1/vms', { token: auditor, body }); // denied
     await h.call('GET', '/v1/vms', { token: app }); // not mutating
     const after = await records();
-    expect(after.length - before).toBe(3);
-    const [denied, rejected, accepted] = after;
+    expect(after.length - before).toBe(4);
+    const [denied, rejected, replay, accepted] = after;
+    expect(replay).toMatchObject({ outcome: 'accepted', replayOf: accepted.requestId });
     expect(accepted).toMatchObject({
       action: 'vm.create',
       outcome: 'accepted',

@@ -1,46 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadOrCreateDevKey, mintDevToken } from '../../auth/dev-signing-key.ts';
+import { kill, startBroker as spawnBroker } from '../support/spawned-broker.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const SLOW_TARGETS = resolve(import.meta.dirname, '../fixtures/targets.slow.yaml');
-
-interface Running {
-  child: ChildProcess;
-  base: string;
-}
-
-/** Starts `node runtime/local/main.ts` (what `npm start` runs) and waits for its address. */
-async function startBroker(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ['runtime/local/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, HCB_TARGETS_FILE: SLOW_TARGETS, LOG_LEVEL: 'ERROR' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const base = await new Promise<string>((resolveBase, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(output);
-      if (match) resolveBase(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited (${code}): ${output}`)));
-    setTimeout(() => reject(new Error(`broker did not start: ${output}`)), 30_000);
-  });
-  return { child, base };
-}
-
-function kill(running: Running): Promise<void> {
-  return new Promise((done) => {
-    running.child.once('exit', () => done());
-    running.child.kill('SIGKILL');
-  });
-}
+const startBroker = (dataDir: string) => spawnBroker(dataDir, SLOW_TARGETS);
 
 /**
  * The simulated cloud's own record: servers on the target carrying this VM's broker id, with the state
