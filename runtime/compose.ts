@@ -88,7 +88,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const worker = new OperationWorker(
     { ...stores, queue, providers, health, clock, log: logger },
     OPERATION_DEFINITIONS,
-    { workerId: parts.workerId },
+    { workerId: parts.workerId, maxRetries: config.workerMaxRetries },
   );
   const services = {
     vms: new VmService({

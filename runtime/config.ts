@@ -35,6 +35,8 @@ export interface BrokerConfig {
   };
   /** Browser origins allowed to call the API (CORS): the portal's, mobile web views'. Exact matches. */
   corsOrigins: string[];
+  /** Retries of one operation step after retryable errors, with back-off, before it fails. */
+  workerMaxRetries: number;
   /** Base URL clients reach this broker at (sandbox console and object links point here). */
   publicBaseUrl: string;
 }
@@ -79,6 +81,7 @@ export function loadConfig(
       maxLifetimeSeconds: positiveInteger(env, 'HCB_MAX_TOKEN_LIFETIME_SECONDS', DEFAULT_MAX_TOKEN_LIFETIME),
     },
     corsOrigins: corsOrigins(env.HCB_CORS_ORIGINS),
+    workerMaxRetries: positiveInteger(env, 'HCB_WORKER_MAX_RETRIES', 8),
     publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
   };
 }

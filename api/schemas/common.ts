@@ -99,7 +99,7 @@ const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$/;
  * Tag keys the broker or its policies give meaning to: a client may not set them. `service-endpoint` is
  * designated by an admin (PUT /v1/vms/{id}/service-endpoint), never by a tag.
  */
-const RESERVED_TAG_KEY = /^(hcb:|service-endpoint$)/i;
+const RESERVED_TAG_KEY = /^(hcb:|service-endpoint$)/;
 
 export const TagsSchema = z
   .record(
@@ -114,7 +114,8 @@ export const TagsSchema = z
     withJsonSchema({
       description: 'labels (no PHI); keys hcb:… and service-endpoint are reserved',
       // zod's record key check does not reach the document on its own.
-      propertyNames: { type: 'string', pattern: TAG_KEY.source },
+      // The published pattern says both rules: the key's shape and the reserved keys.
+      propertyNames: { type: 'string', pattern: `^(?!hcb:|service-endpoint$)${TAG_KEY.source.slice(1)}` },
       maxProperties: 20,
     }),
   );

@@ -89,8 +89,33 @@ async function request(ctx: StepContext): Promise<StepOutcome> {
     };
     return { type: 'next', step: 'awaitImage', note: `image ${imageId}` };
   }
-  await REQUEST[kind](provider, vm.cloudId!, ctx.op.input);
+  try {
+    await REQUEST[kind](provider, vm.cloudId!, ctx.op.input);
+  } catch (error) {
+    if (!(isBrokerError(error, 'conflict') && (await tookEffect(ctx, provider, vm, kind)))) throw error;
+  }
   return { type: 'next', step: 'awaitSettled' };
+}
+
+/** States that show a request of this kind already reached the server. */
+const UNDER_WAY: Partial<Record<ActionKind, readonly ServerState[]>> = {
+  'vm.start': ['active'],
+  'vm.stop': ['stopped'],
+  'vm.pause': ['paused'],
+  'vm.unpause': ['active'],
+  'vm.reboot': ['rebooting'],
+  'vm.resize': ['resizing', 'verifyResize'],
+  'vm.migrate': ['migrating'],
+};
+
+/**
+ * A conflict on a request sent before (its answer lost, or a timeout) may be the cloud refusing to do again
+ * what the first request already does: the server's state tells, and then the action is under way (I4).
+ */
+async function tookEffect(ctx: StepContext, provider: CloudProvider, vm: Vm, kind: ActionKind) {
+  if (ctx.op.attempts === 0 && stepAttempt(ctx) <= 1) return false;
+  const server = await provider.compute.getServer(vm.cloudId!);
+  return UNDER_WAY[kind]?.includes(server.state) ?? false;
 }
 
 async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {

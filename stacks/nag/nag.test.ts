@@ -32,7 +32,7 @@ const ACKNOWLEDGED: Record<string, Record<string, number>> = {
     'HIPAA.Security-S3BucketLoggingEnabled': 2,
     'HIPAA.Security-S3BucketReplicationEnabled': 4, // portal buckets, audit anchor × 2 regions
     'HIPAA.Security-S3DefaultEncryptionKMS': 1,
-    'HIPAA.Security-SecretsManagerRotationEnabled': 4,
+    'HIPAA.Security-SecretsManagerRotationEnabled': 6,
     'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': 4, // public (NAT-only) subnets: 2 zones × 2 regions
   },
   prod: {
@@ -46,7 +46,7 @@ const ACKNOWLEDGED: Record<string, Record<string, number>> = {
     'HIPAA.Security-S3BucketLoggingEnabled': 2,
     'HIPAA.Security-S3BucketReplicationEnabled': 4,
     'HIPAA.Security-S3DefaultEncryptionKMS': 1,
-    'HIPAA.Security-SecretsManagerRotationEnabled': 4,
+    'HIPAA.Security-SecretsManagerRotationEnabled': 6,
     'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': 6, // 3 zones × 2 regions
   },
 };

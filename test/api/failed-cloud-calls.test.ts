@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait-for.ts';
 describe('failed and ambiguous cloud calls', () => {
   let h: Harness;
   let app: string;
-  let admin: string;
+  let operator: string;
   let fixtures: string;
 
   beforeAll(async () => {
@@ -27,9 +27,10 @@ describe('failed and ambiguous cloud calls', () => {
         .replaceAll('deleteMs: 60', 'deleteMs: 1500')
         .replaceAll('volumeMs: 40', 'volumeMs: 1500'),
     );
-    h = await startHarness({ targetsFile: targets });
+    // Three retries (1 + 2 + 4 s of back-off) before a step gives up, instead of eight (about two minutes).
+    h = await startHarness({ targetsFile: targets, env: { HCB_WORKER_MAX_RETRIES: '3' } });
     app = await h.token('tenant-faults', ['app']);
-    admin = await h.token('tenant-faults', ['admin']);
+    operator = await h.token('tenant-faults', ['operator']);
   });
   afterAll(async () => {
     await h.close();
@@ -41,7 +42,7 @@ describe('failed and ambiguous cloud calls', () => {
 
   const inject = async (targetId: string, rules: FaultRule[]) => {
     const reply = await h.call('PUT', `/v1/sandbox/targets/${targetId}/faults`, {
-      token: admin,
+      token: operator,
       body: { rules },
     });
     expect(reply.status, reply.text).toBe(200);

@@ -60,7 +60,7 @@ describe('the OpenAPI document tells the truth', () => {
 
   it('states the tag key pattern and limit, and the link port rule', () => {
     const tags = doc.components.schemas.CreateVm.properties.tags;
-    expect(tags.propertyNames.pattern).toBe('^(?!hcb:)[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$');
+    expect(tags.propertyNames.pattern).toBe('^(?!hcb:|service-endpoint$)[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$');
     expect(tags.maxProperties).toBe(20);
     expect(tags.additionalProperties).toMatchObject({ maxLength: 255 });
     const link = doc.components.schemas.CreateLink;

@@ -17,19 +17,19 @@ const DOWN: FaultRule[] = [{ type: 'fail', kind: 'unavailable', count: 100_000 }
 describe('a target that is down', () => {
   let h: Harness;
   let app: string;
-  let admin: string;
+  let operator: string;
 
   beforeEach(async () => {
     h = await startHarness();
     app = await h.token('tenant-down', ['app']);
-    admin = await h.token('tenant-down', ['admin']);
+    operator = await h.token('tenant-down', ['operator']);
   });
   afterEach(() => h.close());
 
   const sandbox = (id: string) => h.broker.providers.get(id) as SandboxProvider;
   const inject = async (targetId: string, rules: FaultRule[]) => {
     const reply = await h.call('PUT', `/v1/sandbox/targets/${targetId}/faults`, {
-      token: admin,
+      token: operator,
       body: { rules },
     });
     expect(reply.status, reply.text).toBe(200);
@@ -55,11 +55,12 @@ describe('a target that is down', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
-  it('is ranked last once /v1/targets reports it down, whatever the region wish — still permitted', async () => {
+  it('is ranked last once /v1/targets reports it down, above its preference — still permitted', async () => {
     await inject(NORTH, DOWN);
     const targets = await h.call('GET', '/v1/targets', { token: app });
     expect(targets.body.items.find((t: { id: string }) => t.id === NORTH).health.status).toBe('down');
-    const { reply, op } = await phiVm('ehr-2', { region: 'north' });
+    // North's preference (15) would place it first (south: 5).
+    const { reply, op } = await phiVm('ehr-2');
     const decision = reply.body.operation.placement;
     expect(decision.chosen.targetId).toBe(SOUTH);
     const north = decision.candidates.find((c: { targetId: string }) => c.targetId === NORTH);
