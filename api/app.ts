@@ -56,7 +56,7 @@ export interface ApiDeps {
 
 const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** The broker's HTTP API (design.md, API v1), the same app on Lambda and on the embedded default. */
+/** The broker's HTTP API (docs/design.md, API v1), the same app on Lambda and on the embedded default. */
 export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {

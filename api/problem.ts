@@ -78,7 +78,7 @@ const STATUS_BY_KIND: Record<string, number> = {
 
 const CLOUD_AREAS = new Set(['sandbox', 'openstack', 'aws']);
 
-/** The one mapping from error codes to HTTP status (DEVELOPERS.md: "one place maps error codes"). */
+/** The one mapping from error codes to HTTP status (docs/design.md, the API contract: one place maps error codes). */
 export function statusFor(code: string): number {
   const explicit = STATUS_BY_CODE[code];
   if (explicit !== undefined) return explicit;

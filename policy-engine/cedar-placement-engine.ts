@@ -33,7 +33,7 @@ export interface CedarPlacementOptions {
 const PLACE = { type: 'Action', id: 'place' } as const;
 
 /**
- * Placement by policy (design.md, Placement): the catalogue's candidates for the workload, one Cedar
+ * Placement by policy (docs/design.md, Placement): the catalogue's candidates for the workload, one Cedar
  * `place` decision per candidate (forbid wins; an error denies), those outside a requested region denied
  * too, the permitted ranked by health, headroom, preference and cost. Only Cedar-permitted candidates are marked `permitted`, so the
  * worker's fallback (remainingPermitted) can never reach a denied target (I1).

@@ -1,7 +1,7 @@
 import type { Classification } from '../classification.ts';
 import type { TargetRef } from './target.ts';
 
-/** The contract's VM statuses (design.md, API v1). */
+/** The contract's VM statuses (docs/design.md, API v1). */
 export const VM_STATUSES = [
   'pending',
   'building',

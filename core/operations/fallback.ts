@@ -4,7 +4,7 @@ import type { StepContext, StepOutcome } from './step.ts';
 
 /**
  * Moves a create to the next *permitted* candidate of the operation's recorded placement decision after
- * `failedTargetId` failed (design.md, Placement step 4). Denied candidates are never tried (I1); when
+ * `failedTargetId` failed (docs/design.md, Placement step 4). Denied candidates are never tried (I1); when
  * none is left, the operation fails with `placement.exhausted`, naming every target tried and why it was
  * left. `repoint` records the new target on the resource (and forgets any cloud id from the failed one).
  */

@@ -17,7 +17,7 @@ export interface RankingInput {
 const HEALTH_ORDER: Record<HealthLevel, number> = { closed: 0, halfOpen: 1, open: 2, down: 3 };
 
 /**
- * Orders the permitted targets (design.md, Placement step 3): targets known to be unavailable (open
+ * Orders the permitted targets (docs/design.md, Placement step 3): targets known to be unavailable (open
  * circuit, reported down) after all others — whatever the region wish — then region wish, then health,
  * then quota headroom, then preference (higher first), then cost (lower first), then id for a stable
  * order. Only the targets given (the permitted) are ordered: an unavailable one stays a permitted

@@ -41,7 +41,7 @@ export interface LinkRequest {
   protocol: 'tcp' | 'udp' | 'icmp';
 }
 
-/** Decides attach, copy and link requests (design.md: flows happen only where policy allows). */
+/** Decides attach, copy and link requests (docs/design.md: flows happen only where policy allows). */
 export interface FlowPolicy {
   attach(request: AttachRequest): FlowDecision;
   copy(request: CopyRequest): FlowDecision;

@@ -373,7 +373,7 @@ export class VolumeService {
   }
 }
 
-/** A policy denial of a flow, naming the policies that decided (design.md: 403 naming the denying policies). */
+/** A policy denial of a flow, naming the policies that decided (docs/design.md: 403 naming the denying policies). */
 export function denied(flow: string, verdict: FlowDecision, message: string): BrokerError {
   return new BrokerError(`${flow}.denied`, message, {
     details: { policies: verdict.policies, reasons: verdict.reasons },

@@ -23,7 +23,7 @@ const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
 const SITES: Site[] = ['onprem', 'public'];
 const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign'];
 
-/** The shipped policies' answer for each cell (design.md, I1 and the flow rules). */
+/** The shipped policies' answer for each cell (docs/design.md, I1 and the flow rules). */
 function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean): Outcome {
   const phiToPublic = c === 'phi' && s === 'public';
   if (op === 'snapshot' || op === 'presign') return 'allowed';
