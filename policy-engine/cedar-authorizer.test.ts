@@ -16,8 +16,9 @@ const COMING = [
   'usage.read',
 ];
 
-/** The resource type a route names: its action's prefix, except sandbox fault injection (on targets). */
-const resourceOf = (action: string) => (action.startsWith('sandbox.') ? 'target' : action.split('.')[0]!);
+/** The resource type a route names: its action's prefix, except fault injection and reconcile (on targets). */
+const resourceOf = (action: string) =>
+  action.startsWith('sandbox.') || action.startsWith('reconcile.') ? 'target' : action.split('.')[0]!;
 
 const ROLE_SETS: Role[][] = [['app'], ['admin'], ['auditor'], ['app', 'auditor'], ['admin', 'auditor']];
 

@@ -97,6 +97,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       volume.state = 'deleting';
       volume.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteVolume');
   }
 
   async attachVolume(volumeId: string, serverId: string): Promise<void> {
@@ -115,6 +116,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       volume.state = 'attaching';
       volume.pending = { to: 'inUse', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('attachVolume');
   }
 
   async detachVolume(volumeId: string, serverId: string): Promise<void> {
@@ -132,6 +134,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       delete volume.attachedTo;
       delete volume.device;
     });
+    this.#faults.after('detachVolume');
   }
 
   async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
@@ -157,6 +160,7 @@ export class SandboxBlockStorage implements BlockStorageService {
   }
 
   async findSnapshotByBrokerId(brokerId: string): Promise<CloudSnapshot | undefined> {
+    await this.#faults.before('findSnapshotByBrokerId');
     const found = Object.values(this.#state.data.snapshots).find(
       (s) => s.brokerId === brokerId && this.#live(s),
     );
@@ -176,6 +180,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       snapshot.state = 'deleting';
       snapshot.pending = { to: 'deleted', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('deleteSnapshot');
   }
 
   #volume(volumeId: string): SandboxVolume {

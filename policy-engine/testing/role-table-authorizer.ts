@@ -58,4 +58,5 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'audit.read': ['admin', 'auditor'],
   'audit.verify': ['admin', 'auditor'],
   'sandbox.faults': ['admin'],
+  'reconcile.run': ['admin'],
 };

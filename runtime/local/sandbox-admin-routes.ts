@@ -14,10 +14,13 @@ const FaultsSchema = z
       .array(
         z
           .object({
-            type: z.enum(['fail', 'loseResponse', 'failBuild']),
+            type: z.enum(['fail', 'loseResponse', 'failBuild', 'crash']),
             method: z.string().min(1).max(64).optional(),
             kind: z.enum(FAULT_KINDS).optional(),
             count: z.number().int().min(1).max(1000),
+            // `crash` only: SIGKILL this process at the nth matching call, before or after its work.
+            when: z.enum(['before', 'after']).optional(),
+            nth: z.number().int().min(1).max(1000).optional(),
           })
           .strict(),
       )
@@ -29,7 +32,8 @@ const FaultsSchema = z
 
 /**
  * `/v1/sandbox/targets/{id}/faults` (embedded default only, admins only): tells a sandbox target to fail,
- * lose responses, fail builds or slow down — for demos and for tests that drive a running broker.
+ * lose responses, fail builds, slow down or crash the whole process at a cloud call — for demos and for
+ * tests that drive a running broker.
  */
 export function sandboxAdminRoutes(providers: ProviderRegistry, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
