@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CRASH_POINTS } from './crash-points.ts';
 import { type CrashRunResult, crashRun } from './crash-run.ts';
@@ -12,7 +12,7 @@ import { summarize } from './crash-summary.ts';
  * `npm test` runs each crash point once (a few minutes). The long campaign: `CRASH_RUNS=250 npm run
  * test:crash`. Run i uses seed CRASH_SEED + i and crash point seed mod the number of points, so
  * `CRASH_SEED=<seed> CRASH_RUNS=1 npm run test:crash` replays one run. CRASH_REPORT=<file> writes the
- * results as JSON.
+ * results as JSON at the end, CRASH_LOG=<file> appends each run's as it finishes (JSON lines).
  */
 const runs = Number(process.env.CRASH_RUNS ?? CRASH_POINTS.length);
 const firstSeed = Number(process.env.CRASH_SEED ?? 1000);
@@ -37,6 +37,7 @@ describe('crash injection: kill the broker at every step boundary, restart, reco
     it(`seed ${seed}: ${point.name}`, { timeout: 300_000 }, async () => {
       const result = await crashRun(seed, point, { keepDataDir: process.env.CRASH_KEEP === '1' });
       results.push(result);
+      if (process.env.CRASH_LOG) appendFileSync(process.env.CRASH_LOG, `${JSON.stringify(result)}\n`);
       expect(
         {
           orphans: result.orphans,
