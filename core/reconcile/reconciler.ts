@@ -1,6 +1,9 @@
 import { describeError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
+import type { Vm } from '../model/vm.ts';
+import { vmStatusOf } from '../operations/vm-steps-common.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { CloudServer } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
@@ -76,7 +79,7 @@ export class Reconciler {
       // Young servers may belong to an operation that has not recorded them yet.
       if (server.createdAt && now - Date.parse(server.createdAt) < graceMs) continue;
       const vm = await this.#d.vms.findById(server.brokerId);
-      if (vm?.activeOperationId) await this.#releaseIfStale(vm.tenant, vm.id, vm.activeOperationId, report);
+      if (vm?.activeOperationId) await this.#releaseIfStale(vm, server, report);
       const owned =
         vm &&
         vm.status !== 'deleted' &&
@@ -89,16 +92,23 @@ export class Reconciler {
     }
   }
 
-  async #releaseIfStale(
-    tenant: string,
-    vmId: string,
-    operationId: string,
-    report: ReconcileReport,
-  ): Promise<void> {
-    const op = await this.#d.operations.get(tenant, operationId);
+  /**
+   * A claim whose operation finished, or was never written (the process died between the claim and the
+   * operation's write), is released — and the VM shows the server's state again, not the transitional
+   * status the claim set (`deleting`, `stopping`…), which nothing would ever move on.
+   */
+  async #releaseIfStale(vm: Vm, server: CloudServer, report: ReconcileReport): Promise<void> {
+    const operationId = vm.activeOperationId!;
+    const op = await this.#d.operations.get(vm.tenant, operationId);
     if (op && op.status !== 'succeeded' && op.status !== 'failed') return;
+    const status = op || vm.cloudId !== server.id ? vm.status : vmStatusOf(server.state, vm.status);
     await this.#d.vms
-      .update(tenant, vmId, { activeOperationId: null, task: null }, { expectActiveOperation: operationId })
+      .update(
+        vm.tenant,
+        vm.id,
+        { activeOperationId: null, task: null, status },
+        { expectActiveOperation: operationId },
+      )
       .catch(() => undefined);
     report.releasedClaims += 1;
   }

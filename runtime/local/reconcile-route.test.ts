@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../test/support/broker-harness.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 
 /** `POST /v1/admin/reconcile`: one reconcile pass on demand, for platform admins only (Cedar). */
 describe('the reconcile route', () => {
@@ -53,8 +54,36 @@ describe('the reconcile route', () => {
     const now = await h.call('POST', '/v1/admin/reconcile', { token: admin, body: { orphanGraceMs: 0 } });
     expect(now.status).toBe(200);
     expect(now.body.orphansDeleted).toBeGreaterThanOrEqual(1);
-    const after = await servers();
-    expect(after.length).toBe(before.length - now.body.orphansDeleted);
+    // Deleted servers pass through `deleting` first.
+    await waitFor(servers, (after) => after.length === before.length - now.body.orphansDeleted, {
+      timeoutMs: 10_000,
+      what: 'the orphans to be gone',
+    });
     expect((await h.call('GET', `/v1/vms/${kept.id}`, { token: app })).body.status).toBe('active');
+  });
+
+  it('a claim whose operation was never written (crash between the two writes) is released to the server state', async () => {
+    const app = await h.token('reconcile-t', ['app']);
+    const admin = await h.token('reconcile-t', ['admin']);
+    const created = await h.call('POST', '/v1/vms', {
+      token: app,
+      body: { name: 'claimed', size: 'small', image: 'ubuntu-24.04', classification: 'phi', region: 'north' },
+    });
+    expect((await h.settle(app, created.body.operation.id)).status).toBe('succeeded');
+    const vmId = created.body.vm.id;
+    // What a DELETE leaves when the process dies after claiming the VM, before writing its operation.
+    await h.broker.stores.vms.update(
+      'reconcile-t',
+      vmId,
+      { status: 'deleting', task: 'deleting', activeOperationId: 'op-never-written' },
+      { expectActiveOperation: null },
+    );
+    const report = await h.call('POST', '/v1/admin/reconcile', { token: admin, body: { orphanGraceMs: 0 } });
+    expect(report.body.releasedClaims).toBeGreaterThanOrEqual(1);
+    const vm = (await h.call('GET', `/v1/vms/${vmId}`, { token: app })).body;
+    expect({ status: vm.status, task: vm.task }).toEqual({ status: 'active', task: undefined });
+    const deleted = await h.call('DELETE', `/v1/vms/${vmId}`, { token: app });
+    expect(deleted.status).toBe(202);
+    expect((await h.settle(app, deleted.body.operation.id)).status).toBe('succeeded');
   });
 });

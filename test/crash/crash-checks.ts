@@ -174,7 +174,18 @@ export function findViolations(store: StoreContents, cloud: CloudThing[]): Findi
   for (const op of store.operations)
     if (op.status !== 'succeeded' && op.status !== 'failed')
       findings.stuck.push(`operation ${op.id} (${op.kind}) is ${op.status} at step ${op.step}`);
+  const transitional = new Set([
+    'pending',
+    'building',
+    'deleting',
+    'resizing',
+    'creating',
+    'attaching',
+    'detaching',
+  ]);
   for (const record of [...store.vms, ...store.volumes, ...store.snapshots]) {
+    if (!record.activeOperationId && transitional.has(record.status))
+      findings.stuck.push(`${record.id} is ${record.status} with no operation to move it on`);
     if (!record.activeOperationId) continue;
     const op = operations.get(record.activeOperationId);
     if (!op || op.status === 'succeeded' || op.status === 'failed')
