@@ -2,15 +2,19 @@ import { describeError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
 import type { Vm } from '../model/vm.ts';
 import { vmStatusOf } from '../operations/vm-steps-common.ts';
+import { volumeStatusOf } from '../operations/volume-steps.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CloudServer } from '../ports/cloud/compute.ts';
-import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { CloudProvider, ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
+import type { VolumeRepository } from '../ports/volume-repositories.ts';
 
 export interface ReconcilerDeps {
   vms: VmRepository;
+  /** When given, volume claims left by a crash are released too. */
+  volumes?: VolumeRepository;
   operations: OperationRepository;
   queue: OperationQueue;
   providers: ProviderRegistry;
@@ -73,6 +77,7 @@ export class Reconciler {
 
   async #sweepTarget(targetId: string, graceMs: number, report: ReconcileReport): Promise<void> {
     const provider = this.#d.providers.get(targetId);
+    await this.#releaseVolumeClaims(provider, report);
     const now = this.#d.clock.now().getTime();
     for await (const server of provider.compute.listServers()) {
       if (!server.brokerId?.startsWith('vm-')) continue;
@@ -89,6 +94,30 @@ export class Reconciler {
       this.#d.log.warn('deleting orphaned server', { targetId, serverId: server.id, vmId: server.brokerId });
       await provider.compute.deleteServer(server.id);
       report.orphansDeleted += 1;
+    }
+  }
+
+  /** Volume claims whose operation finished or was never written: released to the cloud volume's state. */
+  async #releaseVolumeClaims(provider: CloudProvider, report: ReconcileReport): Promise<void> {
+    const volumes = this.#d.volumes;
+    if (!volumes) return;
+    for await (const cloud of provider.blockStorage.listVolumes()) {
+      if (!cloud.brokerId?.startsWith('vol-')) continue;
+      const volume = await volumes.findById(cloud.brokerId);
+      if (!volume?.activeOperationId || volume.cloudId !== cloud.id) continue;
+      const operationId = volume.activeOperationId;
+      const op = await this.#d.operations.get(volume.tenant, operationId);
+      if (op && op.status !== 'succeeded' && op.status !== 'failed') continue;
+      const status = op ? volume.status : volumeStatusOf(cloud.state, volume.status);
+      await volumes
+        .update(
+          volume.tenant,
+          volume.id,
+          { activeOperationId: null, task: null, status },
+          { expectActiveOperation: operationId },
+        )
+        .catch(() => undefined);
+      report.releasedClaims += 1;
     }
   }
 

@@ -86,4 +86,26 @@ describe('the reconcile route', () => {
     expect(deleted.status).toBe(202);
     expect((await h.settle(app, deleted.body.operation.id)).status).toBe('succeeded');
   });
+
+  it('a volume claim whose operation was never written is released to the cloud volume state', async () => {
+    const app = await h.token('reconcile-t', ['app']);
+    const admin = await h.token('reconcile-t', ['admin']);
+    const created = await h.call('POST', '/v1/volumes', {
+      token: app,
+      body: { name: 'claimed', sizeGiB: 1, classification: 'phi', region: 'north' },
+    });
+    expect((await h.settle(app, created.body.operation.id)).status).toBe('succeeded');
+    const volumeId = created.body.volume.id;
+    // What an attach leaves when the process dies after claiming the volume, before writing its operation.
+    await h.broker.stores.volumes.update(
+      'reconcile-t',
+      volumeId,
+      { status: 'attaching', task: 'attaching', activeOperationId: 'op-never-written' },
+      { expectActiveOperation: null },
+    );
+    const report = await h.call('POST', '/v1/admin/reconcile', { token: admin, body: { orphanGraceMs: 0 } });
+    expect(report.body.releasedClaims).toBeGreaterThanOrEqual(1);
+    const volume = (await h.call('GET', `/v1/volumes/${volumeId}`, { token: app })).body;
+    expect({ status: volume.status, task: volume.task }).toEqual({ status: 'available', task: undefined });
+  });
 });
