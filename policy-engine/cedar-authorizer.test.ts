@@ -16,9 +16,9 @@ const COMING = [
   'usage.read',
 ];
 
-/** The resource type a route names: its action's prefix, except sandbox fault injection (on targets). */
+/** The resource type a route names: its action's prefix, except fault injection and reconcile (on targets). */
 const resourceOf = (action: string) =>
-  action.startsWith('sandbox.')
+  action.startsWith('sandbox.') || action.startsWith('reconcile.')
     ? 'target'
     : action === 'placement.simulate'
       ? 'placement'

@@ -135,6 +135,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const reconciler = new Reconciler({
     ...common,
     vms: stores.vms,
+    volumes: stores.volumes,
     providers,
     log: logger,
     workerId: parts.workerId,

@@ -117,6 +117,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       volume.state = 'attaching';
       volume.pending = { to: 'inUse', at: this.#now() + this.#ms() };
     });
+    this.#faults.after('attachVolume');
   }
 
   async detachVolume(volumeId: string, serverId: string): Promise<void> {
@@ -134,6 +135,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       delete volume.attachedTo;
       delete volume.device;
     });
+    this.#faults.after('detachVolume');
   }
 
   async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
@@ -159,6 +161,7 @@ export class SandboxBlockStorage implements BlockStorageService {
   }
 
   async findSnapshotByBrokerId(brokerId: string): Promise<CloudSnapshot | undefined> {
+    await this.#faults.before('findSnapshotByBrokerId');
     const found = Object.values(this.#state.data.snapshots).find(
       (s) => s.brokerId === brokerId && this.#live(s),
     );

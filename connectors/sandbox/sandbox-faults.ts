@@ -9,6 +9,9 @@ import { BrokerError } from '../../core/errors.ts';
  * - `errorAfterCreate`: the next `count` calls of `method` do their work, then throw an error of `kind`
  *   (default `unavailable`) — the cloud that answers 5xx after creating (a false negative);
  * - `failBuild`: the next `count` servers go to `error` instead of `active`;
+ * - `crash`: the `nth` call of `method` (default the next) kills the whole process with SIGKILL, `before`
+ *   the simulated cloud does anything or `after` it did its work (and persisted it) but before the broker
+ *   sees the answer — a crash at a precise step boundary, for the crash-injection campaign;
  * - `latencyMs`: every call waits this long first.
  * A rule with a `probability` fires on each matching call with that chance (drawn from a generator seeded
  * with `seed`, so a campaign replays exactly), at most `count` times.
@@ -22,7 +25,7 @@ export const FAULT_KINDS = [
   'invalidRequest',
 ] as const;
 
-export const FAULT_TYPES = ['fail', 'loseResponse', 'errorAfterCreate', 'failBuild'] as const;
+export const FAULT_TYPES = ['fail', 'loseResponse', 'errorAfterCreate', 'failBuild', 'crash'] as const;
 
 export interface FaultRule {
   type: (typeof FAULT_TYPES)[number];
@@ -31,6 +34,10 @@ export interface FaultRule {
   count: number;
   /** Chance (0..1) the rule fires on a matching call; always when absent. */
   probability?: number;
+  /** `crash` only: before the call does its work (default) or after. */
+  when?: 'before' | 'after';
+  /** `crash` only: which matching call crashes (1 = the next one). */
+  nth?: number;
 }
 
 export interface FaultSettings {
@@ -40,13 +47,21 @@ export interface FaultSettings {
   seed?: number;
 }
 
+/** Ends the process at once, as a power cut would: no handler, no flush, no goodbye. */
+export function killThisProcess(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not end the process');
+}
+
 export class SandboxFaults {
   #settings: FaultSettings = { rules: [], latencyMs: 0 };
   #random: () => number = Math.random;
   readonly #targetId: string;
+  readonly #crash: () => void;
 
-  constructor(targetId: string) {
+  constructor(targetId: string, crash: () => void = killThisProcess) {
     this.#targetId = targetId;
+    this.#crash = crash;
   }
 
   get settings(): FaultSettings {
@@ -71,6 +86,7 @@ export class SandboxFaults {
   async before(method: string): Promise<void> {
     if (this.#settings.latencyMs > 0)
       await new Promise((resolve) => setTimeout(resolve, this.#settings.latencyMs));
+    this.#crashIfDue(method, 'before');
     const rule = this.#take('fail', method);
     if (rule)
       throw new BrokerError(
@@ -81,6 +97,7 @@ export class SandboxFaults {
 
   /** After a call did its work: throw `lostResponse`, or an error answer, if a rule says so. */
   after(method: string): void {
+    this.#crashIfDue(method, 'after');
     if (this.#take('loseResponse', method))
       throw new BrokerError(
         'sandbox.lostResponse',
@@ -97,6 +114,24 @@ export class SandboxFaults {
   /** Whether the next build should fail. */
   takeBuildFailure(): boolean {
     return this.#take('failBuild', 'createServer') !== undefined;
+  }
+
+  #crashIfDue(method: string, when: 'before' | 'after'): void {
+    const rule = this.#settings.rules.find(
+      (r) =>
+        r.type === 'crash' &&
+        (r.when ?? 'before') === when &&
+        (r.method === undefined || r.method === method) &&
+        r.count > 0,
+    );
+    if (!rule) return;
+    if ((rule.nth ?? 1) > 1) {
+      rule.nth = (rule.nth ?? 1) - 1;
+      return;
+    }
+    rule.count -= 1;
+    this.#settings.rules = this.#settings.rules.filter((r) => r.count > 0);
+    this.#crash();
   }
 
   #take(type: FaultRule['type'], method: string): FaultRule | undefined {

@@ -1,14 +1,20 @@
 import { describeError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
 import type { Vm } from '../model/vm.ts';
+import { vmStatusOf } from '../operations/vm-steps-common.ts';
+import { volumeStatusOf } from '../operations/volume-steps.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { CloudServer } from '../ports/cloud/compute.ts';
+import type { CloudProvider, ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
+import type { VolumeRepository } from '../ports/volume-repositories.ts';
 
 export interface ReconcilerDeps {
   vms: VmRepository;
+  /** When given, volume claims left by a crash are released too. */
+  volumes?: VolumeRepository;
   operations: OperationRepository;
   queue: OperationQueue;
   providers: ProviderRegistry;
@@ -78,13 +84,14 @@ export class Reconciler {
 
   async #sweepTarget(targetId: string, graceMs: number, report: ReconcileReport): Promise<void> {
     const provider = this.#d.providers.get(targetId);
+    await this.#releaseVolumeClaims(provider, report);
     const now = this.#d.clock.now().getTime();
     for await (const server of provider.compute.listServers()) {
       if (!server.brokerId?.startsWith('vm-')) continue;
       // Young servers may belong to an operation that has not recorded them yet.
       if (server.createdAt && now - Date.parse(server.createdAt) < graceMs) continue;
       const vm = await this.#d.vms.findById(server.brokerId);
-      if (vm?.activeOperationId) await this.#releaseIfStale(vm.tenant, vm.id, vm.activeOperationId, report);
+      if (vm?.activeOperationId) await this.#releaseIfStale(vm, server, report);
       if (vm && ownsServer(vm, targetId, server.id)) continue;
       this.#d.log.warn('deleting orphaned server', { targetId, serverId: server.id, vmId: server.brokerId });
       await provider.compute.deleteServer(server.id);
@@ -92,16 +99,47 @@ export class Reconciler {
     }
   }
 
-  async #releaseIfStale(
-    tenant: string,
-    vmId: string,
-    operationId: string,
-    report: ReconcileReport,
-  ): Promise<void> {
-    const op = await this.#d.operations.get(tenant, operationId);
+  /** Volume claims whose operation finished or was never written: released to the cloud volume's state. */
+  async #releaseVolumeClaims(provider: CloudProvider, report: ReconcileReport): Promise<void> {
+    const volumes = this.#d.volumes;
+    if (!volumes) return;
+    for await (const cloud of provider.blockStorage.listVolumes()) {
+      if (!cloud.brokerId?.startsWith('vol-')) continue;
+      const volume = await volumes.findById(cloud.brokerId);
+      if (!volume?.activeOperationId || volume.cloudId !== cloud.id) continue;
+      const operationId = volume.activeOperationId;
+      const op = await this.#d.operations.get(volume.tenant, operationId);
+      if (op && op.status !== 'succeeded' && op.status !== 'failed') continue;
+      const status = op ? volume.status : volumeStatusOf(cloud.state, volume.status);
+      await volumes
+        .update(
+          volume.tenant,
+          volume.id,
+          { activeOperationId: null, task: null, status },
+          { expectActiveOperation: operationId },
+        )
+        .catch(() => undefined);
+      report.releasedClaims += 1;
+    }
+  }
+
+  /**
+   * A claim whose operation finished, or was never written (the process died between the claim and the
+   * operation's write), is released — and the VM shows the server's state again, not the transitional
+   * status the claim set (`deleting`, `stopping`…), which nothing would ever move on.
+   */
+  async #releaseIfStale(vm: Vm, server: CloudServer, report: ReconcileReport): Promise<void> {
+    const operationId = vm.activeOperationId!;
+    const op = await this.#d.operations.get(vm.tenant, operationId);
     if (op && op.status !== 'succeeded' && op.status !== 'failed') return;
+    const status = op || vm.cloudId !== server.id ? vm.status : vmStatusOf(server.state, vm.status);
     await this.#d.vms
-      .update(tenant, vmId, { activeOperationId: null, task: null }, { expectActiveOperation: operationId })
+      .update(
+        vm.tenant,
+        vm.id,
+        { activeOperationId: null, task: null, status },
+        { expectActiveOperation: operationId },
+      )
       .catch(() => undefined);
     report.releasedClaims += 1;
   }

@@ -66,4 +66,5 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'audit.read': ['admin', 'auditor', 'operator'],
   'audit.verify': ['admin', 'auditor', 'operator'],
   'sandbox.faults': ['operator'],
+  'reconcile.run': ['operator'],
 };

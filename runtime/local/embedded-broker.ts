@@ -14,6 +14,7 @@ import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
+import { reconcileRoute } from './reconcile-route.ts';
 import { sandboxAdminRoutes } from './sandbox-admin-routes.ts';
 
 export interface EmbeddedBroker extends Broker {
@@ -53,6 +54,8 @@ export async function startEmbeddedBroker(
   const queue = new EmbeddedQueue(logger);
   // Validated first: an invalid bundle stops the broker here, naming the file, line and problem.
   const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
+  // The reconcile route is mounted while the broker is being composed; it reaches the reconciler later.
+  let composed: Broker | undefined;
   const broker = await createBroker({
     config,
     bundle,
@@ -72,10 +75,15 @@ export async function startEmbeddedBroker(
         sandboxEndpoints(() => providers.all()),
       );
       app.route('/', sandboxAdminRoutes(providers, authorizer));
+      app.route(
+        '/',
+        reconcileRoute(() => composed!.reconciler, authorizer),
+      );
       app.get('/.well-known/jwks.json', (c) => c.json(devJwks));
       app.get('/', (c) => c.html(PORTAL_PLACEHOLDER));
     },
   });
+  composed = broker;
   queue.attach((ref) => broker.worker.run(ref));
   await broker.reconciler.resumeUnfinished();
   return {

@@ -19,6 +19,9 @@ const FaultsSchema = z
             kind: z.enum(FAULT_KINDS).optional(),
             count: z.number().int().min(1).max(100_000),
             probability: z.number().min(0).max(1).optional(),
+            // `crash` only: SIGKILL this process at the nth matching call, before or after its work.
+            when: z.enum(['before', 'after']).optional(),
+            nth: z.number().int().min(1).max(1000).optional(),
           })
           .strict(),
       )
@@ -36,7 +39,8 @@ const FaultsSchema = z
 
 /**
  * `/v1/sandbox/targets/{id}/faults` (embedded default only, admins only): tells a sandbox target to fail,
- * lose responses, fail builds or slow down — for demos and for tests that drive a running broker.
+ * lose responses, fail builds, slow down or crash the whole process at a cloud call — for demos and for
+ * tests that drive a running broker.
  */
 export function sandboxAdminRoutes(providers: ProviderRegistry, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
