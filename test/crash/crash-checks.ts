@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -5,7 +6,9 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Operation } from '../../core/model/operation.ts';
 import type { Vm } from '../../core/model/vm.ts';
 import type { Volume, VolumeSnapshot } from '../../core/model/volume.ts';
+import { silentLogger } from '../../core/ports/logger.ts';
 import { documentClientFor, idempotencyTableName } from '../../persistence/broker-table.ts';
+import { CursorCodec } from '../../persistence/cursor.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { startEmbeddedDynamo } from '../../runtime/local/embedded-dynamo.ts';
 import { createStores } from '../../runtime/stores.ts';
@@ -39,7 +42,12 @@ export async function readStore(dataDir: string, tenant: string): Promise<StoreC
     credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
   });
   try {
-    const stores = createStores(config, dynamo, { now: () => new Date() });
+    // Only reads: list cursors and the audit anchor are never used here.
+    const readOnlyAnchor = { record: async () => {}, latest: async () => undefined };
+    const stores = createStores(config, dynamo, { now: () => new Date() }, new CursorCodec(randomBytes(32)), {
+      anchor: readOnlyAnchor,
+      log: silentLogger,
+    });
     const documents = documentClientFor(dynamo);
     const items = await scanAll(documents, config.tableName);
     const operations = items
