@@ -25,7 +25,7 @@ let base: string;
 function token(roles: string): string {
   return execFileSync(
     process.execPath,
-    ['bin/cli.ts', 'token', '--tenant', 'fuzz', '--roles', roles, '--ttl', '7200'],
+    ['bin/cli.ts', 'token', '--tenant', 'fuzz', '--roles', roles, '--ttl', '3600'],
     { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' },
   ).trim();
 }
