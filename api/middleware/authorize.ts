@@ -3,7 +3,7 @@ import { BrokerError } from '../../core/errors.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
 
-const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Declares the API action a route performs and asks the authorizer (policy) before anything else runs.

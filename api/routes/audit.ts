@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AuditLog } from '../../core/ports/audit-log.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
-import { action } from '../middleware/authorize.ts';
+import { action, TENANT_PATTERN } from '../middleware/authorize.ts';
 import { labelText, PageQuerySchema, page, problemResponses } from '../schemas/common.ts';
 
 const AuditRecordSchema = z
@@ -53,9 +53,13 @@ export function auditRoutes(log: AuditLog, authorizer: Authorizer): OpenAPIHono<
       middleware: [action(authorizer, 'audit.read', 'audit')],
       request: {
         query: PageQuerySchema.extend({
-          tenant: labelText(63).optional().openapi({
-            description: "whose records: the caller's tenant by default; another needs the operator role",
-          }),
+          tenant: z
+            .string()
+            .regex(TENANT_PATTERN, 'one tenant id: lowercase letters, digits, dashes')
+            .optional()
+            .openapi({
+              description: "whose records: the caller's tenant by default; another needs the operator role",
+            }),
           action: labelText(64).optional(),
           from: isoTime.optional(),
           to: isoTime.optional(),

@@ -2,9 +2,9 @@ import { z } from '@hono/zod-openapi';
 import { BUCKET_STATUSES, PRESIGN_MAX_SECONDS } from '../../core/model/bucket.ts';
 import {
   ClassificationSchema,
+  objectKeyText,
   PageQuerySchema,
   page,
-  printableText,
   RegionSchema,
   ResourceNameSchema,
   TagsSchema,
@@ -58,12 +58,9 @@ export const DeleteBucketQuerySchema = z.object({
 
 export const PresignRequestSchema = z
   .object({
-    key: printableText(1024)
-      .refine((k) => !k.startsWith('/'), 'must not start with /')
-      .openapi({
-        description: 'object key; never stored by the broker (its hash goes to the audit trail)',
-        pattern: '^[^/\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
-      }),
+    key: objectKeyText(1024).openapi({
+      description: 'object key; never stored by the broker (its hash goes to the audit trail)',
+    }),
     method: z.enum(['PUT', 'GET']),
     expiresInSeconds: z
       .number()

@@ -27,39 +27,41 @@ export const ClassificationSchema = z.enum(CLASSIFICATIONS).openapi('Classificat
 // an audit record read differently from what it is. Names and tags also refuse `<` and `>`.
 // ---------------------------------------------------------------------------------------------------------
 
-/** C0 controls, DEL and C1 controls, except those in `allowed`. */
-function hasControl(text: string, allowed: ReadonlySet<number> = new Set()): boolean {
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if ((code < 0x20 || (code >= 0x7f && code <= 0x9f)) && !allowed.has(code)) return true;
-  }
-  return false;
-}
-/** Tab, line feed and carriage return: what multi-line payloads may hold. */
-const LINE_CONTROLS: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0d]);
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
-const MARKUP = /[<>]/;
+// Each rule is one regular expression, so the OpenAPI document states it (`pattern`) and clients and
+// fuzzers see exactly what the broker accepts.
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
+/** C0 controls but tab, line feed and carriage return; DEL and C1. */
+const CONTROLS_BUT_LINES = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f';
+const BIDI = '\\u202a-\\u202e\\u2066-\\u2069\\u200e\\u200f\\u061c';
+const NO_CONTROLS = 'no control characters (NUL, newlines, escapes)';
+const NO_BIDI = 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)';
+
+const PRINTABLE = new RegExp(`^[^${CONTROLS}${BIDI}]*$`);
+const LABEL = new RegExp(`^[^${CONTROLS}${BIDI}<>]*$`);
+const MULTILINE = new RegExp(`^[^${CONTROLS_BUT_LINES}${BIDI}]*$`);
 
 /** One line of printable text, `min`–`max` characters (`<` and `>` allowed: keys, hosts, free text). */
 export const printableText = (max: number, min = 1) =>
+  z.string().min(min).max(max).regex(PRINTABLE, `${NO_CONTROLS}; ${NO_BIDI}`);
+
+/** An object key: printable, and not starting with `/` (stores would read it as another path). */
+export const objectKeyText = (max: number) =>
   z
     .string()
-    .min(min)
+    .min(1)
     .max(max)
-    .refine((s) => !hasControl(s), 'no control characters (NUL, newlines, escapes)')
-    .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
+    .regex(
+      new RegExp(`^[^/${CONTROLS}${BIDI}][^${CONTROLS}${BIDI}]*$`),
+      `${NO_CONTROLS}; ${NO_BIDI}; must not start with /`,
+    );
 
 /** A label — catalogue names, tag values, filter values: printable, and no `<` or `>`. */
 export const labelText = (max: number, min = 1) =>
-  printableText(max, min).refine((s) => !MARKUP.test(s), 'no < or >');
+  z.string().min(min).max(max).regex(LABEL, `${NO_CONTROLS}; ${NO_BIDI}; no < or >`);
 
 /** Multi-line free text (cloud-init user data): bounded, lines allowed, other controls and bidi not. */
 export const multilineText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !hasControl(s, LINE_CONTROLS), 'no control characters other than tab and newlines')
-    .refine((s) => !BIDI.test(s), 'no bidirectional control characters (U+202A–U+202E, U+2066–U+2069)');
+  z.string().max(max).regex(MULTILINE, `no control characters other than tab and newlines; ${NO_BIDI}`);
 
 /** Resource names: DNS-label-like, so they are safe in every cloud and every log. */
 export const ResourceNameSchema = z

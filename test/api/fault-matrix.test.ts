@@ -104,7 +104,7 @@ const MATRIX: [Step, Fault, Outcome, skip?: string][] = [
   ['volume.attach:attach',           'timeout',        'retried'],
   ['volume.attach:attach',           'conflict',       'retried'],
   ['volume.attach:attach',           'invalidRequest', 'sandbox.invalidRequest'],
-  ['volume.attach:attach',           'lostResponse',   'firstTry'], // the simulation answers attaches always
+  ['volume.attach:attach',           'lostResponse',   'once'],
   ['volume.attach:attach',           'slow',           'firstTry'],
   ['snapshot.create:createSnapshot', 'capacity',       'sandbox.capacity'],
   ['snapshot.create:createSnapshot', 'quotaExceeded',  'sandbox.quotaExceeded'],

@@ -27,8 +27,8 @@ const ROLES: Record<string, Role[]> = {
   none: [],
 };
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Operators run the platform: fault injection answers 2xx whatever tenant the request names. */
-const OPERATOR_MUTATIONS = new Set(['PUT /v1/sandbox/targets/:id/faults']);
+/** Operators run the platform: fault injection and reconcile answer 2xx whatever tenant the request names. */
+const OPERATOR_MUTATIONS = new Set(['PUT /v1/sandbox/targets/:id/faults', 'POST /v1/admin/reconcile']);
 /** POST routes that only read (an operator may run them for another tenant). */
 const READ_POSTS = new Set(['POST /v1/placements/simulate']);
 

@@ -21,6 +21,8 @@ STATE_DEPENDENT_FIELDS = {
     # Logical sizes and images are the deployment's catalogue (targets file), or one of the tenant's images.
     "body.size",
     "body.image",
+    # Regions are the deployment's catalogue too (an unknown one is a 400 naming the field).
+    "body.region",
     # The link lifetime limit is lower for a phi bucket (the bucket's classification).
     "body.expiresInSeconds",
     # Host bits must be zero: a rule on the value that the documented pattern leaves out.

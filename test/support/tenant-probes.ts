@@ -65,6 +65,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/images/:id/copy': [{ targetId: 'sandbox-onprem-south' }],
   'POST /v1/placements/simulate': [{ kind: 'vm', classification: 'internal' }],
   'PUT /v1/sandbox/targets/:id/faults': [{ rules: [], latencyMs: 0 }],
+  'POST /v1/admin/reconcile': [{}],
 };
 
 /** List filters that name a thing by id. */
