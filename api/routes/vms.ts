@@ -121,7 +121,7 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
     async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const result = await vms.act({ principal: c.var.principal, requestId: c.var.requestId }, id, body);
+      const result = await vms.act(requestContext(c), id, body);
       if (result.kind === 'console') return c.json({ vm: toVmView(result.vm), console: result.console }, 200);
       c.set('audit', { resource: { type: 'vm', id }, operationId: result.operation.id });
       return c.json({ vm: toVmView(result.vm), operation: toOperationView(result.operation) }, 202);
@@ -170,10 +170,7 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { vm, operation } = await vms.delete(
-        { principal: c.var.principal, requestId: c.var.requestId },
-        id,
-      );
+      const { vm, operation } = await vms.delete(requestContext(c), id);
       c.set('audit', { resource: { type: 'vm', id }, operationId: operation.id });
       return c.json({ vm: toVmView(vm), operation: toOperationView(operation) }, 202);
     },

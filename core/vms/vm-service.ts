@@ -9,7 +9,7 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
@@ -47,6 +47,13 @@ export interface VmActionInput {
   name?: string;
   targetId?: string;
   host?: string;
+}
+
+/** The operation a request on an existing VM starts. */
+interface OperationSpec {
+  kind: string;
+  firstStep: string;
+  input: Record<string, string>;
 }
 
 export interface RequestContext {
@@ -176,6 +183,22 @@ export class VmService {
   async act(ctx: RequestContext, id: string, action: VmActionInput): Promise<ActionResult> {
     const vm = await this.get(ctx.principal, id);
     const rule = VM_ACTION_RULES[action.type];
+    const spec = (found: Vm) => ({
+      kind: `vm.${action.type}`,
+      firstStep: 'request',
+      input: this.#actionInput(
+        found,
+        action,
+        this.#deps.providers.get(found.placement!.targetId).target.sizes,
+      ),
+    });
+    // A console starts no operation, so its key has nothing to resume.
+    const keyed =
+      action.type === 'console'
+        ? { kind: 'start' as const, operationId: '', bind: false }
+        : await this.#resumeKeyed(ctx, vm, spec);
+    if (keyed.kind === 'started')
+      return { kind: 'operation', vm: keyed.resource, operation: keyed.operation };
     if (!rule.from.includes(vm.status))
       throw new BrokerError('vm.invalidState', `cannot ${action.type} a VM that is ${vm.status}`, {
         details: { status: vm.status, allowedFrom: rule.from },
@@ -198,8 +221,7 @@ export class VmService {
     if (action.type === 'console') {
       return { kind: 'console', vm, console: await provider.compute.getConsole(vm.cloudId) };
     }
-    const input = this.#actionInput(vm, action, provider.target.sizes);
-    return this.#startOperation(ctx, vm, `vm.${action.type}`, 'request', input, {
+    return this.#startOperation(ctx, vm, keyed, spec(vm), {
       task: rule.task,
       ...(rule.transitional ? { status: rule.transitional } : {}),
     });
@@ -207,39 +229,52 @@ export class VmService {
 
   async delete(ctx: RequestContext, id: string): Promise<{ vm: Vm; operation: Operation }> {
     const vm = await this.get(ctx.principal, id);
+    const spec = { kind: 'vm.delete', firstStep: 'deleteServer', input: {} };
+    const keyed = await this.#resumeKeyed(ctx, vm, () => spec);
+    if (keyed.kind === 'started') return { vm: keyed.resource, operation: keyed.operation };
     if (!DELETABLE_FROM.includes(vm.status))
       throw new BrokerError('vm.invalidState', `VM ${id} is already ${vm.status}`, {
         details: { status: vm.status },
       });
-    return this.#startOperation(
-      ctx,
-      vm,
-      'vm.delete',
-      'deleteServer',
-      {},
-      { status: 'deleting', task: 'deleting' },
+    return this.#startOperation(ctx, vm, keyed, spec, { status: 'deleting', task: 'deleting' });
+  }
+
+  /** What this request's Idempotency-Key already started on the VM, before its state is checked. */
+  #resumeKeyed(ctx: RequestContext, vm: Vm, spec: (found: Vm) => OperationSpec) {
+    const { operations, queue, bindings, vms, clock } = this.#deps;
+    return resumeKeyed<Vm>(
+      { operations, queue, bindings },
+      {
+        tenant: vm.tenant,
+        resourceId: vm.id,
+        ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
+        current: async () => (await vms.get(vm.tenant, vm.id)) ?? vm,
+        build: (id, found) =>
+          operationFor(ctx, clock.now(), { id, resource: { type: 'vm', id: vm.id }, ...spec(found) }),
+      },
     );
   }
 
   async #startOperation(
     ctx: RequestContext,
     vm: Vm,
-    kind: string,
-    firstStep: string,
-    input: Record<string, string>,
+    keyed: { operationId: string; bind: boolean },
+    spec: OperationSpec,
     shown: { status?: Vm['status']; task: string },
   ): Promise<{ kind: 'operation'; vm: Vm; operation: Operation }> {
-    const { operations, vms, queue, clock } = this.#deps;
+    const { operations, vms, queue, clock, bindings } = this.#deps;
     const operation = operationFor(ctx, clock.now(), {
-      kind,
+      id: keyed.operationId,
       resource: { type: 'vm', id: vm.id },
-      firstStep,
-      input,
+      ...spec,
     });
     const { resource, operation: started } = await startClaimedOperation({
       operations,
       queue,
       operation,
+      ...(keyed.bind && ctx.idempotency
+        ? { bind: { bindings, resourceId: vm.id, idempotency: ctx.idempotency } }
+        : {}),
       claim: () =>
         vms.update(
           vm.tenant,

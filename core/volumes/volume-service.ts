@@ -5,7 +5,7 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
@@ -141,6 +141,8 @@ export class VolumeService {
 
   async delete(ctx: RequestContext, id: string) {
     const volume = await this.get(ctx.principal, id);
+    const keyed = await this.#resumeKeyed(ctx, volume, 'volume.delete', 'deleteVolume', {});
+    if (keyed.kind === 'started') return keyed;
     if (volume.attachment)
       throw new BrokerError('volume.attached', `detach volume ${id} from ${volume.attachment.vmId} first`);
     if (!['available', 'error', 'pending', 'creating'].includes(volume.status))
@@ -150,6 +152,7 @@ export class VolumeService {
     return this.#claim(
       ctx,
       volume,
+      keyed,
       'volume.delete',
       'deleteVolume',
       {},
@@ -188,6 +191,8 @@ export class VolumeService {
         'volume.targetMismatch',
         `volume is on ${volume.placement?.targetId}, the VM on ${vmTarget.id}; attachments stay within one target`,
       );
+    const keyed = await this.#resumeKeyed(ctx, volume, 'volume.attach', 'attach', { vmId });
+    if (keyed.kind === 'started') return { ...keyed, verdict };
     if (volume.status !== 'available')
       throw new BrokerError('volume.invalidState', `volume ${id} is ${volume.status}`, {
         details: { status: volume.status },
@@ -200,6 +205,7 @@ export class VolumeService {
       ...(await this.#claim(
         ctx,
         volume,
+        keyed,
         'volume.attach',
         'attach',
         { vmId },
@@ -211,6 +217,9 @@ export class VolumeService {
 
   async detach(ctx: RequestContext, id: string) {
     const volume = await this.get(ctx.principal, id);
+    const from = { vmId: volume.attachment?.vmId ?? '' };
+    const keyed = await this.#resumeKeyed(ctx, volume, 'volume.detach', 'detach', from);
+    if (keyed.kind === 'started') return keyed;
     if (volume.status !== 'in-use' || !volume.attachment)
       throw new BrokerError('volume.invalidState', `volume ${id} is ${volume.status}, not attached`, {
         details: { status: volume.status },
@@ -218,6 +227,7 @@ export class VolumeService {
     return this.#claim(
       ctx,
       volume,
+      keyed,
       'volume.detach',
       'detach',
       { vmId: volume.attachment.vmId },
@@ -326,20 +336,58 @@ export class VolumeService {
     });
   }
 
-  #claim(
+  /** What this request's Idempotency-Key already started on the volume, before its state is checked. */
+  #resumeKeyed(
     ctx: RequestContext,
     volume: Volume,
     kind: string,
     firstStep: string,
     input: Record<string, string>,
+  ) {
+    const { operations, queue, bindings, volumes, clock } = this.#d;
+    return resumeKeyed<Volume>(
+      { operations, queue, bindings },
+      {
+        tenant: volume.tenant,
+        resourceId: volume.id,
+        ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
+        current: async () => (await volumes.get(volume.tenant, volume.id)) ?? volume,
+        build: (id) =>
+          operationFor(ctx, clock.now(), {
+            id,
+            kind,
+            resource: { type: 'volume', id: volume.id },
+            firstStep,
+            input,
+          }),
+      },
+    );
+  }
+
+  #claim(
+    ctx: RequestContext,
+    volume: Volume,
+    keyed: { operationId: string; bind: boolean },
+    kind: string,
+    firstStep: string,
+    input: Record<string, string>,
     shown: { status: Volume['status']; task: string },
   ) {
-    const operation = this.#operation(ctx, kind, { type: 'volume', id: volume.id }, firstStep, input);
-    const { volumes } = this.#d;
+    const operation = operationFor(ctx, this.#d.clock.now(), {
+      id: keyed.operationId,
+      kind,
+      resource: { type: 'volume', id: volume.id },
+      firstStep,
+      input,
+    });
+    const { volumes, bindings } = this.#d;
     return startClaimedOperation({
       operations: this.#d.operations,
       queue: this.#d.queue,
       operation,
+      ...(keyed.bind && ctx.idempotency
+        ? { bind: { bindings, resourceId: volume.id, idempotency: ctx.idempotency } }
+        : {}),
       claim: () =>
         volumes.update(
           volume.tenant,
