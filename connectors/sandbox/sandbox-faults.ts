@@ -147,7 +147,7 @@ export class SandboxFaults {
 }
 
 /** A small seeded generator (mulberry32): the same seed gives the same fault sequence. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../connectors/sandbox/sandbox-faults.ts';
 /** The four flows the campaign crashes, and where. */
 export type Scenario = 'vmCreate' | 'vmDelete' | 'volumeAttach' | 'snapshot';
 
@@ -46,14 +47,5 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
   random('snapshot'),
 ];
 
-/** A small deterministic generator: the same seed drives the same run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator: the same seed drives the same run (the sandbox fault rules' own). */
+export const seededRandom = mulberry32;
