@@ -110,6 +110,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     }),
     buckets: new BucketService({
       ...common,
+      catalogue,
       buckets: stores.buckets,
       placement,
       providers,

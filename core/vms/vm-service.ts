@@ -1,5 +1,4 @@
 import { sha256Hex } from '../audit/hash-chain.ts';
-import { canHost } from '../catalogue/catalogue.ts';
 import { type Classification, isAtLeast } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -12,8 +11,8 @@ import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
 import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
-import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -126,7 +125,7 @@ export class VmService {
       }));
     if (sourceImage && !recorded)
       decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
-    if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification, input.region);
+    if (!decision.chosen) throw noTargetError(decision, catalogue, 'vm', input.classification, input.region);
 
     const vmId = ids.resourceId;
     const operation = operationFor(ctx, clock.now(), {
@@ -395,36 +394,4 @@ export function withoutActiveOperation<R extends { activeOperationId?: string }>
 
 export function fieldError(field: string, message: string): BrokerError {
   return new BrokerError('request.invalid', `${field}: ${message}`, { fieldIssues: [{ field, message }] });
-}
-
-function noTargetError(
-  decision: PlacementDecision,
-  catalogue: TargetCatalogue,
-  classification: Classification,
-  region: string | undefined,
-): BrokerError {
-  const details = {
-    classification,
-    ...(region === undefined ? {} : { region }),
-    candidates: decision.candidates.map((c) => ({
-      targetId: c.targetId,
-      permitted: c.permitted,
-      policies: c.policies,
-    })),
-    bundleHash: decision.bundleHash,
-  };
-  if (decision.candidates.length === 0) {
-    const able = catalogue.targets.filter((t) => canHost(t, 'vm')).length;
-    return new BrokerError('placement.noCandidate', `no target can host this VM (${able} host VMs at all)`, {
-      details,
-    });
-  }
-  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
-  return new BrokerError(
-    'placement.noPermittedTarget',
-    noPermittedTargetMessage(`a ${classification} VM`, region),
-    {
-      details: { ...details, policies },
-    },
-  );
 }

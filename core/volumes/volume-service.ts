@@ -8,8 +8,8 @@ import type { Volume, VolumeSnapshot } from '../model/volume.ts';
 import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
-import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
@@ -101,7 +101,8 @@ export class VolumeService {
         source.placement.targetId,
         "restores happen on the snapshot's target",
       );
-    if (!decision.chosen) throw noTarget(decision, input.classification, input.region);
+    if (!decision.chosen)
+      throw noTargetError(decision, this.#d.catalogue, 'volume', input.classification, input.region);
     const volumeId = ids.resourceId;
     const operation = this.#operation(ctx, 'volume.create', { type: 'volume', id: volumeId }, 'provision', {
       ...(source?.cloudId ? { snapshotCloudId: source.cloudId } : {}),
@@ -426,29 +427,4 @@ export function denied(flow: string, verdict: FlowDecision, message: string): Br
   return new BrokerError(`${flow}.denied`, message, {
     details: { policies: verdict.policies, reasons: verdict.reasons },
   });
-}
-
-function noTarget(
-  decision: PlacementDecision,
-  classification: Classification,
-  region: string | undefined,
-): BrokerError {
-  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
-  const details = {
-    classification,
-    ...(region === undefined ? {} : { region }),
-    policies,
-    candidates: decision.candidates.map((c) => ({
-      targetId: c.targetId,
-      permitted: c.permitted,
-      policies: c.policies,
-    })),
-  };
-  if (decision.candidates.length === 0)
-    return new BrokerError('placement.noCandidate', 'no target can host this volume', { details });
-  return new BrokerError(
-    'placement.noPermittedTarget',
-    noPermittedTargetMessage(`a ${classification} volume`, region),
-    { details },
-  );
 }
