@@ -23,13 +23,13 @@ import { compileBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { placementContext, principalEntity } from '../policy-engine/request-entities.ts';
+import { cedarPlacementService } from '../runtime/placement.ts';
 import {
   shippedSources,
   withCatalogue,
   withPolicyFile,
   withTenants,
-} from '../policy-engine/testing/bundle-sources.ts';
-import { cedarPlacementService } from '../runtime/placement.ts';
+} from '../test/support/policy-engine/bundle-sources.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 5000);
 const WARMUP = 500;

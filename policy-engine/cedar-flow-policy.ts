@@ -24,7 +24,7 @@ export interface CedarFlowOptions {
  * otherwise default deny, and any evaluation error denies (fail closed). The decision names the deciding
  * policies by `@id` (the permits that allowed, the forbids that denied, or a reserved `builtin.` id).
  *
- * The policies here replace SiteRuleFlowPolicy (policy-engine/testing/site-rule-flow-policy.ts), which stays
+ * The policies here replace SiteRuleFlowPolicy (test/support/policy-engine/site-rule-flow-policy.ts), which stays
  * the spec: test/policy/flow-agreement.test.ts checks that the two agree on random requests.
  */
 export class CedarFlowPolicy implements FlowPolicy {

@@ -3,10 +3,10 @@ import type { PlacementRequest } from '../core/model/placement.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import { ALWAYS_HEALTHY, type CircuitState, type TargetHealthTracker } from '../core/ports/target-health.ts';
 import { cedarPlacementService } from '../runtime/placement.ts';
+import { shippedSources, withPolicyFile } from '../test/support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../test/support/policy-engine/reference-verdict.ts';
 import { compileBundle, type PolicyBundle } from './bundle/policy-bundle.ts';
 import { CedarPlacementVerdicts } from './cedar-placement-verdicts.ts';
-import { shippedSources, withPolicyFile } from './testing/bundle-sources.ts';
-import { referenceVerdict } from './testing/reference-verdict.ts';
 
 const clock: Clock = { now: () => new Date('2025-03-01T12:00:00Z') };
 

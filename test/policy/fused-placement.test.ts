@@ -8,8 +8,8 @@ import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/pol
 import { CedarPlacementVerdicts } from '../../policy-engine/cedar-placement-verdicts.ts';
 import { FusedPlacement } from '../../policy-engine/fused-placement.ts';
 import { placementContext, principalEntity } from '../../policy-engine/request-entities.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import { referenceVerdict } from '../../policy-engine/testing/reference-verdict.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../support/policy-engine/reference-verdict.ts';
 import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
 
 /**

@@ -16,9 +16,9 @@ import {
 } from '../../core/ports/target-health.ts';
 import { compileBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarPlacementVerdicts } from '../../policy-engine/cedar-placement-verdicts.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import { referenceVerdict } from '../../policy-engine/testing/reference-verdict.ts';
 import { cedarPlacementService } from '../../runtime/placement.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../support/policy-engine/reference-verdict.ts';
 import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
 
 /**
