@@ -18,7 +18,7 @@ export interface CedarFlowOptions {
 }
 
 /**
- * Flows by policy (docs/docs/design.md, I1; flows.cedar): attaching a volume to a VM, copying an image or snapshot
+ * Flows by policy (docs/design.md, I1; flows.cedar): attaching a volume to a VM, copying an image or snapshot
  * to another target, linking a VM to a VM or a network. Each request is one Cedar decision — `attach`,
  * `copy` or `link` — against the same bundle as placement: forbid wins, otherwise a permit allows,
  * otherwise default deny, and any evaluation error denies (fail closed). The decision names the deciding
