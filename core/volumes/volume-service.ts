@@ -5,9 +5,10 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
-import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
+import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { ResourceOperations } from '../operations/resource-operations.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
@@ -44,9 +45,11 @@ export interface VolumeServiceDeps {
 /** Block storage: volumes placed by policy, attached only within one target and only where policy allows. */
 export class VolumeService {
   readonly #d: VolumeServiceDeps;
+  readonly #claims: ResourceOperations<Volume>;
 
   constructor(deps: VolumeServiceDeps) {
     this.#d = deps;
+    this.#claims = new ResourceOperations({ ...deps, type: 'volume', resources: deps.volumes });
   }
 
   /** At most one volume per Idempotency-Key, ever: a re-send after a crash gets the same volume (I4). */
@@ -345,24 +348,7 @@ export class VolumeService {
     firstStep: string,
     input: Record<string, string>,
   ) {
-    const { operations, queue, bindings, volumes, clock } = this.#d;
-    return resumeKeyed<Volume>(
-      { operations, queue, bindings },
-      {
-        tenant: volume.tenant,
-        resourceId: volume.id,
-        ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
-        current: async () => (await volumes.get(volume.tenant, volume.id)) ?? volume,
-        build: (id) =>
-          operationFor(ctx, clock.now(), {
-            id,
-            kind,
-            resource: { type: 'volume', id: volume.id },
-            firstStep,
-            input,
-          }),
-      },
-    );
+    return this.#claims.resumeKeyed(ctx, volume, () => ({ kind, firstStep, input }));
   }
 
   #claim(
@@ -374,41 +360,7 @@ export class VolumeService {
     input: Record<string, string>,
     shown: { status: Volume['status']; task: string },
   ) {
-    const operation = operationFor(ctx, this.#d.clock.now(), {
-      id: keyed.operationId,
-      kind,
-      resource: { type: 'volume', id: volume.id },
-      firstStep,
-      input,
-    });
-    const { volumes, bindings } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      ...(keyed.bind && ctx.idempotency
-        ? { bind: { bindings, resourceId: volume.id, idempotency: ctx.idempotency } }
-        : {}),
-      claim: () =>
-        volumes.update(
-          volume.tenant,
-          volume.id,
-          { ...shown, operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        volumes.update(
-          volume.tenant,
-          volume.id,
-          {
-            status: volume.status,
-            task: volume.task ?? null,
-            operationId: volume.operationId,
-            activeOperationId: null,
-          },
-          { expectActiveOperation: operation.id },
-        ),
-    });
+    return this.#claims.start(ctx, volume, keyed, { kind, firstStep, input }, shown);
   }
 
   #operation(
