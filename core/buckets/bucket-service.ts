@@ -5,9 +5,9 @@ import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { startOnClaimed } from '../operations/resource-operations.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
@@ -139,26 +139,7 @@ export class BucketService {
         );
     }
     const operation = this.#operation(ctx, 'bucket.delete', id, 'deleteBucket', { force: String(force) });
-    const { buckets } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      claim: () =>
-        buckets.update(
-          bucket.tenant,
-          id,
-          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        buckets.update(
-          bucket.tenant,
-          id,
-          { status: bucket.status, operationId: bucket.operationId, activeOperationId: null },
-          { expectActiveOperation: operation.id },
-        ),
-    });
+    return startOnClaimed(this.#d, this.#d.buckets, bucket, operation, 'deleting');
   }
 
   /**

@@ -125,3 +125,50 @@ export class ResourceOperations<R extends ClaimableResource> {
     });
   }
 }
+
+/** A resource without a task field (buckets, images, snapshots): status and the claim only. */
+export interface SimplyClaimable {
+  id: string;
+  tenant: string;
+  status: string;
+  operationId: string;
+}
+
+export interface SimpleClaimStore<R extends SimplyClaimable> {
+  update(
+    tenant: string,
+    id: string,
+    patch: { status?: R['status']; operationId?: string; activeOperationId?: string | null },
+    options?: { expectActiveOperation?: string | null },
+  ): Promise<R>;
+}
+
+/** Claims `resource` for `operation`, showing `status` meanwhile, and starts it (claimed-operation.ts). */
+export function startOnClaimed<R extends SimplyClaimable>(
+  deps: { operations: OperationRepository; queue: OperationQueue },
+  store: SimpleClaimStore<R>,
+  resource: R,
+  operation: Operation,
+  status: R['status'],
+): Promise<{ resource: R; operation: Operation }> {
+  const { tenant, id } = resource;
+  return startClaimedOperation({
+    operations: deps.operations,
+    queue: deps.queue,
+    operation,
+    claim: () =>
+      store.update(
+        tenant,
+        id,
+        { status, operationId: operation.id, activeOperationId: operation.id },
+        { expectActiveOperation: null },
+      ),
+    release: () =>
+      store.update(
+        tenant,
+        id,
+        { status: resource.status, operationId: resource.operationId, activeOperationId: null },
+        { expectActiveOperation: operation.id },
+      ),
+  });
+}

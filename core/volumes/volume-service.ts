@@ -5,10 +5,9 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
-import { ResourceOperations } from '../operations/resource-operations.ts';
+import { ResourceOperations, startOnClaimed } from '../operations/resource-operations.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
@@ -316,28 +315,7 @@ export class VolumeService {
         details: { status: snapshot.status },
       });
     const operation = this.#operation(ctx, 'snapshot.delete', { type: 'volume', id }, 'deleteSnapshot', {});
-    const { snapshots } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      claim: () =>
-        snapshots.update(
-          snapshot.tenant,
-          id,
-          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        snapshots.update(
-          snapshot.tenant,
-          id,
-          { status: snapshot.status, operationId: snapshot.operationId, activeOperationId: null },
-          {
-            expectActiveOperation: operation.id,
-          },
-        ),
-    });
+    return startOnClaimed(this.#d, this.#d.snapshots, snapshot, operation, 'deleting');
   }
 
   /** What this request's Idempotency-Key already started on the volume, before its state is checked. */
