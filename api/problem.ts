@@ -1,5 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { BrokerError, errorKind, type FieldIssue } from '../core/errors.ts';
+import { CLOUDS } from '../core/model/target.ts';
 
 /** RFC 9457 problem details, as every error response of the API is shaped. */
 export interface Problem {
@@ -76,7 +77,8 @@ const STATUS_BY_KIND: Record<string, number> = {
   timeout: 504,
 };
 
-const CLOUD_AREAS = new Set(['sandbox', 'openstack', 'aws']);
+/** A cloud's error codes start with its name (`openstack.quotaExceeded`). */
+const CLOUD_AREAS: ReadonlySet<string> = new Set(CLOUDS);
 
 /** The one mapping from error codes to HTTP status (docs/design.md, the API contract: one place maps error codes). */
 export function statusFor(code: string): number {

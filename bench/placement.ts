@@ -1,7 +1,7 @@
 /**
  * Placement decision cost: `npx node bench/placement.ts [iterations]`.
  *
- * One decision = the CedarPlacementEngine's whole `decide()` over 8 candidate targets (one fused Cedar
+ * One decision = the placement service's whole `decide()` with Cedar's verdicts over 8 candidate targets (one fused Cedar
  * call, or 8 with fusion off, + ranking) with ~200 policies in force: the shipped ones plus ~190
  * tenant-specific ones generated here
  * (exceptions, pins, restrictions — the kind a hospital platform accumulates). Reports the bundle load
@@ -22,14 +22,14 @@ import { ALWAYS_HEALTHY } from '../core/ports/target-health.ts';
 import { compileBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
-import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
 import { placementContext, principalEntity } from '../policy-engine/request-entities.ts';
+import { cedarPlacementService } from '../runtime/placement.ts';
 import {
   shippedSources,
   withCatalogue,
   withPolicyFile,
   withTenants,
-} from '../policy-engine/testing/bundle-sources.ts';
+} from '../test/support/policy-engine/bundle-sources.ts';
 
 const ITERATIONS = Number(process.argv[2] ?? 5000);
 const WARMUP = 500;
@@ -160,7 +160,7 @@ console.log(
 );
 
 // --- per decision -------------------------------------------------------------------------------------
-const uncached = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0 });
+const uncached = cedarPlacementService(bundle, healthy, clock, { cacheSize: 0 });
 const regions = ['north', 'us-east-1', 'dc1', undefined];
 const requestFor = (i: number, tenant: string, tags: Record<string, string>): PlacementRequest => ({
   principal: { sub: `app-of-${tenant}`, tenant, roles: ['app'] },
@@ -195,11 +195,11 @@ const decisions = await measure('uncached, distinct requests, tenants with own p
 await measure('uncached, distinct requests, a tenant with none of its own', (i) =>
   uncached.decide(distinct(i, 'mercy-clinic')),
 );
-const perTarget = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0, fused: false });
+const perTarget = cedarPlacementService(bundle, healthy, clock, { cacheSize: 0, fused: false });
 await measure('uncached, one Cedar call per candidate (fusion off), own policies', (i) =>
   perTarget.decide(distinct(i, `tenant-${i % TENANTS}`)),
 );
-const cached = new CedarPlacementEngine(bundle, healthy, clock);
+const cached = cedarPlacementService(bundle, healthy, clock);
 const repeated = (i: number) => requestFor(i, `tenant-${i % 20}`, { study: `s-${i % 20}` });
 await measure('with the verdict cache, repeated traffic (960 request shapes)', (i) =>
   cached.decide(repeated(Math.floor(i / 7))),

@@ -1,4 +1,5 @@
 import { Entity } from 'dynamodb-toolbox/entity';
+import type { Condition } from 'dynamodb-toolbox/entity/actions/parseCondition';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { any } from 'dynamodb-toolbox/schema/any';
 import { item } from 'dynamodb-toolbox/schema/item';
@@ -120,7 +121,7 @@ export class AuditStore implements AuditLog {
       filter.tenant === undefined
         ? { partition: `AUDIT#${this.#chain}` }
         : { index: 'gsi1' as const, partition: `AUDIT-TENANT#${filter.tenant}` };
-    const conditions: object[] = [];
+    const conditions: Condition<ReturnType<typeof createAuditEntity>>[] = [];
     if (filter.action !== undefined) conditions.push({ attr: 'record.action', eq: filter.action });
     if (filter.from !== undefined) conditions.push({ attr: 'record.at', gte: filter.from });
     if (filter.to !== undefined) conditions.push({ attr: 'record.at', lte: filter.to });
@@ -137,7 +138,7 @@ export class AuditStore implements AuditLog {
             reverse: true,
             limit: Math.max(page.limit, 25),
             ...(startKey ? { exclusiveStartKey: startKey } : {}),
-            ...(conditions.length > 0 ? { filters: { AuditRecord: { and: conditions as never[] } } } : {}),
+            ...(conditions.length > 0 ? { filters: { AuditRecord: { and: conditions } } } : {}),
           })
           .send();
         for (const [index, found] of Items.entries()) {

@@ -42,7 +42,7 @@ function createBucketEntity(table: BrokerTable) {
 /** Buckets under their tenant's partition (names and settings only; never object keys). */
 export class BucketStore extends TenantResourceStore<Bucket, BucketPatch> implements BucketRepository {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createBucketEntity(table) as never, {
+    super(createBucketEntity(table), {
       cursors,
       entityName: 'Bucket',
       prefix: 'BKT',

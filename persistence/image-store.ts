@@ -41,7 +41,7 @@ function createImageEntity(table: BrokerTable) {
 /** Images the broker made (VM snapshots, copies), under their tenant's partition. */
 export class ImageStore extends TenantResourceStore<Image, ImagePatch> implements ImageRepository {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createImageEntity(table) as never, {
+    super(createImageEntity(table), {
       cursors,
       entityName: 'Image',
       prefix: 'IMG',

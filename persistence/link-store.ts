@@ -42,7 +42,7 @@ function createLinkEntity(table: BrokerTable) {
 /** Links and the exact rules each programmed, under their tenant's partition. */
 export class LinkStore extends TenantResourceStore<Link, LinkPatch> implements LinkRepository {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createLinkEntity(table) as never, {
+    super(createLinkEntity(table), {
       cursors,
       entityName: 'Link',
       prefix: 'LNK',

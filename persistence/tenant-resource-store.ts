@@ -1,6 +1,7 @@
 import type { Entity } from 'dynamodb-toolbox/entity';
 import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
+import type { Condition } from 'dynamodb-toolbox/entity/actions/parseCondition';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox/entity/actions/update';
 import { string } from 'dynamodb-toolbox/schema/string';
@@ -16,15 +17,8 @@ export interface TenantResource {
   activeOperationId?: string;
 }
 
-/** A query command with the entity erased: what this store needs of toolbox's typed one. */
-interface PagedQuery {
-  options(options: object): {
-    send(): Promise<{ Items?: object[]; LastEvaluatedKey?: Record<string, unknown> }>;
-  };
-}
-
 /** A filter condition in dynamodb-toolbox's syntax, on one of the entity's attributes. */
-export type FilterCondition = Record<string, unknown>;
+export type FilterCondition = Condition;
 
 export interface ResourceStoreOptions {
   /** The entity's name as toolbox knows it (for query filters). */
@@ -45,25 +39,13 @@ export interface ResourceStoreOptions {
 export class TenantResourceStore<T extends TenantResource, P extends object> {
   readonly #entity: Entity;
   readonly #o: ResourceStoreOptions;
-  readonly #byTenant: { query(tenant: string): PagedQuery };
-  readonly #byId: { query(id: string): PagedQuery };
+  readonly #byTenant: ReturnType<typeof accessPatterns>['byTenant'];
+  readonly #byId: ReturnType<typeof accessPatterns>['byId'];
 
   constructor(entity: Entity, options: ResourceStoreOptions) {
     this.#entity = entity;
     this.#o = options;
-    this.#byTenant = entity
-      .build(AccessPattern)
-      .schema(string())
-      .pattern((tenant: string) => ({
-        partition: `TENANT#${tenant}`,
-        range: { beginsWith: `${options.prefix}#` },
-      }))
-      .meta({ title: `${options.noun}s of a tenant`, description: 'oldest first (ids are ULIDs)' }) as never;
-    this.#byId = entity
-      .build(AccessPattern)
-      .schema(string())
-      .pattern((id: string) => ({ index: 'gsi1', partition: `${options.prefix}ID#${id}` }))
-      .meta({ title: `${options.noun} by id`, description: 'any tenant; eventually consistent' }) as never;
+    ({ byTenant: this.#byTenant, byId: this.#byId } = accessPatterns(entity, options));
   }
 
   async create(resource: T): Promise<void> {
@@ -71,11 +53,11 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       await this.#entity
         .build(PutItemCommand)
         .item({
-          ...resource,
+          ...(resource as TenantResource & Record<string, unknown>),
           gsi1pk: `${this.#o.prefix}ID#${resource.id}`,
           gsi1sk: `TENANT#${resource.tenant}`,
-        } as never)
-        .options({ condition: { attr: 'id', exists: false } as never })
+        })
+        .options({ condition: { attr: 'id', exists: false } })
         .send();
     } catch (error) {
       if (isConditionFailure(error))
@@ -90,7 +72,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     try {
       const { Item } = await this.#entity
         .build(GetItemCommand)
-        .key({ tenant, id } as never)
+        .key({ tenant, id })
         .options({ consistent: true })
         .send();
       return Item ? strip<T>(Item) : undefined;
@@ -101,7 +83,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
 
   async findById(id: string): Promise<T | undefined> {
     try {
-      const { Items = [] } = await this.#byId.query(id).options({ limit: 1, maxPages: 1 }).send();
+      const { Items = [] } = await this.#byId.options({ limit: 1, maxPages: 1 }).query(id).send();
       return Items[0] ? strip<T>(Items[0]) : undefined;
     } catch (error) {
       throw storeError(error);
@@ -129,12 +111,12 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     try {
       do {
         const { Items = [], LastEvaluatedKey } = await this.#byTenant
-          .query(tenant)
           .options({
             limit: Math.max(page.limit, 25),
             ...(startKey ? { exclusiveStartKey: startKey } : {}),
             ...(conditions.length > 0 ? { filters: { [this.#o.entityName]: { and: conditions } } } : {}),
           })
+          .query(tenant)
           .send();
         for (const [index, found] of Items.entries()) {
           items.push(strip<T>(found));
@@ -177,7 +159,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     }
     const exists = { attr: 'id', exists: true };
     const expected = options.expectActiveOperation;
-    const condition =
+    const condition: Condition =
       expected === undefined
         ? exists
         : {
@@ -191,8 +173,8 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     try {
       const { Attributes } = await this.#entity
         .build(UpdateItemCommand)
-        .item({ tenant, id, ...changes } as never)
-        .options({ condition: condition as never, returnValues: 'ALL_NEW' })
+        .item({ tenant, id, ...changes })
+        .options({ condition, returnValues: 'ALL_NEW' })
         .send();
       return strip<T>(Attributes!);
     } catch (error) {
@@ -218,4 +200,23 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
 function strip<T>(stored: object): T {
   const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = stored as Record<string, unknown>;
   return rest as T;
+}
+
+/** The two ways to find resources: a tenant's, in id order, and one by id alone (the GSI). */
+function accessPatterns(entity: Entity, options: ResourceStoreOptions) {
+  return {
+    byTenant: entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((tenant: string) => ({
+        partition: `TENANT#${tenant}`,
+        range: { beginsWith: `${options.prefix}#` },
+      }))
+      .meta({ title: `${options.noun}s of a tenant`, description: 'oldest first (ids are ULIDs)' }),
+    byId: entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((id: string) => ({ index: 'gsi1', partition: `${options.prefix}ID#${id}` }))
+      .meta({ title: `${options.noun} by id`, description: 'any tenant; eventually consistent' }),
+  };
 }

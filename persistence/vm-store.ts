@@ -52,7 +52,7 @@ function createVmEntity(table: BrokerTable) {
 /** VMs in the broker table, one item each under their tenant's partition. */
 export class VmStore extends TenantResourceStore<Vm, VmPatch> implements VmRepository {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createVmEntity(table) as never, {
+    super(createVmEntity(table), {
       cursors,
       entityName: 'Vm',
       prefix: 'VM',

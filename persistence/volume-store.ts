@@ -69,7 +69,7 @@ function createSnapshotEntity(table: BrokerTable) {
 /** Volumes under their tenant's partition. */
 export class VolumeStore extends TenantResourceStore<Volume, VolumePatch> implements VolumeRepository {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createVolumeEntity(table) as never, {
+    super(createVolumeEntity(table), {
       cursors,
       entityName: 'Volume',
       prefix: 'VOL',
@@ -90,7 +90,7 @@ export class SnapshotStore
   implements SnapshotRepository
 {
   constructor(table: BrokerTable, cursors: CursorCodec) {
-    super(createSnapshotEntity(table) as never, {
+    super(createSnapshotEntity(table), {
       cursors,
       entityName: 'Snapshot',
       prefix: 'SNAP',

@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../core/model/principal.ts';
+import { shippedSources } from '../test/support/policy-engine/bundle-sources.ts';
+import {
+  DEFAULT_ROLE_TABLE,
+  RoleTableAuthorizer,
+} from '../test/support/policy-engine/role-table-authorizer.ts';
 import { compileBundle, type PolicyBundle } from './bundle/policy-bundle.ts';
 import { CedarAuthorizer } from './cedar-authorizer.ts';
-import { shippedSources } from './testing/bundle-sources.ts';
-import { DEFAULT_ROLE_TABLE, RoleTableAuthorizer } from './testing/role-table-authorizer.ts';
 
 /** The actions the API will grow into (the list), each expected in the schema. */
 const COMING = [

@@ -3,11 +3,11 @@ import { BrokerError } from '../core/errors.ts';
 import type { Principal } from '../core/model/principal.ts';
 import type { Target } from '../core/model/target.ts';
 import type { LinkRequest } from '../core/ports/flow-policy.ts';
+import { shippedSources, withPolicyFile } from '../test/support/policy-engine/bundle-sources.ts';
+import { FLOW_EXCEPTION_EXAMPLE } from '../test/support/policy-engine/flow-examples.ts';
 import { bundleHash } from './bundle/bundle-hash.ts';
 import { type BundleSources, compileBundle, type PolicyBundle } from './bundle/policy-bundle.ts';
 import { CedarFlowPolicy } from './cedar-flow-policy.ts';
-import { shippedSources, withPolicyFile } from './testing/bundle-sources.ts';
-import { FLOW_EXCEPTION_EXAMPLE } from './testing/flow-examples.ts';
 import { DEFAULT_DENY, EVALUATION_ERROR } from './verdict.ts';
 
 const app = (tenant: string): Principal => ({ sub: `app-${tenant}`, tenant, roles: ['app'] });

@@ -18,13 +18,13 @@ export interface CedarFlowOptions {
 }
 
 /**
- * Flows by policy (docs/docs/design.md, I1; flows.cedar): attaching a volume to a VM, copying an image or snapshot
+ * Flows by policy (docs/design.md, I1; flows.cedar): attaching a volume to a VM, copying an image or snapshot
  * to another target, linking a VM to a VM or a network. Each request is one Cedar decision — `attach`,
  * `copy` or `link` — against the same bundle as placement: forbid wins, otherwise a permit allows,
  * otherwise default deny, and any evaluation error denies (fail closed). The decision names the deciding
  * policies by `@id` (the permits that allowed, the forbids that denied, or a reserved `builtin.` id).
  *
- * The policies here replace SiteRuleFlowPolicy (policy-engine/testing/site-rule-flow-policy.ts), which stays
+ * The policies here replace SiteRuleFlowPolicy (test/support/policy-engine/site-rule-flow-policy.ts), which stays
  * the spec: test/policy/flow-agreement.test.ts checks that the two agree on random requests.
  */
 export class CedarFlowPolicy implements FlowPolicy {

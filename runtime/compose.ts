@@ -30,10 +30,10 @@ import { PowertoolsIdempotencyGuard } from '../persistence/idempotency-guard.ts'
 import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
-import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
+import { cedarPlacementService } from './placement.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
 import { type BrokerStores, createStores } from './stores.ts';
 
@@ -80,7 +80,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   // Shared by every process of the deployment through the broker table.
   const health = new CircuitBreakerHealth(clock, stores.targetHealth);
-  const placement = new CedarPlacementEngine(bundle, health, clock);
+  const placement = cedarPlacementService(bundle, health, clock);
   const authorizer = new CedarAuthorizer(bundle);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
@@ -110,6 +110,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     }),
     buckets: new BucketService({
       ...common,
+      catalogue,
       buckets: stores.buckets,
       placement,
       providers,

@@ -4,8 +4,9 @@
 # Keystone, Swift, Glance, Placement, Nova (fake.FakeDriver), Cinder (fake
 # volume driver), Neutron (ML2 'test' driver).
 #
-# Facts (packages, command lines, config lines, start order, readiness) are
-# from shared/openstack-on-loopback.md ("doc:" in comments).
+# Facts (packages, command lines, config lines, start order, readiness) found
+# by bringing the cloud up are marked "doc:" where they are used; the ones that
+# shape the connector are in docs/openstack.md ("Quirks found on the loopback cloud").
 #
 # Idempotent: a rerun with everything healthy only runs the smoke check.
 # State (configs, PID files, logs, storage): $HCB_OPENSTACK_DIR, default

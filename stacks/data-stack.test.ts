@@ -1,9 +1,9 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, TABLE_KEYS, TTL_ATTRIBUTE } from '../persistence/broker-table.ts';
+import { testApp } from '../test/support/stacks/test-app.ts';
 import { dev } from './config/dev.ts';
 import { prod } from './config/prod.ts';
-import { testApp } from './test-app.ts';
 
 type GlobalTable = {
   TableName: string;

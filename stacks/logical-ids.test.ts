@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { testApp } from '../test/support/stacks/test-app.ts';
 import { dev } from './config/dev.ts';
 import { prod } from './config/prod.ts';
-import { testApp } from './test-app.ts';
 
 /**
  * The logical ids of stateful resources, pinned. CloudFormation replaces a resource whose logical id

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../test/support/stacks/test-app.ts';
 import { dev } from './config/dev.ts';
-import { testApp } from './test-app.ts';
 
 describe('portal stack (dev)', () => {
   let t: Template;

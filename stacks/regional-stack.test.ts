@@ -1,10 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from '../test/support/stacks/test-app.ts';
 import { dev } from './config/dev.ts';
 import { prod } from './config/prod.ts';
 import { TABLE_DATA_ACTIONS } from './constructs/broker.ts';
 import { publicRoutes } from './constructs/broker-api.ts';
-import { testApp } from './test-app.ts';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {

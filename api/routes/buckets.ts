@@ -17,12 +17,7 @@ import {
   PresignRequestSchema,
 } from '../schemas/bucket.ts';
 import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+import { json, jsonBody } from './json-content.ts';
 
 /** Presign answers carry object keys: never stored as idempotent replies (see api/app.ts). */
 export const PRESIGN_PATH = /^\/v1\/buckets\/[^/]+\/presign$/;
@@ -40,7 +35,7 @@ export function bucketRoutes(buckets: BucketService, authorizer: Authorizer): Op
       tags: ['Buckets'],
       summary: 'Create a bucket (placed by policy)',
       middleware: [action(authorizer, 'bucket.create', 'bucket')],
-      request: { headers: IdempotencyHeaderSchema, ...body(CreateBucketSchema) },
+      request: { headers: IdempotencyHeaderSchema, ...jsonBody(CreateBucketSchema) },
       responses: {
         202: json(BucketWithOperationSchema, 'accepted; poll the operation'),
         ...problemResponses(400, 401, 403, 422),
@@ -126,7 +121,7 @@ export function bucketRoutes(buckets: BucketService, authorizer: Authorizer): Op
       tags: ['Buckets'],
       summary: 'A link to PUT or GET one object directly at the store, for a bounded time',
       middleware: [action(authorizer, 'bucket.presign', 'bucket')],
-      request: { params: BucketId, ...body(PresignRequestSchema) },
+      request: { params: BucketId, ...jsonBody(PresignRequestSchema) },
       responses: { 200: json(PresignedSchema, 'the link'), ...problemResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {

@@ -13,11 +13,7 @@ import {
   ImageSchema,
   ImageWithOperationSchema,
 } from '../schemas/image.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+import { json, jsonBody } from './json-content.ts';
 
 /** `/v1/images`: VM snapshots and their copies, classified at least as their sources (taint). */
 export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
@@ -74,7 +70,7 @@ export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenA
       request: {
         params: ImageId,
         headers: IdempotencyHeaderSchema,
-        body: { content: { 'application/json': { schema: CopyImageSchema } }, required: true },
+        ...jsonBody(CopyImageSchema),
       },
       responses: {
         202: json(ImageWithOperationSchema, 'accepted'),

@@ -6,11 +6,7 @@ import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
 import { CreateLinkSchema, LinkListQuerySchema, LinkPageSchema, LinkSchema } from '../schemas/link.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+import { json, jsonBody } from './json-content.ts';
 
 /** `/v1/links`: cross-network flows, permitted by policy and programmed as security-group rules. */
 export function linkRoutes(links: LinkService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
@@ -30,7 +26,7 @@ export function linkRoutes(links: LinkService, authorizer: Authorizer): OpenAPIH
       middleware: [action(authorizer, 'link.create', 'link')],
       request: {
         headers: IdempotencyHeaderSchema,
-        body: { content: { 'application/json': { schema: CreateLinkSchema } }, required: true },
+        ...jsonBody(CreateLinkSchema),
       },
       responses: {
         201: json(LinkSchema, 'programmed on both ends'),

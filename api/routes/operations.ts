@@ -7,6 +7,7 @@ import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { IdParamSchema, problemResponses } from '../schemas/common.ts';
 import { OperationSchema } from '../schemas/operation.ts';
+import { json } from './json-content.ts';
 
 /** `/v1/operations/{id}`: progress of asynchronous work. */
 export function operationRoutes(
@@ -23,7 +24,7 @@ export function operationRoutes(
       middleware: [action(authorizer, 'operation.read', 'operation')],
       request: { params: IdParamSchema('op') },
       responses: {
-        200: { description: 'the operation', content: { 'application/json': { schema: OperationSchema } } },
+        200: json(OperationSchema, 'the operation'),
         ...problemResponses(400, 401, 403, 404),
       },
     }),

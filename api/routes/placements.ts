@@ -13,6 +13,7 @@ import {
   TagsSchema,
 } from '../schemas/common.ts';
 import { PlacementDecisionSchema } from '../schemas/operation.ts';
+import { json, jsonBody } from './json-content.ts';
 
 const SimulatePlacementSchema = z
   .object({
@@ -45,10 +46,10 @@ export function placementRoutes(engine: PlacementEngine, authorizer: Authorizer)
       summary: 'Simulate a placement decision (creates nothing)',
       middleware: [action(authorizer, 'placement.simulate', 'placement')],
       request: {
-        body: { content: { 'application/json': { schema: SimulatePlacementSchema } }, required: true },
+        ...jsonBody(SimulatePlacementSchema),
       },
       responses: {
-        200: { description: 'the decision', content: { 'application/json': { schema: SimulationSchema } } },
+        200: json(SimulationSchema, 'the decision'),
         ...problemResponses(400, 401, 403),
       },
     }),

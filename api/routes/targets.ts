@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { CLOUDS, SITES } from '../../core/model/target.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
+import { CIRCUIT_STATES, HEALTH_CHECK_STATUSES } from '../../core/ports/target-health.ts';
 import type { TargetDirectory } from '../../core/targets/target-directory.ts';
 import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
@@ -8,9 +10,9 @@ import { problemResponses } from '../schemas/common.ts';
 const TargetSchema = z
   .object({
     id: z.string(),
-    cloud: z.enum(['sandbox', 'openstack', 'aws']),
+    cloud: z.enum(CLOUDS),
     region: z.string(),
-    site: z.enum(['onprem', 'public']),
+    site: z.enum(SITES),
     description: z.string(),
     simulation: z
       .boolean()
@@ -20,11 +22,11 @@ const TargetSchema = z
     sizes: z.array(z.string()),
     images: z.array(z.string()),
     health: z.object({
-      status: z.enum(['healthy', 'degraded', 'down']),
+      status: z.enum(HEALTH_CHECK_STATUSES),
       checkedAt: z.string(),
       detail: z.string().optional(),
     }),
-    circuit: z.enum(['closed', 'open', 'halfOpen']),
+    circuit: z.enum(CIRCUIT_STATES),
   })
   .openapi('Target');
 

@@ -16,14 +16,7 @@ import {
   VmSchema,
   VmWithOperationSchema,
 } from '../schemas/vm.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const jsonBody = <T>(schema: T) => ({
-  body: { content: { 'application/json': { schema } }, required: true },
-});
+import { json, jsonBody } from './json-content.ts';
 
 /** `/v1/vms`: create, list, get, act on and delete VMs. */
 export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {

@@ -24,12 +24,7 @@ import {
   VolumeSchema,
   VolumeWithOperationSchema,
 } from '../schemas/volume.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const body = <T>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+import { json, jsonBody } from './json-content.ts';
 
 /** `/v1/volumes` and `/v1/snapshots`: block storage placed by policy, attachments within one target. */
 export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
@@ -46,7 +41,7 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
       tags: ['Volumes'],
       summary: 'Create a volume (placed by policy), optionally from a snapshot',
       middleware: [action(authorizer, 'volume.create', 'volume')],
-      request: { headers: IdempotencyHeaderSchema, ...body(CreateVolumeSchema) },
+      request: { headers: IdempotencyHeaderSchema, ...jsonBody(CreateVolumeSchema) },
       responses: { ...accepted, ...problemResponses(400, 401, 403, 404, 409, 422) },
     }),
     async (c) => {
@@ -124,7 +119,7 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
       tags: ['Volumes'],
       summary: 'Attach to a VM on the same target, where policy allows',
       middleware: [action(authorizer, 'volume.attach', 'volume')],
-      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...body(AttachSchema) },
+      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...jsonBody(AttachSchema) },
       responses: { ...accepted, ...problemResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
@@ -162,7 +157,7 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
       tags: ['Volumes'],
       summary: 'Snapshot a volume (classified at least as the volume)',
       middleware: [action(authorizer, 'volume.snapshot', 'volume')],
-      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...body(SnapshotRequestSchema) },
+      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...jsonBody(SnapshotRequestSchema) },
       responses: {
         202: json(SnapshotWithOperationSchema, 'accepted'),
         ...problemResponses(400, 401, 403, 404, 409),

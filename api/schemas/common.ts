@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CLASSIFICATIONS } from '../../core/classification.ts';
+import { CLOUDS, SITES } from '../../core/model/target.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '../middleware/idempotency.ts';
 
 export const ProblemSchema = z
@@ -151,9 +152,9 @@ export const IdempotencyHeaderSchema = z.object({
 export const TargetRefSchema = z
   .object({
     targetId: z.string(),
-    cloud: z.enum(['sandbox', 'openstack', 'aws']),
+    cloud: z.enum(CLOUDS),
     region: z.string(),
-    site: z.enum(['onprem', 'public']),
+    site: z.enum(SITES),
   })
   .openapi('Placement');
 

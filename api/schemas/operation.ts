@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { OPERATION_STATUSES } from '../../core/model/operation.ts';
+import { SITES } from '../../core/model/target.ts';
 
 export const CandidateSchema = z
   .object({
     targetId: z.string(),
     cloud: z.string(),
     region: z.string(),
-    site: z.enum(['onprem', 'public']),
+    site: z.enum(SITES),
     permitted: z.boolean(),
     policies: z.array(z.string()),
     reasons: z.array(z.string()),

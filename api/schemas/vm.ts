@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { VM_STATUSES } from '../../core/model/vm.ts';
+import { VM_ACTIONS, VM_STATUSES, type VmActionType } from '../../core/model/vm.ts';
 import {
   CatalogueNameSchema,
   ClassificationSchema,
@@ -77,24 +77,28 @@ export const VmWithOperationSchema = z
 
 const plain = <T extends string>(type: T) => z.object({ type: z.literal(type) }).strict();
 
+/** Each action's body, one per entry of VM_ACTIONS (core/model/vm.ts): the compiler holds them together. */
+const ACTION_BODIES = {
+  start: plain('start'),
+  stop: plain('stop'),
+  reboot: z.object({ type: z.literal('reboot'), mode: z.enum(['soft', 'hard']).default('soft') }).strict(),
+  pause: plain('pause'),
+  unpause: plain('unpause'),
+  resize: z.object({ type: z.literal('resize'), size: CatalogueNameSchema(63) }).strict(),
+  snapshot: z.object({ type: z.literal('snapshot'), name: NameSchema.optional() }).strict(),
+  console: plain('console'),
+  migrate: z
+    .object({
+      type: z.literal('migrate'),
+      targetId: TargetIdSchema.optional(),
+      host: labelText(255).optional(),
+    })
+    .strict(),
+} satisfies { [A in VmActionType]: z.ZodType<{ type: A }> };
+type ActionBody = (typeof ACTION_BODIES)[VmActionType];
+
 export const VmActionSchema = z
-  .discriminatedUnion('type', [
-    plain('start'),
-    plain('stop'),
-    z.object({ type: z.literal('reboot'), mode: z.enum(['soft', 'hard']).default('soft') }).strict(),
-    plain('pause'),
-    plain('unpause'),
-    z.object({ type: z.literal('resize'), size: CatalogueNameSchema(63) }).strict(),
-    z.object({ type: z.literal('snapshot'), name: NameSchema.optional() }).strict(),
-    plain('console'),
-    z
-      .object({
-        type: z.literal('migrate'),
-        targetId: TargetIdSchema.optional(),
-        host: labelText(255).optional(),
-      })
-      .strict(),
-  ])
+  .discriminatedUnion('type', VM_ACTIONS.map((a) => ACTION_BODIES[a]) as [ActionBody, ...ActionBody[]])
   .openapi('VmAction');
 
 export const ConsoleSchema = z

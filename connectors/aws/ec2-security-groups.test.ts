@@ -1,22 +1,12 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../core/model/target.ts';
+import { type Handler, stubEc2 } from '../../test/support/stub-aws-send.ts';
 import { awsSettings } from './aws-settings.ts';
 import { Ec2Location } from './ec2-location.ts';
 import { Ec2SecurityGroups, sameRule, toCloudRule, toIpPermission } from './ec2-security-groups.ts';
 
-type Handler = (input: Record<string, unknown>) => unknown;
-
 function network(handlers: Record<string, Handler>) {
-  const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  const calls: { action: string; input: Record<string, unknown> }[] = [];
-  ec2.send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    const action = command.constructor.name.replace(/Command$/, '');
-    calls.push({ action, input: command.input });
-    const handler = handlers[action];
-    if (!handler) throw new Error(`unexpected ${action}`);
-    return handler(command.input);
-  }) as unknown as EC2Client['send'];
+  const { ec2, calls } = stubEc2(handlers);
   const settings = awsSettings(
     { id: 't', region: 'us-east-1', connection: { vpcId: 'vpc-1' } } as unknown as Target,
     {},

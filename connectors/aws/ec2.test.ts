@@ -1,25 +1,16 @@
-import { EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../core/model/target.ts';
 import type { CloudServer, CreateServerInput } from '../../core/ports/cloud/compute.ts';
+import { type Handler, stubEc2 as stubClient } from '../../test/support/stub-aws-send.ts';
 import { awsSettings } from './aws-settings.ts';
 import { Ec2Compute, instanceAbsent, toServerState } from './ec2.ts';
 import { FreshIds } from './ec2-fresh-ids.ts';
 import { Ec2Location } from './ec2-location.ts';
 
-type Handler = (input: Record<string, unknown>) => unknown;
-
 /** An EC2Client whose `send` answers from handlers by action name and records every call (no network). */
 function stubEc2(handlers: Record<string, Handler>) {
-  const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  const calls: { action: string; input: Record<string, unknown> }[] = [];
-  ec2.send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    const action = command.constructor.name.replace(/Command$/, '');
-    calls.push({ action, input: command.input });
-    const handler = handlers[action];
-    if (!handler) throw new Error(`unexpected ${action}`);
-    return handler(command.input);
-  }) as unknown as EC2Client['send'];
+  const { ec2, calls } = stubClient(handlers);
   return { ec2, calls, actions: () => calls.map((c) => c.action) };
 }
 

@@ -1,10 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../core/model/target.ts';
+import { type Handler, stubSend } from '../../test/support/stub-aws-send.ts';
 import { awsSettings } from './aws-settings.ts';
 import { encryptionRule, S3ObjectStorage } from './s3.ts';
-
-type Handler = (input: Record<string, unknown>) => unknown;
 
 /**
  * An S3Client configured as aws-provider.ts configures it, whose `send` answers from handlers (no network).
@@ -17,14 +16,7 @@ function storage(handlers: Record<string, Handler>, connection: Target['connecti
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const calls: { action: string; input: Record<string, unknown> }[] = [];
-  s3.send = (async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    const action = command.constructor.name.replace(/Command$/, '');
-    calls.push({ action, input: command.input });
-    const handler = handlers[action];
-    if (!handler) throw new Error(`unexpected ${action}`);
-    return handler(command.input);
-  }) as unknown as S3Client['send'];
+  const calls = stubSend(s3, handlers);
   const target = { region: 'us-east-1', connection, id: 't' } as Target;
   return {
     s: new S3ObjectStorage(s3, awsSettings(target, {}), () => Date.parse('2026-01-01T00:00:00Z')),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../core/errors.ts';
-import { FakeFetch, fastHttp, json } from './fake-fetch.ts';
+import { FakeFetch, fastHttp, json } from '../../test/support/openstack/fake-fetch.ts';
 import { HttpClient } from './http.ts';
 
 const refused = () =>

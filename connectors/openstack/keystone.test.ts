@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerError } from '../../core/errors.ts';
-import { FakeFetch, fastHttp, json, PROJECT_ID, withKeystone } from './fake-fetch.ts';
+import {
+  FakeFetch,
+  fastHttp,
+  json,
+  PROJECT_ID,
+  withKeystone,
+} from '../../test/support/openstack/fake-fetch.ts';
 import { HttpClient } from './http.ts';
 import { Keystone, type KeystoneCredentials } from './keystone.ts';
 import { OpenStackSession } from './session.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerError } from '../../core/errors.ts';
+import { unitProvider } from '../../test/support/openstack/fake-cloud.ts';
+import { FakeFetch, json, PROJECT_ID } from '../../test/support/openstack/fake-fetch.ts';
 import { CINDER_MICROVERSION, toVolumeState } from './cinder.ts';
-import { unitProvider } from './fake-cloud.ts';
-import { FakeFetch, json, PROJECT_ID } from './fake-fetch.ts';
 
 const volume = (id: string, extra: Record<string, unknown> = {}) => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerError } from '../../core/errors.ts';
-import { IMAGE_ID, NET_ID, unitProvider } from './fake-cloud.ts';
-import { FakeFetch, json } from './fake-fetch.ts';
+import { IMAGE_ID, NET_ID, unitProvider } from '../../test/support/openstack/fake-cloud.ts';
+import { FakeFetch, json } from '../../test/support/openstack/fake-fetch.ts';
 import { NOVA_MICROVERSION, type NovaServer, toServerState } from './nova.ts';
 
 const server = (id: string, extra: Partial<NovaServer> = {}): NovaServer => ({

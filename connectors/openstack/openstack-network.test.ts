@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { unitProvider } from './fake-cloud.ts';
-import { FakeFetch, json } from './fake-fetch.ts';
+import { unitProvider } from '../../test/support/openstack/fake-cloud.ts';
+import { FakeFetch, json } from '../../test/support/openstack/fake-fetch.ts';
 
 const rule = (id: string, extra: Record<string, unknown> = {}) => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerError } from '../../core/errors.ts';
-import { unitProvider } from './fake-cloud.ts';
-import { FakeFetch, json, PROJECT_ID } from './fake-fetch.ts';
+import { unitProvider } from '../../test/support/openstack/fake-cloud.ts';
+import { FakeFetch, json, PROJECT_ID } from '../../test/support/openstack/fake-fetch.ts';
 import { tempUrlSignature } from './swift-tempurl.ts';
 
 const account = `swift.test/v1/AUTH_${PROJECT_ID}`;

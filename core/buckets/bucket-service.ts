@@ -4,10 +4,11 @@ import { type Bucket, PRESIGN_MAX_SECONDS, PRESIGN_MAX_SECONDS_PHI } from '../mo
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
+import type { TargetCatalogue } from '../model/target.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
-import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
+import { startOnClaimed } from '../operations/resource-operations.ts';
+import { noTargetError } from '../placement/no-target-error.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -34,6 +35,7 @@ export interface BucketServiceDeps {
   buckets: BucketRepository;
   operations: OperationRepository;
   queue: OperationQueue;
+  catalogue: TargetCatalogue;
   placement: PlacementEngine;
   providers: ProviderRegistry;
   clock: { now(): Date };
@@ -83,14 +85,8 @@ export class BucketService {
         ...(input.region === undefined ? {} : { region: input.region }),
         ...(input.tags === undefined ? {} : { tags: input.tags }),
       }));
-    if (!decision.chosen) {
-      const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
-      const code = decision.candidates.length === 0 ? 'placement.noCandidate' : 'placement.noPermittedTarget';
-      const { classification, region } = input;
-      throw new BrokerError(code, noPermittedTargetMessage(`a ${classification} bucket`, region), {
-        details: { classification, ...(region === undefined ? {} : { region }), policies },
-      });
-    }
+    if (!decision.chosen)
+      throw noTargetError(decision, this.#d.catalogue, 'bucket', input.classification, input.region);
     const id = ids.resourceId;
     const operation = this.#operation(ctx, 'bucket.create', id, 'provision', {});
     operation.id = ids.operationId;
@@ -143,26 +139,7 @@ export class BucketService {
         );
     }
     const operation = this.#operation(ctx, 'bucket.delete', id, 'deleteBucket', { force: String(force) });
-    const { buckets } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      claim: () =>
-        buckets.update(
-          bucket.tenant,
-          id,
-          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        buckets.update(
-          bucket.tenant,
-          id,
-          { status: bucket.status, operationId: bucket.operationId, activeOperationId: null },
-          { expectActiveOperation: operation.id },
-        ),
-    });
+    return startOnClaimed(this.#d, this.#d.buckets, bucket, operation, 'deleting');
   }
 
   /**

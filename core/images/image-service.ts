@@ -3,9 +3,9 @@ import { BrokerError } from '../errors.ts';
 import type { Image } from '../model/image.ts';
 import type { Principal } from '../model/principal.ts';
 import { type TargetCatalogue, targetRef } from '../model/target.ts';
-import { startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { startOnClaimed } from '../operations/resource-operations.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { FlowPolicy } from '../ports/flow-policy.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
@@ -126,26 +126,7 @@ export class ImageService {
         details: { status: image.status },
       });
     const operation = this.#operation(ctx, 'image.delete', id, 'deleteImage', {});
-    const { images } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      claim: () =>
-        images.update(
-          image.tenant,
-          id,
-          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        images.update(
-          image.tenant,
-          id,
-          { status: image.status, operationId: image.operationId, activeOperationId: null },
-          { expectActiveOperation: operation.id },
-        ),
-    });
+    return startOnClaimed(this.#d, this.#d.images, image, operation, 'deleting');
   }
 
   #operation(

@@ -27,6 +27,8 @@ export const VM_ACTIONS = [
   'migrate',
 ] as const;
 export type VmActionType = (typeof VM_ACTIONS)[number];
+/** The actions the worker carries out as an operation; `console` answers at once and has none. */
+export type VmActionOperationKind = `vm.${Exclude<VmActionType, 'console'>}`;
 
 /**
  * Where the VM's user data lives. It is never kept in the control plane for `phi` VMs (I2): it is

@@ -1,21 +1,13 @@
 import { taint } from '../classification.ts';
 import { BrokerError, isBrokerError } from '../errors.ts';
-import type { Vm } from '../model/vm.ts';
+import type { Vm, VmActionOperationKind } from '../model/vm.ts';
 import type { CloudServer, ServerState } from '../ports/cloud/compute.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 import { pollDelay } from './step.ts';
 import { loadVm, providerOf, settleVm, stepAttempt } from './vm-steps-common.ts';
 
-type ActionKind =
-  | 'vm.start'
-  | 'vm.stop'
-  | 'vm.reboot'
-  | 'vm.pause'
-  | 'vm.unpause'
-  | 'vm.resize'
-  | 'vm.snapshot'
-  | 'vm.migrate';
+type ActionKind = VmActionOperationKind;
 
 /** The cloud call that starts each action. */
 const REQUEST: Record<

@@ -5,9 +5,11 @@
  * known to be unavailable (open circuit, or a recent health check saying `down`) after every other
  * permitted one; it never adds a target policy denied.
  */
-export type CircuitState = 'closed' | 'open' | 'halfOpen';
+export const CIRCUIT_STATES = ['closed', 'open', 'halfOpen'] as const;
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
 
-export type HealthCheckStatus = 'healthy' | 'degraded' | 'down';
+export const HEALTH_CHECK_STATUSES = ['healthy', 'degraded', 'down'] as const;
+export type HealthCheckStatus = (typeof HEALTH_CHECK_STATUSES)[number];
 
 export interface TargetHealthTracker {
   /** Brings the view up to date with what every process recorded (cached for a short while). */

@@ -1,5 +1,4 @@
 import { sha256Hex } from '../audit/hash-chain.ts';
-import { canHost } from '../catalogue/catalogue.ts';
 import { type Classification, isAtLeast } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -9,11 +8,11 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
-import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { type OperationSpec, ResourceOperations } from '../operations/resource-operations.ts';
+import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
-import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -49,13 +48,6 @@ export interface VmActionInput {
   host?: string;
 }
 
-/** The operation a request on an existing VM starts. */
-interface OperationSpec {
-  kind: string;
-  firstStep: string;
-  input: Record<string, string>;
-}
-
 export interface RequestContext {
   principal: Principal;
   requestId: string;
@@ -82,9 +74,11 @@ export type ActionResult =
 /** Create, read, act on and delete VMs. Cloud work happens in operations the worker runs. */
 export class VmService {
   readonly #deps: VmServiceDeps;
+  readonly #claims: ResourceOperations<Vm>;
 
   constructor(deps: VmServiceDeps) {
     this.#deps = deps;
+    this.#claims = new ResourceOperations({ ...deps, type: 'vm', resources: deps.vms });
   }
 
   /** At most one VM per Idempotency-Key, ever: a re-send after a crash gets the same VM (I4). */
@@ -126,7 +120,7 @@ export class VmService {
       }));
     if (sourceImage && !recorded)
       decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
-    if (!decision.chosen) throw noTargetError(decision, catalogue, input.classification, input.region);
+    if (!decision.chosen) throw noTargetError(decision, catalogue, 'vm', input.classification, input.region);
 
     const vmId = ids.resourceId;
     const operation = operationFor(ctx, clock.now(), {
@@ -241,18 +235,7 @@ export class VmService {
 
   /** What this request's Idempotency-Key already started on the VM, before its state is checked. */
   #resumeKeyed(ctx: RequestContext, vm: Vm, spec: (found: Vm) => OperationSpec) {
-    const { operations, queue, bindings, vms, clock } = this.#deps;
-    return resumeKeyed<Vm>(
-      { operations, queue, bindings },
-      {
-        tenant: vm.tenant,
-        resourceId: vm.id,
-        ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
-        current: async () => (await vms.get(vm.tenant, vm.id)) ?? vm,
-        build: (id, found) =>
-          operationFor(ctx, clock.now(), { id, resource: { type: 'vm', id: vm.id }, ...spec(found) }),
-      },
-    );
+    return this.#claims.resumeKeyed(ctx, vm, spec);
   }
 
   async #startOperation(
@@ -262,35 +245,8 @@ export class VmService {
     spec: OperationSpec,
     shown: { status?: Vm['status']; task: string },
   ): Promise<{ kind: 'operation'; vm: Vm; operation: Operation }> {
-    const { operations, vms, queue, clock, bindings } = this.#deps;
-    const operation = operationFor(ctx, clock.now(), {
-      id: keyed.operationId,
-      resource: { type: 'vm', id: vm.id },
-      ...spec,
-    });
-    const { resource, operation: started } = await startClaimedOperation({
-      operations,
-      queue,
-      operation,
-      ...(keyed.bind && ctx.idempotency
-        ? { bind: { bindings, resourceId: vm.id, idempotency: ctx.idempotency } }
-        : {}),
-      claim: () =>
-        vms.update(
-          vm.tenant,
-          vm.id,
-          { ...shown, operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        vms.update(
-          vm.tenant,
-          vm.id,
-          { status: vm.status, task: vm.task ?? null, operationId: vm.operationId, activeOperationId: null },
-          { expectActiveOperation: operation.id },
-        ),
-    });
-    return { kind: 'operation', vm: resource, operation: started };
+    const { resource, operation } = await this.#claims.start(ctx, vm, keyed, spec, shown);
+    return { kind: 'operation', vm: resource, operation };
   }
 
   #actionInput(vm: Vm, action: VmActionInput, targetSizes: Record<string, string>): Record<string, string> {
@@ -395,36 +351,4 @@ export function withoutActiveOperation<R extends { activeOperationId?: string }>
 
 export function fieldError(field: string, message: string): BrokerError {
   return new BrokerError('request.invalid', `${field}: ${message}`, { fieldIssues: [{ field, message }] });
-}
-
-function noTargetError(
-  decision: PlacementDecision,
-  catalogue: TargetCatalogue,
-  classification: Classification,
-  region: string | undefined,
-): BrokerError {
-  const details = {
-    classification,
-    ...(region === undefined ? {} : { region }),
-    candidates: decision.candidates.map((c) => ({
-      targetId: c.targetId,
-      permitted: c.permitted,
-      policies: c.policies,
-    })),
-    bundleHash: decision.bundleHash,
-  };
-  if (decision.candidates.length === 0) {
-    const able = catalogue.targets.filter((t) => canHost(t, 'vm')).length;
-    return new BrokerError('placement.noCandidate', `no target can host this VM (${able} host VMs at all)`, {
-      details,
-    });
-  }
-  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
-  return new BrokerError(
-    'placement.noPermittedTarget',
-    noPermittedTargetMessage(`a ${classification} VM`, region),
-    {
-      details: { ...details, policies },
-    },
-  );
 }

@@ -5,11 +5,11 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Volume, VolumeSnapshot } from '../model/volume.ts';
-import { resumeKeyed, startClaimedOperation } from '../operations/claimed-operation.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { ResourceOperations, startOnClaimed } from '../operations/resource-operations.ts';
+import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
-import { noPermittedTargetMessage } from '../placement/region-constraint.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
@@ -44,9 +44,11 @@ export interface VolumeServiceDeps {
 /** Block storage: volumes placed by policy, attached only within one target and only where policy allows. */
 export class VolumeService {
   readonly #d: VolumeServiceDeps;
+  readonly #claims: ResourceOperations<Volume>;
 
   constructor(deps: VolumeServiceDeps) {
     this.#d = deps;
+    this.#claims = new ResourceOperations({ ...deps, type: 'volume', resources: deps.volumes });
   }
 
   /** At most one volume per Idempotency-Key, ever: a re-send after a crash gets the same volume (I4). */
@@ -101,7 +103,8 @@ export class VolumeService {
         source.placement.targetId,
         "restores happen on the snapshot's target",
       );
-    if (!decision.chosen) throw noTarget(decision, input.classification, input.region);
+    if (!decision.chosen)
+      throw noTargetError(decision, this.#d.catalogue, 'volume', input.classification, input.region);
     const volumeId = ids.resourceId;
     const operation = this.#operation(ctx, 'volume.create', { type: 'volume', id: volumeId }, 'provision', {
       ...(source?.cloudId ? { snapshotCloudId: source.cloudId } : {}),
@@ -312,28 +315,7 @@ export class VolumeService {
         details: { status: snapshot.status },
       });
     const operation = this.#operation(ctx, 'snapshot.delete', { type: 'volume', id }, 'deleteSnapshot', {});
-    const { snapshots } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      claim: () =>
-        snapshots.update(
-          snapshot.tenant,
-          id,
-          { status: 'deleting', operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        snapshots.update(
-          snapshot.tenant,
-          id,
-          { status: snapshot.status, operationId: snapshot.operationId, activeOperationId: null },
-          {
-            expectActiveOperation: operation.id,
-          },
-        ),
-    });
+    return startOnClaimed(this.#d, this.#d.snapshots, snapshot, operation, 'deleting');
   }
 
   /** What this request's Idempotency-Key already started on the volume, before its state is checked. */
@@ -344,24 +326,7 @@ export class VolumeService {
     firstStep: string,
     input: Record<string, string>,
   ) {
-    const { operations, queue, bindings, volumes, clock } = this.#d;
-    return resumeKeyed<Volume>(
-      { operations, queue, bindings },
-      {
-        tenant: volume.tenant,
-        resourceId: volume.id,
-        ...(ctx.idempotency ? { idempotency: ctx.idempotency } : {}),
-        current: async () => (await volumes.get(volume.tenant, volume.id)) ?? volume,
-        build: (id) =>
-          operationFor(ctx, clock.now(), {
-            id,
-            kind,
-            resource: { type: 'volume', id: volume.id },
-            firstStep,
-            input,
-          }),
-      },
-    );
+    return this.#claims.resumeKeyed(ctx, volume, () => ({ kind, firstStep, input }));
   }
 
   #claim(
@@ -373,41 +338,7 @@ export class VolumeService {
     input: Record<string, string>,
     shown: { status: Volume['status']; task: string },
   ) {
-    const operation = operationFor(ctx, this.#d.clock.now(), {
-      id: keyed.operationId,
-      kind,
-      resource: { type: 'volume', id: volume.id },
-      firstStep,
-      input,
-    });
-    const { volumes, bindings } = this.#d;
-    return startClaimedOperation({
-      operations: this.#d.operations,
-      queue: this.#d.queue,
-      operation,
-      ...(keyed.bind && ctx.idempotency
-        ? { bind: { bindings, resourceId: volume.id, idempotency: ctx.idempotency } }
-        : {}),
-      claim: () =>
-        volumes.update(
-          volume.tenant,
-          volume.id,
-          { ...shown, operationId: operation.id, activeOperationId: operation.id },
-          { expectActiveOperation: null },
-        ),
-      release: () =>
-        volumes.update(
-          volume.tenant,
-          volume.id,
-          {
-            status: volume.status,
-            task: volume.task ?? null,
-            operationId: volume.operationId,
-            activeOperationId: null,
-          },
-          { expectActiveOperation: operation.id },
-        ),
-    });
+    return this.#claims.start(ctx, volume, keyed, { kind, firstStep, input }, shown);
   }
 
   #operation(
@@ -426,29 +357,4 @@ export function denied(flow: string, verdict: FlowDecision, message: string): Br
   return new BrokerError(`${flow}.denied`, message, {
     details: { policies: verdict.policies, reasons: verdict.reasons },
   });
-}
-
-function noTarget(
-  decision: PlacementDecision,
-  classification: Classification,
-  region: string | undefined,
-): BrokerError {
-  const policies = [...new Set(decision.candidates.flatMap((c) => c.policies))];
-  const details = {
-    classification,
-    ...(region === undefined ? {} : { region }),
-    policies,
-    candidates: decision.candidates.map((c) => ({
-      targetId: c.targetId,
-      permitted: c.permitted,
-      policies: c.policies,
-    })),
-  };
-  if (decision.candidates.length === 0)
-    return new BrokerError('placement.noCandidate', 'no target can host this volume', { details });
-  return new BrokerError(
-    'placement.noPermittedTarget',
-    noPermittedTargetMessage(`a ${classification} volume`, region),
-    { details },
-  );
 }

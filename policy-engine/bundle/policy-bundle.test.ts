@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerError } from '../../core/errors.ts';
-import { shippedSources, withCatalogue, withPolicyFile, withTenants } from '../testing/bundle-sources.ts';
+import {
+  shippedSources,
+  withCatalogue,
+  withPolicyFile,
+  withTenants,
+} from '../../test/support/policy-engine/bundle-sources.ts';
 import { bundleHash } from './bundle-hash.ts';
 import { type BundleSources, compileBundle } from './policy-bundle.ts';
 

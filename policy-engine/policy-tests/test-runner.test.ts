@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../core/errors.ts';
+import { shippedSources } from '../../test/support/policy-engine/bundle-sources.ts';
 import { compileBundle, type PolicyBundle } from '../bundle/policy-bundle.ts';
-import { shippedSources } from '../testing/bundle-sources.ts';
 import { parsePolicyTests } from './test-cases.ts';
 import { formatTestReport } from './test-report.ts';
 import { runPolicyTests } from './test-runner.ts';

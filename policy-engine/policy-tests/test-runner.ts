@@ -1,10 +1,11 @@
 import type { CandidateDecision, PlacementDecision } from '../../core/model/placement.ts';
+import { PlacementService } from '../../core/placement/placement-service.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import type { PolicyBundle } from '../bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../cedar-flow-policy.ts';
-import { CedarPlacementEngine } from '../cedar-placement-engine.ts';
+import { CedarPlacementVerdicts } from '../cedar-placement-verdicts.ts';
 import { type FlowCase, flowRequestOf } from './flow-cases.ts';
 import type { AuthorizationCase, PlacementCase, PolicyTestCase } from './test-cases.ts';
 
@@ -24,7 +25,12 @@ export async function runPolicyTests(
   bundle: PolicyBundle,
   cases: readonly PolicyTestCase[],
 ): Promise<PolicyTestResult[]> {
-  const engine = new CedarPlacementEngine(bundle, ALL_HEALTHY, FIXED_CLOCK);
+  const engine = new PlacementService({
+    catalogue: bundle.catalogue,
+    verdicts: new CedarPlacementVerdicts(bundle),
+    health: ALL_HEALTHY,
+    clock: FIXED_CLOCK,
+  });
   const authorizer = new CedarAuthorizer(bundle);
   // No verdict cache: each case is asked of Cedar itself.
   const flows = new CedarFlowPolicy(bundle, { cacheSize: 0 });

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared helpers for openstack-up.sh / openstack-down.sh (sourced, not run).
-# Facts referenced as "doc:" come from shared/openstack-on-loopback.md.
+# "doc:" marks a fact found by bringing the cloud up (see openstack-up.sh's header).
 
 OS_DIR="${HCB_OPENSTACK_DIR:-/var/lib/hcb-openstack}"
 PY=/usr/bin/python3   # doc: python3 on PATH may be a pyenv shim without OpenStack libs

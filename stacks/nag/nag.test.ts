@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
+import { testApp } from '../../test/support/stacks/test-app.ts';
 import { dev } from '../config/dev.ts';
 import { prod } from '../config/prod.ts';
 import type { StageConfig } from '../config/stage-config.ts';
-import { testApp } from '../test-app.ts';
 import { acknowledgements, covers, nagFindings } from './findings.ts';
 
 const NAG_RULE = /^(AwsSolutions|HIPAA\.Security)-/;

@@ -2,17 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarFlowPolicy } from '../../policy-engine/cedar-flow-policy.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import {
-  FLOW_EXCEPTION_EXAMPLE,
-  FLOW_RULES_READING_MORE,
-} from '../../policy-engine/testing/flow-examples.ts';
-import {
-  type ReferenceFlow,
-  referenceFlowVerdict,
-} from '../../policy-engine/testing/reference-flow-verdict.ts';
-import { SiteRuleFlowPolicy } from '../../policy-engine/testing/site-rule-flow-policy.ts';
 import { DEFAULT_DENY } from '../../policy-engine/verdict.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import { FLOW_EXCEPTION_EXAMPLE, FLOW_RULES_READING_MORE } from '../support/policy-engine/flow-examples.ts';
+import { type ReferenceFlow, referenceFlowVerdict } from '../support/policy-engine/reference-flow-verdict.ts';
+import { SiteRuleFlowPolicy } from '../support/policy-engine/site-rule-flow-policy.ts';
 import { catalogueArb } from './arbitraries.ts';
 import { decideFlow, type FlowSpec, flowOf, flowSpecArb } from './flow-arbitraries.ts';
 

@@ -6,7 +6,7 @@ import { type Principal, ROLES } from '../../core/model/principal.ts';
 import type { Target } from '../../core/model/target.ts';
 import type { FlowDecision, FlowPolicy, LinkEndpoint } from '../../core/ports/flow-policy.ts';
 import { ARTEFACT_KINDS, LINK_PROTOCOLS } from '../../policy-engine/flow-entities.ts';
-import type { ReferenceFlow } from '../../policy-engine/testing/reference-flow-verdict.ts';
+import type { ReferenceFlow } from '../support/policy-engine/reference-flow-verdict.ts';
 import { TENANTS } from './arbitraries.ts';
 
 /**

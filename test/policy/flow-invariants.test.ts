@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Target } from '../../core/model/target.ts';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarFlowPolicy } from '../../policy-engine/cedar-flow-policy.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import type { ReferenceFlow } from '../../policy-engine/testing/reference-flow-verdict.ts';
 import { EVALUATION_ERROR } from '../../policy-engine/verdict.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import type { ReferenceFlow } from '../support/policy-engine/reference-flow-verdict.ts';
 import { catalogueArb } from './arbitraries.ts';
 import { decideFlow, type FlowSpec, flowOf, flowSpecArb } from './flow-arbitraries.ts';
 

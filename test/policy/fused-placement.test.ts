@@ -4,14 +4,12 @@ import { CLASSIFICATIONS } from '../../core/classification.ts';
 import type { PlacementRequest } from '../../core/model/placement.ts';
 import { ROLES } from '../../core/model/principal.ts';
 import { RESOURCE_KINDS } from '../../core/model/target.ts';
-import type { Clock } from '../../core/ports/clock.ts';
-import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
-import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
+import { CedarPlacementVerdicts } from '../../policy-engine/cedar-placement-verdicts.ts';
 import { FusedPlacement } from '../../policy-engine/fused-placement.ts';
 import { placementContext, principalEntity } from '../../policy-engine/request-entities.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import { referenceVerdict } from '../../policy-engine/testing/reference-verdict.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../support/policy-engine/reference-verdict.ts';
 import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
 
 /**
@@ -19,8 +17,6 @@ import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
  * exactly as one plain Cedar call per target does: same permit/deny, same deciding policies, same
  * reasons, errors included. Exercised with every resource-scope shape it rewrites.
  */
-const clock: Clock = { now: () => new Date('2025-03-01T12:00:00Z') };
-const healthy = ALWAYS_HEALTHY;
 
 const SHAPES = `
 @id("shape.eq-permit")
@@ -97,8 +93,8 @@ describe('fused placement', () => {
             withPolicyFile(withCatalogue(shippedSources(), catalogue), 'shapes.cedar', SHAPES),
           );
           expect(FusedPlacement.build(bundle)).toBeDefined();
-          const fused = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0 });
-          const perTarget = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0, fused: false });
+          const fused = new CedarPlacementVerdicts(bundle, { cacheSize: 0 });
+          const perTarget = new CedarPlacementVerdicts(bundle, { cacheSize: 0, fused: false });
           for (const request of requests) {
             const verdicts = fused.verdicts(request, catalogue.targets);
             expect(fusedAnswers(bundle, request)?.size).toBe(catalogue.targets.length);
@@ -124,8 +120,8 @@ describe('fused placement', () => {
     const [brokenId, broken] = [...targets][0]!;
     const { site: _site, ...rest } = broken.attrs;
     targets.set(brokenId, { ...broken, attrs: rest });
-    const engine = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0 });
-    const perTarget = new CedarPlacementEngine(bundle, healthy, clock, { cacheSize: 0, fused: false });
+    const engine = new CedarPlacementVerdicts(bundle, { cacheSize: 0 });
+    const perTarget = new CedarPlacementVerdicts(bundle, { cacheSize: 0, fused: false });
     const request: PlacementRequest = {
       principal: { sub: 'app', tenant: 'mercy-clinic', roles: ['app'] },
       kind: 'vm',

@@ -7,7 +7,7 @@ import type { FlowPolicy, LinkRequest } from '../../core/ports/flow-policy.ts';
 import type { VmRepository } from '../../core/ports/repositories.ts';
 import { compileBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarFlowPolicy } from '../../policy-engine/cedar-flow-policy.ts';
-import { shippedSources } from '../../policy-engine/testing/bundle-sources.ts';
+import { shippedSources } from '../support/policy-engine/bundle-sources.ts';
 
 /**
  * What a link's flow policy trusts about its destination VM comes from the broker's own records: the

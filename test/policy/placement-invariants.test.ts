@@ -15,9 +15,10 @@ import {
   type TargetHealthTracker,
 } from '../../core/ports/target-health.ts';
 import { compileBundle } from '../../policy-engine/bundle/policy-bundle.ts';
-import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../../policy-engine/testing/bundle-sources.ts';
-import { referenceVerdict } from '../../policy-engine/testing/reference-verdict.ts';
+import { CedarPlacementVerdicts } from '../../policy-engine/cedar-placement-verdicts.ts';
+import { cedarPlacementService } from '../../runtime/placement.ts';
+import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../support/policy-engine/reference-verdict.ts';
 import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
 
 /**
@@ -90,7 +91,7 @@ describe('I1 holds for the shipped policies, fallback included', () => {
           const bundle = compileBundle(withCatalogue(shipped, catalogue));
           const ids = catalogue.targets.map((t) => t.id);
           const health = healthOf(Object.fromEntries(ids.map((id, i) => [id, states[i]!])));
-          const engine = new CedarPlacementEngine(bundle, health, clock);
+          const engine = cedarPlacementService(bundle, health, clock);
           const siteOf = new Map(catalogue.targets.map((t) => [t.id, t.site]));
           const regionOf = new Map(catalogue.targets.map((t) => [t.id, t.region]));
           for (const w of workloads) {
@@ -125,7 +126,7 @@ describe('I1 holds for the shipped policies, fallback included', () => {
         fc.array(workloadArb, { minLength: 5, maxLength: 10 }),
         async (catalogue, workloads) => {
           const bundle = compileBundle(withCatalogue(shipped, catalogue));
-          const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
+          const engine = new CedarPlacementVerdicts(bundle);
           for (const w of workloads) {
             const request = requestOf(w, catalogue);
             const verdicts = engine.verdicts(request, catalogue.targets);
@@ -150,7 +151,7 @@ describe('the engine fails closed', () => {
           'when { resource.jurisdiction like "*" && 9223372036854775807 * 2 > 0 };\n',
       ),
     );
-    const engine = new CedarPlacementEngine(broken, healthOf({}), clock);
+    const engine = cedarPlacementService(broken, healthOf({}), clock);
     await fc.assert(
       fc.asyncProperty(workloadArb, async (w) => {
         const decision = await engine.decide(requestOf(w, broken.catalogue));
@@ -183,7 +184,7 @@ describe('the engine fails closed', () => {
               attrs: Object.fromEntries(Object.entries(entity.attrs).filter(([n]) => !names.includes(n))),
             });
           }
-          const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
+          const engine = cedarPlacementService(bundle, healthOf({}), clock);
           for (const w of workloads) {
             const decision = await engine.decide(requestOf(w, catalogue));
             for (const c of decision.candidates) {
@@ -211,7 +212,7 @@ describe('the engine fails closed', () => {
     await fc.assert(
       fc.asyncProperty(catalogueArb, workloadArb, async (catalogue, w) => {
         const bundle = compileBundle(withCatalogue(wide, catalogue));
-        const engine = new CedarPlacementEngine(bundle, healthOf({}), clock);
+        const engine = cedarPlacementService(bundle, healthOf({}), clock);
         const decision = await engine.decide(
           requestOf({ ...w, classification: 'phi', tenant: 'mercy-clinic' }, catalogue),
         );

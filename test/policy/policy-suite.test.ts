@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { parsePolicyTests, readPolicyTestFiles } from '../../policy-engine/policy-tests/test-cases.ts';
 import { runPolicyTests } from '../../policy-engine/policy-tests/test-runner.ts';
-import { SHIPPED_POLICIES_DIR, shippedSources } from '../../policy-engine/testing/bundle-sources.ts';
+import { SHIPPED_POLICIES_DIR, shippedSources } from '../support/policy-engine/bundle-sources.ts';
 
 /**
  * The policy tests compliance staff write (policies/tests/*.yaml), one vitest case each, so the project's

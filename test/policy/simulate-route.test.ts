@@ -10,8 +10,8 @@ import type { PlacementEngine } from '../../core/ports/placement-engine.ts';
 import { ALWAYS_HEALTHY } from '../../core/ports/target-health.ts';
 import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../../policy-engine/cedar-authorizer.ts';
-import { CedarPlacementEngine } from '../../policy-engine/cedar-placement-engine.ts';
-import { shippedSources } from '../../policy-engine/testing/bundle-sources.ts';
+import { cedarPlacementService } from '../../runtime/placement.ts';
+import { shippedSources } from '../support/policy-engine/bundle-sources.ts';
 
 /** The route mounted as api/app.ts mounts routes, with the caller given by a header instead of a JWT. */
 function appWith(engine: PlacementEngine, authorizer: Authorizer) {
@@ -48,7 +48,7 @@ describe('POST /v1/placements/simulate', () => {
   beforeAll(() => {
     bundle = compileBundle(shippedSources());
     app = appWith(
-      new CedarPlacementEngine(bundle, healthy, { now: () => new Date() }),
+      cedarPlacementService(bundle, healthy, { now: () => new Date() }),
       new CedarAuthorizer(bundle),
     );
   });

@@ -1,8 +1,8 @@
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import type { PlacementRequest } from '../../core/model/placement.ts';
-import type { PolicyBundle } from '../bundle/policy-bundle.ts';
-import { placementContext, principalEntity } from '../request-entities.ts';
-import { type Verdict, verdictOf, verdictOfThrown } from '../verdict.ts';
+import type { PlacementRequest } from '../../../core/model/placement.ts';
+import type { PolicyBundle } from '../../../policy-engine/bundle/policy-bundle.ts';
+import { placementContext, principalEntity } from '../../../policy-engine/request-entities.ts';
+import { type Verdict, verdictOf, verdictOfThrown } from '../../../policy-engine/verdict.ts';
 
 const prepared = new Set<string>();
 

@@ -1,5 +1,9 @@
-import type { Role } from '../../core/model/principal.ts';
-import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from '../../core/ports/authorizer.ts';
+import type { Role } from '../../../core/model/principal.ts';
+import type {
+  AuthorizationDecision,
+  AuthorizationRequest,
+  Authorizer,
+} from '../../../core/ports/authorizer.ts';
 
 /** Which roles may perform which API actions, as data. */
 export type RoleTable = Record<string, readonly Role[]>;

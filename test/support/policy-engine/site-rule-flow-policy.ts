@@ -1,11 +1,11 @@
-import { isAtLeast } from '../../core/classification.ts';
+import { isAtLeast } from '../../../core/classification.ts';
 import type {
   AttachRequest,
   CopyRequest,
   FlowDecision,
   FlowPolicy,
   LinkRequest,
-} from '../../core/ports/flow-policy.ts';
+} from '../../../core/ports/flow-policy.ts';
 
 const permit = (policy: string): FlowDecision => ({ permitted: true, policies: [policy], reasons: [] });
 const deny = (policy: string, reason: string): FlowDecision => ({

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { readCdkJson } from './cdk-json.ts';
-import type { StageConfig } from './config/stage-config.ts';
-import { addHcbStacks, type HcbAppOptions, type HcbStacks } from './hcb-app.ts';
+import { readCdkJson } from '../../../stacks/cdk-json.ts';
+import type { StageConfig } from '../../../stacks/config/stage-config.ts';
+import { addHcbStacks, type HcbAppOptions, type HcbStacks } from '../../../stacks/hcb-app.ts';
 
 export interface TestApp {
   app: App;

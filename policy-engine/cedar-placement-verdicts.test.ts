@@ -2,10 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PlacementRequest } from '../core/model/placement.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import { ALWAYS_HEALTHY, type CircuitState, type TargetHealthTracker } from '../core/ports/target-health.ts';
+import { cedarPlacementService } from '../runtime/placement.ts';
+import { shippedSources, withPolicyFile } from '../test/support/policy-engine/bundle-sources.ts';
+import { referenceVerdict } from '../test/support/policy-engine/reference-verdict.ts';
 import { compileBundle, type PolicyBundle } from './bundle/policy-bundle.ts';
-import { CedarPlacementEngine } from './cedar-placement-engine.ts';
-import { shippedSources, withPolicyFile } from './testing/bundle-sources.ts';
-import { referenceVerdict } from './testing/reference-verdict.ts';
+import { CedarPlacementVerdicts } from './cedar-placement-verdicts.ts';
 
 const clock: Clock = { now: () => new Date('2025-03-01T12:00:00Z') };
 
@@ -24,14 +25,14 @@ function request(overrides: Partial<PlacementRequest> = {}): PlacementRequest {
   };
 }
 
-describe('CedarPlacementEngine', () => {
+describe('placement with Cedar verdicts', () => {
   let shipped: PolicyBundle;
   beforeAll(() => {
     shipped = compileBundle(shippedSources());
   });
 
   it('decides phi on-prem, marks only Cedar-permitted candidates, and records ids and the bundle hash', async () => {
-    const decision = await new CedarPlacementEngine(shipped, health(), clock).decide(request());
+    const decision = await cedarPlacementService(shipped, health(), clock).decide(request());
     expect(decision).toMatchObject({
       engine: 'cedar',
       bundleHash: shipped.hash,
@@ -53,13 +54,13 @@ describe('CedarPlacementEngine', () => {
   });
 
   it('ranks the permitted by health, then headroom (sync or async), never promoting a denied target', async () => {
-    const sick = await new CedarPlacementEngine(
+    const sick = await cedarPlacementService(
       shipped,
       health({ 'sandbox-onprem-north': 'open' }),
       clock,
     ).decide(request());
     expect(sick.chosen?.targetId).toBe('sandbox-onprem-south');
-    const full = new CedarPlacementEngine(shipped, health(), clock, {
+    const full = cedarPlacementService(shipped, health(), clock, {
       headroom: async (id) => (id === 'sandbox-public-east' ? 0 : 0.5),
     });
     const pii = await full.decide(request({ classification: 'pii' }));
@@ -69,16 +70,16 @@ describe('CedarPlacementEngine', () => {
       'sandbox-public-east',
     ]);
     const allSick = health(Object.fromEntries(shipped.catalogue.targets.map((t) => [t.id, 'open' as const])));
-    const stillOnPrem = await new CedarPlacementEngine(shipped, allSick, clock).decide(request());
+    const stillOnPrem = await cedarPlacementService(shipped, allSick, clock).decide(request());
     expect(stillOnPrem.chosen?.site).toBe('onprem');
   });
 
   it('remembers verdicts without sharing state with the decisions it hands out', async () => {
-    const engine = new CedarPlacementEngine(shipped, health(), clock);
+    const engine = cedarPlacementService(shipped, health(), clock);
     const first = await engine.decide(request({ classification: 'pii' }));
     first.candidates[0]!.policies.push('tampered');
     const second = await engine.decide(request({ classification: 'pii' }));
-    const uncached = await new CedarPlacementEngine(shipped, health(), clock, { cacheSize: 0 }).decide(
+    const uncached = await cedarPlacementService(shipped, health(), clock, { cacheSize: 0 }).decide(
       request({ classification: 'pii' }),
     );
     expect(second.candidates).toEqual(uncached.candidates);
@@ -86,13 +87,13 @@ describe('CedarPlacementEngine', () => {
   });
 
   it('considers only targets that can host the workload', async () => {
-    const none = await new CedarPlacementEngine(shipped, health(), clock).decide(request({ size: 'huge' }));
+    const none = await cedarPlacementService(shipped, health(), clock).decide(request({ size: 'huge' }));
     expect(none).toMatchObject({ candidates: [] });
     expect(none.chosen).toBeUndefined();
   });
 
   it('agrees with a plain, unsliced, schema-validated Cedar evaluation', () => {
-    const engine = new CedarPlacementEngine(shipped, health(), clock);
+    const engine = new CedarPlacementVerdicts(shipped);
     const targets = shipped.catalogue.targets;
     for (const tenant of ['mercy-clinic', 'acme-health', 'demo-eu-clinic', 'demo-research'])
       for (const classification of ['public', 'internal', 'pii', 'phi'] as const) {
@@ -118,7 +119,7 @@ describe('CedarPlacementEngine', () => {
             'when { context.classification == Classification::"public" && 9223372036854775807 + 1 > 0 };\n',
         ),
       );
-      const decision = await new CedarPlacementEngine(bundle, health(), clock).decide(
+      const decision = await cedarPlacementService(bundle, health(), clock).decide(
         request({ classification: 'public' }),
       );
       expect(decision.chosen).toBeUndefined();
@@ -139,7 +140,7 @@ describe('CedarPlacementEngine', () => {
         const { site: _site, hipaaEligible: _h, ...rest } = entity.attrs;
         targets.set(id, { ...entity, attrs: rest });
       }
-      const decision = await new CedarPlacementEngine(bundle, health(), clock).decide(
+      const decision = await cedarPlacementService(bundle, health(), clock).decide(
         request({ classification: 'phi' }),
       );
       expect(decision.chosen).toBeUndefined();
@@ -149,7 +150,7 @@ describe('CedarPlacementEngine', () => {
     });
 
     it('denies a target the bundle does not know', () => {
-      const engine = new CedarPlacementEngine(shipped, health(), clock);
+      const engine = new CedarPlacementVerdicts(shipped);
       const stranger = { ...shipped.catalogue.targets[0]!, id: 'not-in-bundle' };
       expect(engine.verdicts(request({ classification: 'public' }), [stranger])).toEqual([
         expect.objectContaining({ allowed: false, policies: ['builtin.evaluation-error'] }),

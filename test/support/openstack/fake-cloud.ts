@@ -1,6 +1,6 @@
-import type { Target } from '../../core/model/target.ts';
+import { OpenStackProvider } from '../../../connectors/openstack/openstack-provider.ts';
+import type { Target } from '../../../core/model/target.ts';
 import { type FakeFetch, fastHttp, json, withKeystone } from './fake-fetch.ts';
-import { OpenStackProvider } from './openstack-provider.ts';
 
 /** The unit tests' cloud: a provider wired to a FakeFetch with Keystone, flavors, one image and one network. */
 export const IMAGE_ID = '11111111-1111-4111-8111-111111111111';

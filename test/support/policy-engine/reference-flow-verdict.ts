@@ -5,12 +5,17 @@ import {
   preparseSchema,
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import type { Target } from '../../core/model/target.ts';
-import type { AttachRequest, CopyRequest, LinkRequest } from '../../core/ports/flow-policy.ts';
-import type { PolicyBundle } from '../bundle/policy-bundle.ts';
-import { attachContext, copyContext, linkContext, linkDestination } from '../flow-entities.ts';
-import { principalEntity } from '../request-entities.ts';
-import { type Verdict, verdictOf, verdictOfThrown } from '../verdict.ts';
+import type { Target } from '../../../core/model/target.ts';
+import type { AttachRequest, CopyRequest, LinkRequest } from '../../../core/ports/flow-policy.ts';
+import type { PolicyBundle } from '../../../policy-engine/bundle/policy-bundle.ts';
+import {
+  attachContext,
+  copyContext,
+  linkContext,
+  linkDestination,
+} from '../../../policy-engine/flow-entities.ts';
+import { principalEntity } from '../../../policy-engine/request-entities.ts';
+import { type Verdict, verdictOf, verdictOfThrown } from '../../../policy-engine/verdict.ts';
 
 export type ReferenceFlow =
   | { action: 'attach'; request: AttachRequest }

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { TargetCatalogue } from '../../core/model/target.ts';
-import { readBundleSources } from '../bundle/bundle-files.ts';
-import type { BundleSources } from '../bundle/policy-bundle.ts';
+import type { TargetCatalogue } from '../../../core/model/target.ts';
+import { readBundleSources } from '../../../policy-engine/bundle/bundle-files.ts';
+import type { BundleSources } from '../../../policy-engine/bundle/policy-bundle.ts';
 
 /** The shipped policies folder. */
-export const SHIPPED_POLICIES_DIR = resolve(import.meta.dirname, '../../policies');
+export const SHIPPED_POLICIES_DIR = resolve(import.meta.dirname, '../../../policies');
 
 /** The shipped bundle's files, for tests to vary. */
 export function shippedSources(): BundleSources {
