@@ -4,6 +4,7 @@ import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox/entity/actions/update';
 import { string } from 'dynamodb-toolbox/schema/string';
+import { ScanCommand } from 'dynamodb-toolbox/table/actions/scan';
 import { BrokerError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
@@ -156,6 +157,32 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       throw storeError(error);
     }
     return { items };
+  }
+
+  /**
+   * Every live (not `deleted`) resource of this kind across tenants, read `pageSize` items of the table at
+   * a time: the reconciler's one read of the broker's side per pass (a scan, instead of a get per cloud
+   * resource). Eventually consistent; callers re-read with `get` before acting on what they found.
+   */
+  async *scanLive(pageSize = 1000): AsyncIterable<T> {
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const { Items = [], LastEvaluatedKey } = await (
+          this.#entity.table.build(ScanCommand).entities(this.#entity) as unknown as PagedQuery
+        )
+          .options({
+            limit: pageSize,
+            ...(startKey ? { exclusiveStartKey: startKey } : {}),
+            filters: { [this.#o.entityName]: { attr: 'status', ne: 'deleted' } },
+          })
+          .send();
+        for (const found of Items) yield strip<T>(found);
+        startKey = LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   /**
