@@ -62,8 +62,6 @@ async function measure(label: string, repository: VmRepository, operations: Oper
 }
 
 console.log(`machine: ${machine()}; ${SERVERS} servers on one target, ${PASSES} passes per store\n`);
-console.log('| records in | pass | time | Nova list calls | all calls | drifted | RSS after | RSS peak |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 
 // (a) The real store on dynalite.
 const dynamo = await startEmbeddedDynamo(undefined);
@@ -81,6 +79,9 @@ for (let i = 0; i < vms.length; i += 25)
 console.error(
   `(seeded ${vms.length} VM records in dynalite in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
 );
+console.log(`RSS before the passes (dynalite and the fixtures loaded): ${MiB(process.memoryUsage().rss)}\n`);
+console.log('| records in | pass | time | Nova list calls | all calls | drifted | RSS after | RSS peak |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 await measure('dynalite (VmStore)', store, new OperationStore(table));
 client.destroy();
 await dynamo.close();
