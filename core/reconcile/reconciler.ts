@@ -100,7 +100,9 @@ export class Reconciler {
       } catch (error) {
         report.errors += 1;
         const { code } = describeError(error);
-        await this.#d.health?.recordFailure(ctx.targetId, code);
+        // The cloud's own failures count against its circuit; the store's or the outbox's do not.
+        if (code.startsWith(`${provider.target.cloud}.`))
+          await this.#d.health?.recordFailure(ctx.targetId, code);
         this.#d.log.warn('reconcile target failed', { targetId: ctx.targetId, code });
       }
     }

@@ -249,4 +249,35 @@ describe('the reconciler brings drift into the records', () => {
     await pass(new RecordingEventSink(), { health });
     expect(health.unavailable(NORTH)).toBeUndefined();
   });
+
+  it('a failing listing counts against the target circuit; a failing outbox does not', async () => {
+    const health = new CircuitBreakerHealth(systemClock, undefined, { cacheMs: 0 });
+    const failing: FaultRule[] = [{ type: 'fail', method: 'listServers', kind: 'unavailable', count: 1000 }];
+    const put = await h.call('PUT', `/v1/sandbox/targets/${NORTH}/faults`, {
+      token: operator,
+      body: { rules: failing },
+    });
+    expect(put.status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await pass(new RecordingEventSink(), { health })).errors).toBe(1);
+    expect(health.state(NORTH)).toBe('open');
+    (north() as SandboxProvider).faults.clear();
+
+    const fresh = new CircuitBreakerHealth(systemClock, undefined, { cacheMs: 0 });
+    const vm = await createVm('drift-outbox-down');
+    await north().compute.stopServer(vm.cloudId);
+    await until('the server to stop', async () => (await cloudState(vm.cloudId)) === 'stopped');
+    const broken = new RecordingEventSink();
+    broken.record = async () => {
+      throw new Error('outbox unavailable');
+    };
+    const report = await pass(broken, { health: fresh });
+    expect(report.errors).toBe(1);
+    expect(fresh.state(NORTH)).toBe('closed');
+    // The record was not changed without its event: the next pass, with the outbox back, does both.
+    expect((await h.broker.stores.vms.get('tenant-drift', vm.id))?.status).toBe('active');
+    const events = new RecordingEventSink();
+    await pass(events, { health: fresh });
+    expect(events.of('drift.detected', vm.id)).toHaveLength(1);
+    expect(await get(`/v1/vms/${vm.id}`)).toMatchObject({ status: 'stopped' });
+  });
 });
