@@ -114,6 +114,51 @@ describe('drift on real OpenStack', () => {
     // The probe of the real target found it up.
     expect(health.unavailable(TARGET)).toBeUndefined();
 
+    kept = { vmId, serverId };
+  });
+
+  let kept: { vmId: string; serverId: string } | undefined;
+
+  it('a volume detached with the Nova API is `available` in the record after one pass, with a drift event', async () => {
+    expect(kept).toBeDefined();
+    const { vmId, serverId } = kept!;
+    const created = await h.call('POST', '/v1/volumes', {
+      token: app,
+      body: { name: 'drift-os-disk', sizeGiB: 1, classification: 'phi' },
+    });
+    expect(created.status, created.text).toBe(202);
+    const made = await h.settle(app, created.body.operation.id, 300_000);
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    const volumeId: string = created.body.volume.id;
+    const cinderId: string = made.result.volumeId;
+    const attach = await h.call('POST', `/v1/volumes/${volumeId}/attach`, { token: app, body: { vmId } });
+    expect(attach.status, attach.text).toBe(202);
+    expect((await h.settle(app, attach.body.operation.id, 300_000)).status).toBe('succeeded');
+
+    // Behind the broker's back: Nova's own detach.
+    await os.nova.request({
+      method: 'DELETE',
+      path: `/servers/${serverId}/os-volume_attachments/${cinderId}`,
+      op: 'test.detach',
+      accept: [202],
+    });
+    await waitFor(
+      () => os.blockStorage.getVolume(cinderId),
+      (v) => v.state === 'available' && v.attachments.length === 0,
+      { timeoutMs: 120_000, intervalMs: 500, what: 'Cinder to show the volume detached' },
+    );
+    const events = new RecordingEventSink();
+    await pass(events, new CircuitBreakerHealth(systemClock));
+    const volume = (await h.call('GET', `/v1/volumes/${volumeId}`, { token: app })).body;
+    expect(volume.status).toBe('available');
+    expect(volume.attachment).toBeUndefined();
+    expect(events.of('drift.detected', volumeId).map((e) => [e.data.drift, e.data.from, e.data.to])).toEqual([
+      ['detached', 'in-use', 'available'],
+    ]);
+
+    const gone = await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app });
+    expect(gone.status, gone.text).toBe(202);
+    expect((await h.settle(app, gone.body.operation.id, 300_000)).status).toBe('succeeded');
     const deleted = await h.call('DELETE', `/v1/vms/${vmId}`, { token: app });
     expect(deleted.status, deleted.text).toBe(202);
     expect((await h.settle(app, deleted.body.operation.id, 300_000)).status).toBe('succeeded');
