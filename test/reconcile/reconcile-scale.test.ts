@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryVmRepository } from '../../test/support/memory-vm-repository.ts';
+import { systemClock } from '../../core/ports/clock.ts';
+import type { CloudProvider } from '../../core/ports/cloud/provider.ts';
+import { silentLogger } from '../../core/ports/logger.ts';
+import { Reconciler } from '../../core/reconcile/reconciler.ts';
+import { MemoryVmRepository } from '../support/memory-vm-repository.ts';
 import {
   fleet,
   type InventoryStub,
   startInventoryStub,
   stubProvider,
-} from '../../test/support/openstack-inventory-stub.ts';
-import { RecordingEventSink } from '../../test/support/recording-event-sink.ts';
-import { systemClock } from '../ports/clock.ts';
-import type { CloudProvider } from '../ports/cloud/provider.ts';
-import { silentLogger } from '../ports/logger.ts';
-import { Reconciler } from './reconciler.ts';
+} from '../support/openstack-inventory-stub.ts';
+import { RecordingEventSink } from '../support/recording-event-sink.ts';
 
 const TARGET = 'openstack-stub';
 const SERVERS = 10_000;
