@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Entity } from 'dynamodb-toolbox/entity';
 import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
@@ -138,6 +139,41 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       throw storeError(error);
     }
     return { items };
+  }
+
+  /**
+   * Every live (not `deleted`) resource of this kind across tenants, read `pageSize` items of the table at
+   * a time: the reconciler's one read of the broker's side per pass (a scan, instead of a get per cloud
+   * resource). Eventually consistent; callers re-read with `get` before acting on what they found.
+   *
+   * A plain DocumentClient scan rather than toolbox's: toolbox parses every item against the schema, which
+   * doubled the cost of a 10,000-item pass (bench/reconcile-pass.ts). The items are toolbox's own writes,
+   * with no renamed attributes, so the stored shape is the domain object plus the keys stripped here.
+   */
+  async *scanLive(pageSize = 1000): AsyncIterable<T> {
+    const table = this.#entity.table;
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const { Items = [], LastEvaluatedKey } = await table.getDocumentClient().send(
+          new ScanCommand({
+            TableName: table.getName(),
+            Limit: pageSize,
+            FilterExpression: 'begins_with(#sk, :kind) AND #status <> :deleted',
+            ExpressionAttributeNames: { '#sk': 'sk', '#status': 'status' },
+            ExpressionAttributeValues: { ':kind': `${this.#o.prefix}#`, ':deleted': 'deleted' },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        for (const found of Items) {
+          const { pk: _pk, sk: _sk, _et: _type, ...resource } = found;
+          yield strip<T>(resource);
+        }
+        startKey = LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   /**

@@ -137,8 +137,11 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     ...common,
     vms: stores.vms,
     volumes: stores.volumes,
+    buckets: stores.buckets,
     providers,
     log: logger,
+    health,
+    orphans: config.orphans,
     workerId: parts.workerId,
   });
   const app = createApiApp({

@@ -39,6 +39,8 @@ export interface BrokerConfig {
   workerMaxRetries: number;
   /** Base URL clients reach this broker at (sandbox console and object links point here). */
   publicBaseUrl: string;
+  /** What the reconciler does with orphaned servers and volumes: `delete` them or only `report` them. */
+  orphans: { servers: 'delete' | 'report'; volumes: 'delete' | 'report' };
 }
 
 /** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
@@ -83,7 +85,19 @@ export function loadConfig(
     corsOrigins: corsOrigins(env.HCB_CORS_ORIGINS),
     workerMaxRetries: positiveInteger(env, 'HCB_WORKER_MAX_RETRIES', 8),
     publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    orphans: {
+      servers: orphanAction(env, 'HCB_ORPHAN_SERVERS', 'delete'),
+      volumes: orphanAction(env, 'HCB_ORPHAN_VOLUMES', 'report'),
+    },
   };
+}
+
+/** `HCB_ORPHAN_SERVERS` / `HCB_ORPHAN_VOLUMES`: `delete` or `report`. */
+function orphanAction(env: NodeJS.ProcessEnv, name: string, fallback: 'delete' | 'report') {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'delete' && raw !== 'report') throw new Error(`${name} must be delete or report, not ${raw}`);
+  return raw;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

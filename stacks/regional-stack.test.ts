@@ -142,14 +142,17 @@ describe('regional stack (dev, us-east-1)', () => {
       expect(resources(t, 'AWS::IAM::Policy')).toEqual([]); // no inline policies (HIPAA IAMNoInlinePolicy)
     });
 
-    it('gives table item access (no scans, no admin) to the three functions, idempotency only to the API', () => {
+    it('gives table item access (no admin; a scan to the reconciler alone) to the three functions, idempotency only to the API', () => {
       const tableArn = 'arn:aws:dynamodb:us-east-1:111111111111:table/hcb-dev-broker';
       for (const fn of ['Api', 'Worker', 'Reconciler'] as const) {
         const statements = functionStatements(t, fn);
         const table = statements.find((s) => s.Sid === 'BrokerTableItems')!;
         expect(table.Resource).toEqual([tableArn, `${tableArn}/index/gsi1`]);
         expect(asArray(table.Action).sort()).toEqual([...TABLE_DATA_ACTIONS].sort());
-        expect(actionsOf(statements)).not.toContain('dynamodb:Scan');
+        // Only the reconciler scans, and only the table (its once-per-pass read of every record).
+        const scan = statements.find((s) => s.Sid === 'BrokerTableScan');
+        expect(actionsOf(statements).includes('dynamodb:Scan')).toBe(fn === 'Reconciler');
+        if (fn === 'Reconciler') expect(scan).toMatchObject({ Action: 'dynamodb:Scan', Resource: tableArn });
         expect(statements.find((s) => s.Sid === 'IdempotencyTableItems') !== undefined).toBe(fn === 'Api');
         // I3: audit records can be appended, never rewritten or deleted.
         expect(statements.find((s) => s.Sid === 'AuditAppendOnly')).toMatchObject({

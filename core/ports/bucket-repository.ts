@@ -18,6 +18,8 @@ export interface BucketRepository {
   create(bucket: Bucket): Promise<void>;
   get(tenant: string, id: string): Promise<Bucket | undefined>;
   list(tenant: string, filter: BucketFilter, page: PageRequest): Promise<Page<Bucket>>;
+  /** Every bucket not `deleted`, across tenants, a page at a time (the reconciler); eventually consistent. */
+  scanLive(): AsyncIterable<Bucket>;
   update(
     tenant: string,
     id: string,

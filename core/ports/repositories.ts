@@ -50,6 +50,8 @@ export interface VmRepository {
   /** Any tenant's VM by id (reconciler, admin); eventually consistent. */
   findById(id: string): Promise<Vm | undefined>;
   list(tenant: string, filter: VmFilter, page: PageRequest): Promise<Page<Vm>>;
+  /** Every VM not `deleted`, across tenants, a page at a time (the reconciler); eventually consistent. */
+  scanLive(): AsyncIterable<Vm>;
   /**
    * Applies a patch. With `expectActiveOperation`, succeeds only if the VM's active operation is that id
    * (or, with `null`, if none is active); otherwise fails with `vm.busy`.

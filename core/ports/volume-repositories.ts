@@ -24,6 +24,8 @@ export interface VolumeRepository {
   get(tenant: string, id: string): Promise<Volume | undefined>;
   findById(id: string): Promise<Volume | undefined>;
   list(tenant: string, filter: VolumeFilter, page: PageRequest): Promise<Page<Volume>>;
+  /** Every volume not `deleted`, across tenants, a page at a time (the reconciler); eventually consistent. */
+  scanLive(): AsyncIterable<Volume>;
   update(
     tenant: string,
     id: string,

@@ -1,25 +1,48 @@
 import { describeError } from '../errors.ts';
+import type { Bucket } from '../model/bucket.ts';
 import type { Operation } from '../model/operation.ts';
 import type { Vm } from '../model/vm.ts';
-import { vmStatusOf } from '../operations/vm-steps-common.ts';
-import { volumeStatusOf } from '../operations/volume-steps.ts';
+import type { Volume } from '../model/volume.ts';
+import type { BucketRepository } from '../ports/bucket-repository.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { CloudServer } from '../ports/cloud/compute.ts';
 import type { CloudProvider, ProviderRegistry } from '../ports/cloud/provider.ts';
+import type { EventSink } from '../ports/events.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
+import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
+import { sweepServers } from './server-sweep.ts';
+import { sweepBuckets, sweepVolumes } from './storage-sweep.ts';
+import { emptyReport, type OrphanAction, type ReconcileReport, type SweepContext } from './sweep-context.ts';
+
+export { ownsServer } from './server-sweep.ts';
+export type { OrphanAction, ReconcileReport } from './sweep-context.ts';
+
+/** What happens to orphans of each kind; servers are deleted (they cost and hold nothing), volumes reported. */
+export interface OrphanSettings {
+  servers: OrphanAction;
+  volumes: OrphanAction;
+}
+
+export const DEFAULT_ORPHAN_SETTINGS: OrphanSettings = { servers: 'delete', volumes: 'report' };
 
 export interface ReconcilerDeps {
   vms: VmRepository;
-  /** When given, volume claims left by a crash are released too. */
+  /** When given, volumes are swept too (stale claims, drift, orphans). */
   volumes?: VolumeRepository;
+  /** When given, buckets gone from their target are noticed. */
+  buckets?: BucketRepository;
   operations: OperationRepository;
   queue: OperationQueue;
   providers: ProviderRegistry;
   clock: Clock;
   log: Logger;
+  /** Where `drift.detected` goes (the event outbox); without one, drift is only logged and counted. */
+  events?: EventSink;
+  /** The shared health/circuit state placement reads: each pass probes every target and records it. */
+  health?: TargetHealthTracker;
+  orphans?: Partial<OrphanSettings>;
   /**
    * This process's worker id. Leases it holds are treated as lapsed when resuming: with a stable id (the
    * embedded default), they were taken by this process's previous, crashed incarnation.
@@ -27,19 +50,18 @@ export interface ReconcilerDeps {
   workerId?: string;
 }
 
-export interface ReconcileReport {
-  resumed: number;
-  releasedClaims: number;
-  orphansDeleted: number;
-  errors: number;
-}
-
 /**
- * Makes crashes harmless (I5): re-enqueues unfinished operations nobody holds, releases VM claims whose
- * operation finished or never got written, and deletes cloud servers that carry a broker id but belong
- * to no live VM (created, then the record was lost or deleted).
+ * Keeps the broker's records and its clouds in agreement, on a schedule (and after crashes, I5):
+ * re-enqueues unfinished operations nobody holds; then, per target, probes its health (recorded in the
+ * shared health state, so placement ranks a target found down last) and sweeps its inventory — servers,
+ * volumes, buckets — against the records: stale claims released, drift behind the broker's back brought
+ * into the record with a `drift.detected` event, orphans reported or deleted (see server-sweep.ts and
+ * storage-sweep.ts). Resources an operation holds are never touched: the operation owns the difference.
  *
- * Who owns a server (older than the grace period) that carries a VM's broker id — see {@link ownsServer}:
+ * The broker's side is read once per pass, a page of the table at a time, not one lookup per cloud
+ * resource; the cloud's side is one paged listing per target and kind.
+ *
+ * Who owns a server (older than the grace period) that carries a VM's broker id — see `ownsServer`:
  * a VM that is not `deleted`, placed on the server's target, and either recording that server's id, or
  * recording none while its create may still adopt it (any status but `error`). An `error` VM owns its
  * server only while it records that server's id — a VM whose server broke after it was created (the user
@@ -48,23 +70,40 @@ export interface ReconcileReport {
  */
 export class Reconciler {
   readonly #d: ReconcilerDeps;
+  readonly #orphans: OrphanSettings;
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
+    this.#orphans = { ...DEFAULT_ORPHAN_SETTINGS, ...deps.orphans };
   }
 
   async run(options: { orphanGraceMs?: number } = {}): Promise<ReconcileReport> {
-    const report: ReconcileReport = { resumed: 0, releasedClaims: 0, orphansDeleted: 0, errors: 0 };
+    const report = emptyReport();
     report.resumed = await this.resumeUnfinished();
+    const records = await this.#readRecords();
     for (const provider of this.#d.providers.all()) {
+      const ctx: SweepContext = {
+        targetId: provider.target.id,
+        operations: this.#d.operations,
+        clock: this.#d.clock,
+        log: this.#d.log,
+        graceMs: options.orphanGraceMs ?? 10 * 60_000,
+        report,
+        ...(this.#d.events ? { events: this.#d.events } : {}),
+      };
+      if (!(await this.#probe(provider))) {
+        report.errors += 1;
+        continue;
+      }
       try {
-        await this.#sweepTarget(provider.target.id, options.orphanGraceMs ?? 10 * 60_000, report);
+        await this.#sweepTarget(ctx, provider, records);
       } catch (error) {
         report.errors += 1;
-        this.#d.log.warn('reconcile target failed', {
-          targetId: provider.target.id,
-          code: describeError(error).code,
-        });
+        const { code } = describeError(error);
+        // The cloud's own failures count against its circuit; the store's or the outbox's do not.
+        if (code.startsWith(`${provider.target.cloud}.`))
+          await this.#d.health?.recordFailure(ctx.targetId, code);
+        this.#d.log.warn('reconcile target failed', { targetId: ctx.targetId, code });
       }
     }
     return report;
@@ -82,72 +121,51 @@ export class Reconciler {
     return lapsed.length;
   }
 
-  async #sweepTarget(targetId: string, graceMs: number, report: ReconcileReport): Promise<void> {
-    const provider = this.#d.providers.get(targetId);
-    await this.#releaseVolumeClaims(provider, report);
-    const now = this.#d.clock.now().getTime();
-    for await (const server of provider.compute.listServers()) {
-      if (!server.brokerId?.startsWith('vm-')) continue;
-      // Young servers may belong to an operation that has not recorded them yet.
-      if (server.createdAt && now - Date.parse(server.createdAt) < graceMs) continue;
-      const vm = await this.#d.vms.findById(server.brokerId);
-      if (vm?.activeOperationId) await this.#releaseIfStale(vm, server, report);
-      if (vm && ownsServer(vm, targetId, server.id)) continue;
-      this.#d.log.warn('deleting orphaned server', { targetId, serverId: server.id, vmId: server.brokerId });
-      await provider.compute.deleteServer(server.id);
-      report.orphansDeleted += 1;
-    }
-  }
-
-  /** Volume claims whose operation finished or was never written: released to the cloud volume's state. */
-  async #releaseVolumeClaims(provider: CloudProvider, report: ReconcileReport): Promise<void> {
-    const volumes = this.#d.volumes;
-    if (!volumes) return;
-    for await (const cloud of provider.blockStorage.listVolumes()) {
-      if (!cloud.brokerId?.startsWith('vol-')) continue;
-      const volume = await volumes.findById(cloud.brokerId);
-      if (!volume?.activeOperationId || volume.cloudId !== cloud.id) continue;
-      const operationId = volume.activeOperationId;
-      const op = await this.#d.operations.get(volume.tenant, operationId);
-      if (op && op.status !== 'succeeded' && op.status !== 'failed') continue;
-      const status = op ? volume.status : volumeStatusOf(cloud.state, volume.status);
-      await volumes
-        .update(
-          volume.tenant,
-          volume.id,
-          { activeOperationId: null, task: null, status },
-          { expectActiveOperation: operationId },
-        )
-        .catch(() => undefined);
-      report.releasedClaims += 1;
-    }
-  }
-
   /**
-   * A claim whose operation finished, or was never written (the process died between the claim and the
-   * operation's write), is released — and the VM shows the server's state again, not the transitional
-   * status the claim set (`deleting`, `stopping`…), which nothing would ever move on.
+   * The target's own health check, recorded in the shared state. A target that answers `down` (or whose
+   * check fails) is not swept: half a listing would make every record look drifted.
    */
-  async #releaseIfStale(vm: Vm, server: CloudServer, report: ReconcileReport): Promise<void> {
-    const operationId = vm.activeOperationId!;
-    const op = await this.#d.operations.get(vm.tenant, operationId);
-    if (op && op.status !== 'succeeded' && op.status !== 'failed') return;
-    const status = op || vm.cloudId !== server.id ? vm.status : vmStatusOf(server.state, vm.status);
-    await this.#d.vms
-      .update(
-        vm.tenant,
-        vm.id,
-        { activeOperationId: null, task: null, status },
-        { expectActiveOperation: operationId },
-      )
-      .catch(() => undefined);
-    report.releasedClaims += 1;
+  async #probe(provider: CloudProvider): Promise<boolean> {
+    const targetId = provider.target.id;
+    try {
+      const health = await provider.health();
+      await this.#d.health?.recordCheck(targetId, health.status, health.detail);
+      if (health.status !== 'down') return true;
+      this.#d.log.warn('target down, not swept', { targetId });
+      return false;
+    } catch (error) {
+      const { code } = describeError(error);
+      await this.#d.health?.recordCheck(targetId, 'down', code);
+      this.#d.log.warn('target health check failed', { targetId, code });
+      return false;
+    }
+  }
+
+  async #sweepTarget(ctx: SweepContext, provider: CloudProvider, records: Records): Promise<void> {
+    const { volumes, buckets } = this.#d;
+    if (volumes && records.volumes)
+      await sweepVolumes(ctx, provider, volumes, records.volumes, this.#orphans.volumes);
+    await sweepServers(ctx, provider, this.#d.vms, records.vms, this.#orphans.servers);
+    if (buckets && records.buckets && provider.target.kinds.includes('bucket'))
+      await sweepBuckets(ctx, provider, buckets, records.buckets);
+  }
+
+  async #readRecords(): Promise<Records> {
+    const vms = await byId(this.#d.vms.scanLive());
+    const volumes = this.#d.volumes ? await byId(this.#d.volumes.scanLive()) : undefined;
+    const buckets = this.#d.buckets ? [...(await byId(this.#d.buckets.scanLive())).values()] : undefined;
+    return { vms, ...(volumes ? { volumes } : {}), ...(buckets ? { buckets } : {}) };
   }
 }
 
-/** The ownership rule the sweep applies (see {@link Reconciler}). */
-export function ownsServer(vm: Vm, targetId: string, serverId: string): boolean {
-  if (vm.status === 'deleted' || vm.placement?.targetId !== targetId) return false;
-  if (vm.cloudId !== undefined) return vm.cloudId === serverId;
-  return vm.status !== 'error';
+interface Records {
+  vms: Map<string, Vm>;
+  volumes?: Map<string, Volume>;
+  buckets?: Bucket[];
+}
+
+async function byId<T extends { id: string }>(items: AsyncIterable<T>): Promise<Map<string, T>> {
+  const found = new Map<string, T>();
+  for await (const item of items) found.set(item.id, item);
+  return found;
 }

@@ -18,6 +18,8 @@ const ReconcileReport = z
   .object({
     resumed: z.number().int(),
     releasedClaims: z.number().int(),
+    drifted: z.number().int().openapi({ description: 'records brought in line with their cloud' }),
+    orphansFound: z.number().int(),
     orphansDeleted: z.number().int(),
     errors: z.number().int(),
   })

@@ -32,7 +32,10 @@ export interface BrokerProps {
   readonly code: FunctionCode;
 }
 
-/** Item-level DynamoDB actions the broker uses; no scans, no table administration, never `dynamodb:*`. */
+/**
+ * Item-level DynamoDB actions the broker uses; no scans (but the reconciler's own, granted apart), no table
+ * administration, never `dynamodb:*`.
+ */
 export const TABLE_DATA_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -136,6 +139,11 @@ export class Broker extends Construct {
       props.openstackSecret.grantRead(f.role);
       props.cursorSecret.grantRead(f.role);
     }
+    // The reconciler alone reads every record of the table once per pass (drift and orphans across
+    // tenants, docs/reconciler.md): one paged scan of the table, not of its index.
+    this.reconciler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'BrokerTableScan', actions: ['dynamodb:Scan'], resources: [tableArn] }),
+    );
     // Only the API de-duplicates requests by Idempotency-Key, and only it appends audit records.
     grantTableData(this.api, 'IdempotencyTable', [idempotencyTableArn], props.keys.data);
     props.audit.grantAppend(this.api, props.keys.data);
