@@ -63,26 +63,39 @@ export const rateCardSchema = z
 
 export type RateCardInput = z.input<typeof rateCardSchema>;
 
+export interface RateCardProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+export function describeRateCardProblem(problem: RateCardProblem): string {
+  return `${problem.path.join('.') || '(root)'}: ${problem.message}`;
+}
+
 /**
  * Validates a parsed rate card: its shape, then that every target exists and no two rates for the same
- * site or target are in effect at once. Problems are `path: message` lines; none means a card.
+ * site or target are in effect at once. No problems means a card.
  */
 export function parseRateCard(
   input: unknown,
   knownTargets: ReadonlySet<string>,
-): { card: RateCard } | { problems: string[] } {
+): { card: RateCard } | { problems: RateCardProblem[] } {
   const parsed = rateCardSchema.safeParse(input);
   if (!parsed.success)
     return {
-      problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      problems: parsed.error.issues.map((i) => ({
+        path: i.path.filter((p) => typeof p !== 'symbol'),
+        message: i.message,
+      })),
     };
-  const problems: string[] = [];
+  const problems: RateCardProblem[] = [];
   const rates: Rate[] = parsed.data.rates.map((r, i) => {
     const from = Date.parse(r.effectiveFrom);
     const to = r.effectiveTo === undefined ? undefined : Date.parse(r.effectiveTo);
-    if (to !== undefined && to <= from) problems.push(`rates.${i}.effectiveTo: must be after effectiveFrom`);
+    if (to !== undefined && to <= from)
+      problems.push({ path: ['rates', i, 'effectiveTo'], message: 'must be after effectiveFrom' });
     if (r.target !== undefined && !knownTargets.has(r.target))
-      problems.push(`rates.${i}.target: unknown target ${r.target}`);
+      problems.push({ path: ['rates', i, 'target'], message: `unknown target ${r.target}` });
     return {
       ...(r.site ? { site: r.site } : {}),
       ...(r.target ? { target: r.target } : {}),
@@ -95,7 +108,10 @@ export function parseRateCard(
     rates.slice(i + 1).forEach((b, j) => {
       const sameScope = a.site === b.site && a.target === b.target;
       if (sameScope && a.from < (b.to ?? Infinity) && b.from < (a.to ?? Infinity))
-        problems.push(`rates.${i + 1 + j}: overlaps rates.${i} for ${a.target ?? a.site}`);
+        problems.push({
+          path: ['rates', i + 1 + j],
+          message: `overlaps rates.${i} for ${a.target ?? a.site}`,
+        });
     });
   });
   return problems.length > 0 ? { problems } : { card: { currency: parsed.data.currency, rates } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateCard, type RateCard } from './rate-card.ts';
+import { describeRateCardProblem, parseRateCard, type RateCard } from './rate-card.ts';
 import type { UsageRecord } from './usage-record.ts';
 import { buildUsageReport } from './usage-report.ts';
 
@@ -148,7 +148,7 @@ describe('usage report', () => {
 describe('cost', () => {
   const card = (rates: unknown[]): RateCard => {
     const parsed = parseRateCard({ currency: 'USD', rates }, new Set(['onprem-north']));
-    if (!('card' in parsed)) throw new Error(parsed.problems.join('; '));
+    if (!('card' in parsed)) throw new Error(parsed.problems.map(describeRateCardProblem).join('; '));
     return parsed.card;
   };
 
@@ -194,13 +194,11 @@ describe('rate card validation', () => {
       },
       targets,
     );
-    expect(result).toEqual({
-      problems: [
-        'rates.2.target: unknown target nowhere',
-        'rates.3.effectiveTo: must be after effectiveFrom',
-        'rates.1: overlaps rates.0 for onprem',
-      ],
-    });
+    expect('problems' in result && result.problems.map(describeRateCardProblem)).toEqual([
+      'rates.2.target: unknown target nowhere',
+      'rates.3.effectiveTo: must be after effectiveFrom',
+      'rates.1: overlaps rates.0 for onprem',
+    ]);
     const shape = parseRateCard(
       {
         currency: 'usd',
@@ -208,7 +206,7 @@ describe('rate card validation', () => {
       },
       targets,
     );
-    const problems = 'problems' in shape ? shape.problems.join('\n') : '';
+    const problems = 'problems' in shape ? shape.problems.map(describeRateCardProblem).join('\n') : '';
     expect(problems).toMatch(/^currency: /m);
     expect(problems).toMatch(/^rates\.0\.effectiveFrom: /m);
     expect(problems).toMatch(/^rates\.0\.prices\.vcpuHour: /m);

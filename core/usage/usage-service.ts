@@ -1,0 +1,56 @@
+import { BrokerError } from '../errors.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { UsageRepository } from '../ports/usage.ts';
+import type { RateCard } from './rate-card.ts';
+import { buildUsageReport, type UsageGrouping, type UsageReport } from './usage-report.ts';
+
+/** The longest window one report covers: a year and a day (a leap year's worth, and then some). */
+export const MAX_USAGE_WINDOW_DAYS = 367;
+const DAY_MS = 86_400_000;
+
+export interface UsageQuery {
+  /** One tenant, or every tenant (operators' platform report) when undefined. */
+  tenant: string | undefined;
+  from: string;
+  to: string;
+  groupBy: UsageGrouping;
+}
+
+export interface UsageServiceDeps {
+  records: UsageRepository;
+  clock: Clock;
+  /** The rate card in force (`policies/rates.yaml`); without one, reports carry no cost. */
+  rateCard?: RateCard | undefined;
+}
+
+/** Usage reports (docs/usage.md): records read once, summed per group over the window. */
+export class UsageService {
+  readonly #deps: UsageServiceDeps;
+
+  constructor(deps: UsageServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async report(query: UsageQuery): Promise<UsageReport> {
+    const { from, to } = checkWindow(query.from, query.to);
+    const records = await this.#deps.records.listBefore(query.tenant, to.toISOString());
+    const window = { from, to, until: this.#deps.clock.now(), groupBy: query.groupBy };
+    return buildUsageReport(records, window, this.#deps.rateCard);
+  }
+}
+
+/** `from` before `to`, at most a year and a day apart; both instants (the schema checked their form). */
+export function checkWindow(fromText: string, toText: string): { from: Date; to: Date } {
+  const from = new Date(fromText);
+  const to = new Date(toText);
+  const issue = (field: string, message: string) =>
+    new BrokerError('usage.invalid', `invalid request: query.${field}: ${message}`, {
+      fieldIssues: [{ field: `query.${field}`, message }],
+    });
+  if (Number.isNaN(from.getTime())) throw issue('from', 'an ISO 8601 instant');
+  if (Number.isNaN(to.getTime())) throw issue('to', 'an ISO 8601 instant');
+  if (to.getTime() <= from.getTime()) throw issue('to', 'must be after from');
+  if (to.getTime() - from.getTime() > MAX_USAGE_WINDOW_DAYS * DAY_MS)
+    throw issue('to', `at most ${MAX_USAGE_WINDOW_DAYS} days after from`);
+  return { from, to };
+}
