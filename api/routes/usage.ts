@@ -38,9 +38,12 @@ const UsageReportSchema = z
   .openapi('UsageReport', { description: 'hours per group, rounded to 6 decimals (docs/usage.md)' });
 
 const instant = (which: string) =>
-  z.iso.datetime({ offset: true }).openapi({
-    description: `${which} of the window, an ISO 8601 instant (\`2026-11-01T00:00:00Z\`); at most ${MAX_USAGE_WINDOW_DAYS} days`,
-  });
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      description: `${which} of the window, an ISO 8601 instant (\`2026-11-01T00:00:00Z\`); at most ${MAX_USAGE_WINDOW_DAYS} days; give both or neither (the current calendar month, UTC)`,
+    });
 const windowQuery = { from: instant('start (inclusive)'), to: instant('end (exclusive)') };
 
 const reportContent = {

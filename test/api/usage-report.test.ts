@@ -179,6 +179,16 @@ describe('usage metering on the shipped app, with a test clock', () => {
     ]);
   });
 
+  it('without a window, reports the current calendar month up to now', async () => {
+    const reply = await h.call('GET', '/v1/usage', { token: app });
+    expect(reply.status).toBe(200);
+    expect([reply.body.from, reply.body.to]).toEqual([
+      '2026-11-01T00:00:00.000Z',
+      '2026-12-01T00:00:00.000Z',
+    ]);
+    expect(reply.body.total.vcpuHours).toBe(7.007778);
+  });
+
   it('refuses a bad window with a clear 400 problem', async () => {
     const cases = [
       ['from=yesterday&to=2026-11-02T12:00:00Z', 'query.from'],
