@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../core/ports/clock.ts';
 import { type Harness, startHarness } from '../support/broker-harness.ts';
@@ -187,6 +191,29 @@ describe('usage metering on the shipped app, with a test clock', () => {
       '2026-12-01T00:00:00.000Z',
     ]);
     expect(reply.body.total.vcpuHours).toBe(7.007778);
+  });
+
+  it('prints the monthly report with `hcb report usage`, as a table or CSV', async () => {
+    const hcb = (...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        [resolve(import.meta.dirname, '../../bin/hcb.js'), 'report', 'usage', ...args],
+        { env: { ...process.env, DATA_DIR: h.dataDir, HCB_TOKEN: '' } },
+      );
+    const common = ['--tenant', 'usage-a', '--month', '2026-11', '--url', h.base];
+    const table = (await hcb(...common)).stdout;
+    expect(table).toContain('usage of usage-a, 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z');
+    const north = table.split('\n').find((l) => l.startsWith('sandbox-onprem-north'))!;
+    // vCPU-h, RAM GiB-h, volume GiB-h (VM disk and volume), instance-h, object GiB-h, cost.
+    expect(north.split(/\s+/).slice(1, 6)).toEqual(['7.008', '14.016', '310.156', '3.252', '0.000']);
+    const out = join(h.dataDir, 'usage.csv');
+    await hcb(...common, '--csv', '--out', out);
+    const csv = readFileSync(out, 'utf8').split('\r\n');
+    expect(csv[0]).toBe(
+      'target,vcpuHours,ramGiBHours,volumeGiBHours,instanceHours,objectGiBHours,cost,currency',
+    );
+    expect(csv[1]).toMatch(/^sandbox-onprem-north,7\.007778,14\.015556,310\.155556,3\.251944,0,[\d.]+,USD$/);
+    await expect(hcb('--tenant', 'usage-a', '--month', '2026-13')).rejects.toMatchObject({ code: 2 });
   });
 
   it('refuses a bad window with a clear 400 problem', async () => {
