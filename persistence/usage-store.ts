@@ -5,12 +5,12 @@ import { item } from 'dynamodb-toolbox/schema/item';
 import { string } from 'dynamodb-toolbox/schema/string';
 import { QueryCommand } from 'dynamodb-toolbox/table/actions/query';
 import type { UsageRepository } from '../core/ports/usage.ts';
-import type { UsageRecord } from '../core/usage/usage-record.ts';
+import { METERED_KINDS, type MeteredKind, type UsageRecord } from '../core/usage/usage-record.ts';
 import type { BrokerTable } from './broker-table.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
-/** Every tenant's records on the sparse index, in time order (operators' all-tenant reports). */
-const ALL_TENANTS = 'USAGE-ALL';
+/** Every tenant's records of one kind on the index, in time order (all-tenant reports, bucket sampling). */
+const allTenants = (kind: MeteredKind) => `USAGE-ALL#${kind}`;
 
 function createUsageEntity(table: BrokerTable) {
   return new Entity({
@@ -32,7 +32,8 @@ function createUsageEntity(table: BrokerTable) {
 /**
  * Usage records: `USAGE#<tenant>` / `<record id>`, put only if absent, so the id (operation + transition)
  * makes a retried write a no-op on dynalite and DynamoDB alike. A tenant's report reads its partition
- * (strongly consistent); the all-tenant report reads the index (`USAGE-ALL`, sorted by time).
+ * (strongly consistent); the all-tenant report and bucket sampling read the index (`USAGE-ALL#<kind>`,
+ * sorted by time; eventually consistent on DynamoDB).
  */
 export class UsageStore implements UsageRepository {
   readonly #table: BrokerTable;
@@ -53,7 +54,7 @@ export class UsageStore implements UsageRepository {
           at: record.at,
           // JSON round trip drops undefined fields, which the marshaller would refuse in maps.
           record: JSON.parse(JSON.stringify(record)),
-          gsi1pk: ALL_TENANTS,
+          gsi1pk: allTenants(record.kind),
           gsi1sk: `${record.at}#${record.tenant}#${record.id}`,
         })
         .options({ condition: { attr: 'id', exists: false } })
@@ -66,19 +67,30 @@ export class UsageStore implements UsageRepository {
   }
 
   async listBefore(tenant: string | undefined, before: string): Promise<UsageRecord[]> {
+    if (tenant === undefined)
+      return (await Promise.all(METERED_KINDS.map((kind) => this.listKindBefore(kind, before)))).flat();
     try {
-      const query = this.#table.build(QueryCommand).entities(this.#entity);
-      const { Items = [] } =
-        tenant === undefined
-          ? await query
-              .query({ index: 'gsi1', partition: ALL_TENANTS, range: { lt: before } })
-              .options({ maxPages: Infinity })
-              .send()
-          : await query
-              .query({ partition: `USAGE#${tenant}` })
-              .options({ consistent: true, maxPages: Infinity })
-              .send();
+      const { Items = [] } = await this.#table
+        .build(QueryCommand)
+        .entities(this.#entity)
+        .query({ partition: `USAGE#${tenant}` })
+        .options({ consistent: true, maxPages: Infinity })
+        .send();
       return Items.map((found) => found.record as UsageRecord).filter((r) => r.at < before);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async listKindBefore(kind: MeteredKind, before: string): Promise<UsageRecord[]> {
+    try {
+      const { Items = [] } = await this.#table
+        .build(QueryCommand)
+        .entities(this.#entity)
+        .query({ index: 'gsi1', partition: allTenants(kind), range: { lt: before } })
+        .options({ maxPages: Infinity })
+        .send();
+      return Items.map((found) => found.record as UsageRecord);
     } catch (error) {
       throw storeError(error);
     }

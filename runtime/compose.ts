@@ -22,6 +22,7 @@ import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
 import { TargetDirectory } from '../core/targets/target-directory.ts';
+import { BucketSizeSampler } from '../core/usage/bucket-size-sampler.ts';
 import { UsageMeter } from '../core/usage/usage-meter.ts';
 import { UsageService } from '../core/usage/usage-service.ts';
 import { VmService } from '../core/vms/vm-service.ts';
@@ -143,6 +144,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     providers,
     log: logger,
     workerId: parts.workerId,
+    bucketSizes: new BucketSizeSampler({
+      records: stores.usageRecords,
+      buckets: stores.buckets,
+      providers,
+      clock,
+      log: logger,
+    }),
   });
   const app = createApiApp({
     ...services,

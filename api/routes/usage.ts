@@ -14,7 +14,7 @@ const measures = {
   volumeGiBHours: z.number().openapi({ description: 'volumes while they exist, and VM root disks' }),
   instanceHours: z.number().openapi({ description: 'VMs while they hold their size (not stopped)' }),
   objectGiBHours: z.number().openapi({ description: 'bucket bytes as their stores report them' }),
-  cost: z.number().optional().openapi({ description: 'with a rate card: in `currency`, 4 decimals' }),
+  cost: z.number().optional().openapi({ description: 'with a rate card: in `currency`, 6 decimals' }),
 };
 
 const UsageReportSchema = z

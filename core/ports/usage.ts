@@ -1,4 +1,4 @@
-import type { UsageRecord } from '../usage/usage-record.ts';
+import type { MeteredKind, UsageRecord } from '../usage/usage-record.ts';
 
 /** Where usage records live (docs/usage.md). Records are written once and never changed. */
 export interface UsageRepository {
@@ -9,4 +9,6 @@ export interface UsageRepository {
   append(record: UsageRecord): Promise<boolean>;
   /** Every record of `tenant` (or of every tenant, when undefined) stamped before `before`. */
   listBefore(tenant: string | undefined, before: string): Promise<UsageRecord[]>;
+  /** Every tenant's records of one kind stamped before `before` (the reconciler's bucket sampling). */
+  listKindBefore(kind: MeteredKind, before: string): Promise<UsageRecord[]>;
 }

@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
    * embedded default), they were taken by this process's previous, crashed incarnation.
    */
   workerId?: string;
+  /** Samples bucket sizes for usage metering after each pass (docs/usage.md). */
+  bucketSizes?: { sample(): Promise<number> };
 }
 
 export interface ReconcileReport {
@@ -67,6 +69,10 @@ export class Reconciler {
         });
       }
     }
+    await this.#d.bucketSizes?.sample().catch((error: unknown) => {
+      report.errors += 1;
+      this.#d.log.warn('bucket size sampling failed', { code: describeError(error).code });
+    });
     return report;
   }
 

@@ -37,6 +37,8 @@ export interface UsageRecord {
   diskGiB?: number;
   /** Buckets: the bytes the store reported. */
   bytes?: number;
+  /** A size the reconciler sampled (not a state change): never outlives the resource's `gone`. */
+  sampled?: true;
 }
 
 /** The id of the record one step of one operation writes for one transition. */

@@ -167,7 +167,7 @@ describe('cost', () => {
     // vCPU-hours before 11:00: 2 × 2.5 h = 5 at 1; 11:00–11:30: 2 × 0.5 = 1 at 2; 11:30–11:40: 4 × 600 s
     // = 0.666667 at 2; after 11:40 the target's card (no vCPU price): 307 s × 10 per instance-hour.
     const expected = 5 + 2 + (4 * 600 * 2) / 3600 + (307 * 10) / 3600;
-    expect(report.groups[0]!.cost).toBe(Number(expected.toFixed(4)));
+    expect(report.groups[0]!.cost).toBe(Number(expected.toFixed(6)));
     expect(report.currency).toBe('USD');
     expect(report.groups[0]!.unpriced).toBeUndefined();
   });

@@ -15,7 +15,7 @@ export interface UsageTotals {
 
 export interface UsageGroup extends UsageTotals {
   key: string;
-  /** With a rate card: the cost of the group's usage, in the card's currency (4 decimals). */
+  /** With a rate card: the cost of the group's usage, in the card's currency (6 decimals). */
   cost?: number;
   /** Some of the group's usage fell where no rate was in force; `cost` counts only the rest. */
   unpriced?: boolean;
@@ -51,8 +51,11 @@ export function meteredIntervals(records: readonly UsageRecord[], from: number, 
     byResource.set(key, list);
   }
   const intervals: MeteredInterval[] = [];
-  for (const list of byResource.values()) {
-    list.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const all of byResource.values()) {
+    all.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // A size sampled just as the resource went must not bring it back.
+    const goneAt = all.find((r) => r.state === 'gone')?.at;
+    const list = all.filter((r) => !(r.sampled && goneAt !== undefined && r.at >= goneAt));
     list.forEach((record, i) => {
       if (record.state === 'gone') return;
       const next = list[i + 1];
@@ -145,7 +148,7 @@ export function buildUsageReport(
       return {
         key,
         ...totalsOf(acc.sum),
-        ...(card ? { cost: round(acc.cost, 4) } : {}),
+        ...(card ? { cost: round(acc.cost, 6) } : {}),
         ...(acc.unpriced ? { unpriced: true } : {}),
       };
     });
@@ -155,7 +158,7 @@ export function buildUsageReport(
     groupBy,
     ...(card ? { currency: card.currency } : {}),
     groups: out,
-    total: { ...totalsOf(total.sum), ...(card ? { cost: round(total.cost, 4) } : {}) },
+    total: { ...totalsOf(total.sum), ...(card ? { cost: round(total.cost, 6) } : {}) },
   };
 }
 

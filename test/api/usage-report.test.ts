@@ -115,7 +115,7 @@ describe('usage metering on the shipped app, with a test clock', () => {
     const cost =
       (seconds.vcpu * 0.018 + seconds.ram * 0.0025 + seconds.volume * 0.00012 + seconds.instance * 0.005) /
       3600;
-    expect(bySite.body.total.cost).toBe(Number(cost.toFixed(4)));
+    expect(bySite.body.total.cost).toBe(Number(cost.toFixed(6)));
     const byClass = await h.call('GET', `/v1/usage?${window}&groupBy=classification`, { token: app });
     expect(byClass.body.groups.map((g: { key: string }) => g.key)).toEqual(['phi']);
   });
