@@ -78,7 +78,7 @@ export function usageRoutes(usage: UsageService, authorizer: Authorizer): OpenAP
       },
       responses: {
         200: { description: 'the report', content: reportContent },
-        ...problemResponses(400, 401, 403),
+        ...problemResponses(400, 401, 403, 422),
       },
     }),
     async (c) => {
@@ -100,7 +100,7 @@ export function usageRoutes(usage: UsageService, authorizer: Authorizer): OpenAP
       },
       responses: {
         200: { description: 'the report', content: reportContent },
-        ...problemResponses(400, 401, 403),
+        ...problemResponses(400, 401, 403, 422),
       },
     }),
     async (c) => {

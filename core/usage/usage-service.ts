@@ -50,7 +50,7 @@ export function checkWindow(
   now: Date,
 ): { from: Date; to: Date } {
   const issue = (field: string, message: string) =>
-    new BrokerError('usage.invalid', `invalid request: query.${field}: ${message}`, {
+    new BrokerError('usage.windowInvalid', `invalid window: query.${field}: ${message}`, {
       fieldIssues: [{ field: `query.${field}`, message }],
     });
   if (fromText === undefined && toText === undefined) return monthOf(now);
@@ -58,8 +58,8 @@ export function checkWindow(
   if (toText === undefined) throw issue('to', 'give both from and to, or neither');
   const from = new Date(fromText);
   const to = new Date(toText);
-  if (Number.isNaN(from.getTime())) throw issue('from', 'an ISO 8601 instant');
-  if (Number.isNaN(to.getTime())) throw issue('to', 'an ISO 8601 instant');
+  if (Number.isNaN(from.getTime())) throw malformed('from');
+  if (Number.isNaN(to.getTime())) throw malformed('to');
   if (to.getTime() <= from.getTime()) throw issue('to', 'must be after from');
   if (to.getTime() - from.getTime() > MAX_USAGE_WINDOW_DAYS * DAY_MS)
     throw issue('to', `at most ${MAX_USAGE_WINDOW_DAYS} days after from`);
@@ -71,4 +71,12 @@ export function monthOf(at: Date | string): { from: Date; to: Date } {
   const [year, month] =
     typeof at === 'string' ? at.split('-').map(Number) : [at.getUTCFullYear(), at.getUTCMonth() + 1];
   return { from: new Date(Date.UTC(year!, month! - 1, 1)), to: new Date(Date.UTC(year!, month!, 1)) };
+}
+
+/** A bound that is no instant at all (the schema lets through only well-formed ones): a 400. */
+function malformed(field: string): BrokerError {
+  const message = 'an ISO 8601 instant';
+  return new BrokerError('usage.invalid', `invalid request: query.${field}: ${message}`, {
+    fieldIssues: [{ field: `query.${field}`, message }],
+  });
 }

@@ -216,25 +216,36 @@ describe('usage metering on the shipped app, with a test clock', () => {
     await expect(hcb('--tenant', 'usage-a', '--month', '2026-13')).rejects.toMatchObject({ code: 2 });
   });
 
-  it('refuses a bad window with a clear 400 problem', async () => {
+  it('refuses a malformed bound with a 400 and a well-formed but impossible window with a 422', async () => {
     const cases = [
-      ['from=yesterday&to=2026-11-02T12:00:00Z', 'query.from'],
-      [`from=${TO}&to=${FROM}`, 'query.to'],
-      [`from=${FROM}&to=${FROM}`, 'query.to'],
-      ['from=2025-01-01T00:00:00Z&to=2026-11-02T00:00:00Z', 'query.to'],
-      [`to=${TO}`, 'query.from'],
-      [`${window}&groupBy=tenant`, 'query.groupBy'],
-      [`${window}&groupBy=colour`, 'query.groupBy'],
+      ['from=yesterday&to=2026-11-02T12:00:00Z', 'query.from', 400],
+      [`from=${FROM}&to=2026-11-02T25:00:00Z`, 'query.to', 400],
+      [`${window}&groupBy=tenant`, 'query.groupBy', 400],
+      [`${window}&groupBy=colour`, 'query.groupBy', 400],
+      [`from=${TO}&to=${FROM}`, 'query.to', 422],
+      [`from=${FROM}&to=${FROM}`, 'query.to', 422],
+      ['from=2025-01-01T00:00:00Z&to=2026-11-02T00:00:00Z', 'query.to', 422],
+      [`to=${TO}`, 'query.from', 422],
+      [`from=${FROM}`, 'query.to', 422],
     ] as const;
-    for (const [query, field] of cases) {
+    for (const [query, field, status] of cases) {
       const reply = await h.call('GET', `/v1/usage?${query}`, { token: app });
-      expect(reply.status, query).toBe(400);
+      expect(reply.status, query).toBe(status);
       expect(reply.headers.get('content-type')).toMatch(/problem\+json/);
       expect(
         reply.body.errors.map((e: { field: string }) => e.field),
         query,
-      ).toContain(field);
+      ).toEqual([field]);
     }
+    // A year and a day is the longest window; one more second is too long.
+    const longest = await h.call('GET', '/v1/usage?from=2025-11-01T00:00:00Z&to=2026-11-03T00:00:00Z', {
+      token: app,
+    });
+    expect(longest.status).toBe(200);
+    const over = await h.call('GET', '/v1/usage?from=2025-11-01T00:00:00Z&to=2026-11-03T00:00:01Z', {
+      token: app,
+    });
+    expect(over.status).toBe(422);
   });
 });
 
