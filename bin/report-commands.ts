@@ -56,11 +56,19 @@ export async function reportCommand(args: string[]): Promise<number> {
     }));
   const { from, to } = monthOf(values.month);
   const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), groupBy });
-  // A platform token (operator) reads the named tenant; a tenant's own token ignores nothing: it must match.
+  // Named explicitly: an operator's token reads that tenant; a tenant's own token must be of that tenant.
   query.set('tenant', values.tenant);
-  const response = await fetch(`${base}/v1/usage?${query}`, {
-    headers: { authorization: `Bearer ${token}`, accept: values.csv ? 'text/csv' : 'application/json' },
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${base}/v1/usage?${query}`, {
+      headers: { authorization: `Bearer ${token}`, accept: values.csv ? 'text/csv' : 'application/json' },
+    });
+  } catch {
+    process.stderr.write(
+      `hcb report: no broker answered at ${base} (start one with npm start, or give --url)\n`,
+    );
+    return 1;
+  }
   const text = await response.text();
   if (!response.ok) {
     process.stderr.write(`hcb report: the broker answered ${response.status}: ${text}\n`);
