@@ -13,6 +13,7 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
+import type { UsageService } from '../core/usage/usage-service.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
 import type { VolumeService } from '../core/volumes/volume-service.ts';
 import type { ApiEnv } from './context.ts';
@@ -30,6 +31,7 @@ import { linkRoutes } from './routes/links.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
 import { targetRoutes } from './routes/targets.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { vmRoutes } from './routes/vms.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { validationError } from './validation.ts';
@@ -48,6 +50,8 @@ export interface ApiDeps {
   verifier: TokenVerifier;
   idempotency: IdempotencyGuard;
   logger: Logger;
+  /** Usage reports (`/v1/usage`); absent in compositions that meter nothing. */
+  usage?: UsageService;
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: readonly string[];
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
@@ -99,6 +103,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', placementRoutes(deps.placement, deps.authorizer));
   app.route('/', operationRoutes(deps.operations, deps.authorizer));
   app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
+  if (deps.usage) app.route('/', usageRoutes(deps.usage, deps.authorizer));
   app.route('/', docsRoutes());
   deps.mount?.(app);
 

@@ -3,6 +3,7 @@ import { loadOrCreateDevKey, mintDevToken } from '../auth/dev-signing-key.ts';
 import { ROLES, type Role } from '../core/model/principal.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { POLICY_USAGE, policyCommand } from './policy-commands.ts';
+import { REPORT_USAGE, reportCommand } from './report-commands.ts';
 
 const USAGE = `usage: hcb <command> [options]
 
@@ -13,7 +14,8 @@ commands:
       (uses the dev signing key in DATA_DIR, default ./.data, created on first use; --ttl defaults to
       3600 and may not exceed HCB_MAX_TOKEN_LIFETIME_SECONDS, default 3600)
 
-${POLICY_USAGE}`;
+${POLICY_USAGE}
+${REPORT_USAGE}`;
 
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -55,6 +57,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   token,
   policy: async (args) => {
     process.exitCode = await policyCommand(args);
+  },
+  report: async (args) => {
+    process.exitCode = await reportCommand(args);
   },
 };
 const run = command ? commands[command] : undefined;

@@ -8,10 +8,11 @@ import { parsePolicyTests, readPolicyTestFiles } from '../policy-engine/policy-t
 import { formatTestReport } from '../policy-engine/policy-tests/test-report.ts';
 import { runPolicyTests } from '../policy-engine/policy-tests/test-runner.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { loadRateCard, RATES_FILE } from '../runtime/rate-card-file.ts';
 
 export const POLICY_USAGE = `usage: hcb policy <validate|test> [--policies <dir>] [--targets <file>]
 
-  validate   check the policy bundle (schema, *.cedar, targets.yaml, tenants.yaml) as the broker does
+  validate   check the policy bundle (schema, *.cedar, targets.yaml, tenants.yaml, rates.yaml) as the broker does
              at start-up; prints each problem as file:line: message
   test       validate, then run the policy tests in <policies>/tests/*.yaml (placement, authorization,
              and flows: attach, copy, link)
@@ -35,7 +36,7 @@ export async function policyCommand(args: string[]): Promise<number> {
   if (!bundle) return 1;
   if (command === 'validate') {
     process.stdout.write(describeBundle(bundle));
-    return 0;
+    return validateRateCard(policiesDir, bundle);
   }
   try {
     const cases = parsePolicyTests(readPolicyTestFiles(policiesDir));
@@ -117,4 +118,21 @@ function actionsOf(policy: CompiledPolicy): string {
 
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`;
+}
+
+/** The rate card beside the bundle (`rates.yaml`), checked as the broker checks it at start. */
+function validateRateCard(policiesDir: string, bundle: PolicyBundle): number {
+  try {
+    const card = loadRateCard(policiesDir, bundle.catalogue);
+    process.stdout.write(
+      card
+        ? `  rates     ${RATES_FILE}: ${card.rates.length} rates in ${card.currency}\n`
+        : `  rates     none (${RATES_FILE} absent: usage reports carry no cost)\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!isBrokerError(error)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
+  }
 }

@@ -13,6 +13,7 @@ import { Table } from 'dynamodb-toolbox/table';
  * `AUDIT#<chain>` / `<seq>`, idempotency records `IDEMPOTENCY` / `<hash>`, target health
  * `TARGET-HEALTH` / `<targetId>`. One sparse global index:
  * unfinished operations (`gsi1pk = OPS#UNFINISHED`) and audit records per tenant (`AUDIT-TENANT#<t>`).
+ * Usage records: `USAGE#<t>` / `<record id>`, indexed by kind across tenants (`USAGE-ALL#<kind>`).
  * The CDK stack declares the same keys; a test keeps the two in step.
  */
 export const TABLE_KEYS = {

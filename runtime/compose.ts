@@ -22,6 +22,9 @@ import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
 import { TargetDirectory } from '../core/targets/target-directory.ts';
+import { BucketSizeSampler } from '../core/usage/bucket-size-sampler.ts';
+import { UsageMeter } from '../core/usage/usage-meter.ts';
+import { UsageService } from '../core/usage/usage-service.ts';
 import { VmService } from '../core/vms/vm-service.ts';
 import { VolumeService } from '../core/volumes/volume-service.ts';
 import { idempotencyTableName } from '../persistence/broker-table.ts';
@@ -35,6 +38,7 @@ import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { cedarPlacementService } from './placement.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
+import { loadRateCard } from './rate-card-file.ts';
 import { type BrokerStores, createStores } from './stores.ts';
 
 export interface BrokerParts {
@@ -84,9 +88,10 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const authorizer = new CedarAuthorizer(bundle);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
+  const usageMeter = new UsageMeter(stores.usageRecords, catalogue.sizes, clock);
 
   const worker = new OperationWorker(
-    { ...stores, queue, providers, health, clock, log: logger },
+    { ...stores, queue, providers, health, clock, log: logger, usage: usageMeter },
     OPERATION_DEFINITIONS,
     { workerId: parts.workerId, maxRetries: config.workerMaxRetries },
   );
@@ -143,6 +148,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     health,
     orphans: config.orphans,
     workerId: parts.workerId,
+    bucketSizes: new BucketSizeSampler({
+      records: stores.usageRecords,
+      buckets: stores.buckets,
+      providers,
+      clock,
+      log: logger,
+    }),
   });
   const app = createApiApp({
     ...services,
@@ -158,6 +170,11 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       maxLifetimeSeconds: config.jwt.maxLifetimeSeconds,
     }),
     corsOrigins: config.corsOrigins,
+    usage: new UsageService({
+      records: stores.usageRecords,
+      clock,
+      rateCard: loadRateCard(config.policiesDir, catalogue),
+    }),
     idempotency: new PowertoolsIdempotencyGuard({
       client: dynamo,
       tableName: idempotencyTableName(config.tableName),

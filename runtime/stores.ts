@@ -11,6 +11,7 @@ import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
+import { UsageStore } from '../persistence/usage-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import type { BrokerConfig } from './config.ts';
@@ -37,5 +38,6 @@ export function createStores(
     audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
     bindings: new KeyBindingStore(table),
+    usageRecords: new UsageStore(table),
   };
 }

@@ -19,6 +19,7 @@ export const bucketLifecycle: OperationDefinition = {
       bucket.placement !== undefined &&
       (await isGone(lookUp(ctx, bucket)));
     const status = ctx.op.kind === 'bucket.create' ? 'error' : deleted ? 'deleted' : 'active';
+    if (deleted) await ctx.deps.usage?.bucket(ctx.op.id, 'gone', bucket, 'gone');
     await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
       status,
       activeOperationId: null,
@@ -61,6 +62,7 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
     return fallBackToNextPermitted(ctx, targetId, attempt.reason, (placement) =>
       ctx.deps.buckets.update(bucket.tenant, bucket.id, { placement }),
     );
+  await ctx.deps.usage?.bucket(ctx.op.id, 'active', bucket, 'running', attempt.resource.bytesUsed ?? 0);
   await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
     status: 'active',
     activeOperationId: null,
@@ -76,6 +78,7 @@ async function deleteBucket(ctx: StepContext): Promise<StepOutcome> {
     () => storage.deleteBucket(bucket.cloudName, { force: ctx.op.input.force === 'true' }),
     lookUp(ctx, bucket),
   );
+  await ctx.deps.usage?.bucket(ctx.op.id, 'gone', bucket, 'gone');
   await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
     status: 'deleted',
     activeOperationId: null,

@@ -9,6 +9,7 @@ import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { SnapshotRepository, VolumeRepository } from '../ports/volume-repositories.ts';
+import type { UsageMeter } from '../usage/usage-meter.ts';
 
 /** What a step tells the worker to do next. */
 export type StepOutcome =
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   health: TargetHealthTracker;
   clock: Clock;
   log: Logger;
+  /** Writes a usage record with each cost-relevant state change (docs/usage.md). */
+  usage?: UsageMeter;
 }
 
 /**

@@ -3,9 +3,10 @@ import { BrokerError, isBrokerError } from '../errors.ts';
 import type { Vm, VmActionOperationKind } from '../model/vm.ts';
 import type { CloudServer, ServerState } from '../ports/cloud/compute.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
+import { meteredVmState } from '../usage/usage-meter.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 import { pollDelay } from './step.ts';
-import { loadVm, providerOf, settleVm, stepAttempt } from './vm-steps-common.ts';
+import { loadVm, providerOf, settleVm, stepAttempt, vmStatusOf } from './vm-steps-common.ts';
 
 type ActionKind = VmActionOperationKind;
 
@@ -47,6 +48,15 @@ export const vmAction: OperationDefinition = {
     const server = await providerOf(ctx, vm)
       .compute.getServer(vm.cloudId!)
       .catch(() => undefined);
+    // A half-done action (a stop that stopped, then timed out) is metered as the cloud shows it.
+    if (server)
+      await ctx.deps.usage?.vm(
+        ctx.op.id,
+        'failed',
+        vm,
+        meteredVmState(vmStatusOf(server.state, vm.status), true),
+        sizeNamed(providerOf(ctx, vm), server.sizeRef) ?? vm.size,
+      );
     await settleVm(ctx, vm, server, server?.state === 'error' ? error.message : undefined);
     if (ctx.op.kind === 'vm.snapshot' && ctx.op.input.imageId)
       await ctx.deps.images
@@ -129,6 +139,13 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
   if (server.state !== SETTLED[kind] || !resizeApplied(kind, ctx.op.input.size, server, provider)) {
     return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
   }
+  await ctx.deps.usage?.vm(
+    ctx.op.id,
+    'settled',
+    vm,
+    meteredVmState(vmStatusOf(server.state, vm.status), true),
+    kind === 'vm.resize' ? ctx.op.input.size! : vm.size,
+  );
   await settleVm(ctx, vm, server);
   if (kind === 'vm.resize') await ctx.deps.vms.update(vm.tenant, vm.id, { size: ctx.op.input.size! });
   return { type: 'done', result: { state: server.state } };
@@ -193,4 +210,10 @@ function failed(server: CloudServer): StepOutcome {
     type: 'fail',
     error: { code: 'vm.cloudError', message: server.fault ?? `server is ${server.rawState}` },
   };
+}
+
+/** The logical size a cloud flavor / instance type stands for on this target. */
+function sizeNamed(provider: CloudProvider, sizeRef: string | undefined): string | undefined {
+  if (sizeRef === undefined) return undefined;
+  return Object.entries(provider.target.sizes).find(([, ref]) => ref === sizeRef)?.[0];
 }

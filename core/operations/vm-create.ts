@@ -19,6 +19,8 @@ export const vmCreate: OperationDefinition = {
     const vm = await ctx.deps.vms.get(ctx.op.tenant, ctx.op.resource.id);
     if (!vm) return;
     await removeFailedServer(ctx, vm);
+    // Whatever ran (a server that became active and broke) stops counting here.
+    await ctx.deps.usage?.vm(ctx.op.id, 'failed', vm, 'gone');
     // Without a cloud id an `error` VM owns no server: the reconciler removes one this could not.
     await ctx.deps.vms.update(vm.tenant, vm.id, {
       status: 'error',
@@ -90,6 +92,7 @@ async function awaitActive(ctx: StepContext): Promise<StepOutcome> {
     throw error;
   }
   if (server.state === 'active') {
+    await ctx.deps.usage?.vm(ctx.op.id, 'active', vm, 'running');
     await settleVm(ctx, vm, server);
     await discardUserData(ctx, vm);
     return { type: 'done', result: { targetId: provider.target.id, serverId: server.id } };

@@ -61,6 +61,7 @@ async function awaitGone(ctx: StepContext): Promise<StepOutcome> {
 
 async function finish(ctx: StepContext): Promise<StepOutcome> {
   const vm = await loadVm(ctx);
+  await ctx.deps.usage?.vm(ctx.op.id, 'gone', vm, 'gone');
   await ctx.deps.vms.update(vm.tenant, vm.id, {
     status: 'deleted',
     task: null,

@@ -62,6 +62,7 @@ async function awaitAvailable(ctx: StepContext): Promise<StepOutcome> {
     throw error;
   }
   if (cloud.state === 'available') {
+    await ctx.deps.usage?.volume(ctx.op.id, 'available', volume, 'running');
     await ctx.deps.volumes.update(volume.tenant, volume.id, {
       status: 'available',
       task: null,

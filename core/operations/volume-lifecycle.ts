@@ -94,6 +94,7 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
 
 async function finishDelete(ctx: StepContext): Promise<StepOutcome> {
   const volume = await loadVolume(ctx);
+  await ctx.deps.usage?.volume(ctx.op.id, 'gone', volume, 'gone');
   await ctx.deps.volumes.update(volume.tenant, volume.id, {
     status: 'deleted',
     task: null,

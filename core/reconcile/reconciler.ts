@@ -48,6 +48,8 @@ export interface ReconcilerDeps {
    * embedded default), they were taken by this process's previous, crashed incarnation.
    */
   workerId?: string;
+  /** Samples bucket sizes for usage metering after each pass (docs/usage.md). */
+  bucketSizes?: { sample(): Promise<number> };
 }
 
 /**
@@ -106,6 +108,10 @@ export class Reconciler {
         this.#d.log.warn('reconcile target failed', { targetId: ctx.targetId, code });
       }
     }
+    await this.#d.bucketSizes?.sample().catch((error: unknown) => {
+      report.errors += 1;
+      this.#d.log.warn('bucket size sampling failed', { code: describeError(error).code });
+    });
     return report;
   }
 

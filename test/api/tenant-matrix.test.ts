@@ -31,6 +31,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const OPERATOR_MUTATIONS = new Set(['PUT /v1/sandbox/targets/:id/faults', 'POST /v1/admin/reconcile']);
 /** POST routes that only read (an operator may run them for another tenant). */
 const READ_POSTS = new Set(['POST /v1/placements/simulate']);
+/** Platform reports across every tenant: an operator's to read (and they name tenants); nobody else's. */
+const OPERATOR_PLATFORM_READS = new Set(['GET /v1/usage/all']);
 
 describe('tenant isolation matrix (I6): every route × another tenant’s ids × every role', () => {
   let h: Harness;
@@ -157,7 +159,7 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       probe.via === 'tenant' &&
       probe.route.path.startsWith('/v1/') &&
       (probe.route.method === 'GET' || READ_POSTS.has(key));
-    if (readsA) {
+    if (readsA || (role === 'operator' && OPERATOR_PLATFORM_READS.has(key))) {
       if (foreign.status !== 200) failures.push(`${what}: operator read answered ${foreign.status}`);
       return;
     }

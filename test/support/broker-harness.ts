@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { loadOrCreateDevKey, mintDevToken } from '../../auth/dev-signing-key.ts';
 import type { Role } from '../../core/model/principal.ts';
+import type { Clock } from '../../core/ports/clock.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../runtime/local/embedded-broker.ts';
 import { captureLogger } from './capture-logger.ts';
@@ -42,7 +43,7 @@ export const FAST_TARGETS = resolve(import.meta.dirname, '../fixtures/targets.fa
 
 /** An embedded broker behind a real HTTP server on 127.0.0.1, with its own temporary data folder. */
 export async function startHarness(
-  options: { targetsFile?: string; env?: Record<string, string> } = {},
+  options: { targetsFile?: string; env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hcb-test-'));
   let fetcher: (request: Request) => Response | Promise<Response> = () =>
@@ -57,7 +58,7 @@ export async function startHarness(
     ...options.env,
   });
   const logger = captureLogger();
-  const broker = await startEmbeddedBroker(config, logger);
+  const broker = await startEmbeddedBroker(config, logger, options.clock ? { clock: options.clock } : {});
   fetcher = broker.app.fetch;
   const key = await loadOrCreateDevKey(dataDir);
 

@@ -71,4 +71,6 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'audit.verify': ['admin', 'auditor', 'operator'],
   'sandbox.faults': ['operator'],
   'reconcile.run': ['operator'],
+  'usage.read': ['app', 'admin', 'auditor', 'operator'],
+  'usage.readAll': ['operator'],
 };
