@@ -39,6 +39,11 @@ export interface BrokerConfig {
   workerMaxRetries: number;
   /** Base URL clients reach this broker at (sandbox console and object links point here). */
   publicBaseUrl: string;
+  /**
+   * Who may read `GET /metrics` on the embedded default: `operator` (a token with the operator role) or
+   * `loopback` (also any request without a token from this host, for a local Prometheus). docs/metrics.md.
+   */
+  metricsAccess: 'operator' | 'loopback';
 }
 
 /** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
@@ -83,6 +88,7 @@ export function loadConfig(
     corsOrigins: corsOrigins(env.HCB_CORS_ORIGINS),
     workerMaxRetries: positiveInteger(env, 'HCB_WORKER_MAX_RETRIES', 8),
     publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    metricsAccess: metricsAccess(env.HCB_METRICS_ACCESS),
   };
 }
 
@@ -93,6 +99,12 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`${name} must be a positive integer, not ${raw}`);
   return value;
+}
+
+function metricsAccess(raw: string | undefined): BrokerConfig['metricsAccess'] {
+  if (raw === undefined || raw === '' || raw === 'operator') return 'operator';
+  if (raw === 'loopback') return 'loopback';
+  throw new Error(`HCB_METRICS_ACCESS must be operator or loopback, not ${raw}`);
 }
 
 /** `HCB_CORS_ORIGINS`: comma-separated origins (`https://portal.example.org,capacitor://localhost`). */

@@ -67,4 +67,5 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'audit.verify': ['admin', 'auditor', 'operator'],
   'sandbox.faults': ['operator'],
   'reconcile.run': ['operator'],
+  'metrics.read': ['operator'],
 };
