@@ -9,8 +9,11 @@ import {
 
 /** The CloudWatch namespace the Lambda functions publish in, and the dashboards and alarms read. */
 export const METRICS_NAMESPACE = 'HybridCloudBroker';
-/** The dimension every data point carries besides its labels: the rollups alarms read are keyed by it alone. */
-export const SERVICE_DIMENSION = { service: 'hcb' } as const;
+/**
+ * The dimension every data point carries besides its labels: the rollups alarms read are keyed by it
+ * alone. Not Powertools' default `service`, which is a label of the cloud-call metrics.
+ */
+export const BROKER_DIMENSION = { broker: 'hcb' } as const;
 
 const UNITS: Record<MetricDefinition['unit'], (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   seconds: MetricUnit.Seconds,
@@ -26,12 +29,10 @@ const UNITS: Record<MetricDefinition['unit'], (typeof MetricUnit)[keyof typeof M
  */
 export class EmbeddedMetricFormatMetrics extends BrokerMetrics {
   constructor(
-    metrics = new Metrics({
-      namespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_DIMENSION.service,
-      logger: withoutOverlapWarnings(console),
-    }),
+    metrics = new Metrics({ namespace: METRICS_NAMESPACE, logger: withoutOverlapWarnings(console) }),
   ) {
+    metrics.clearDefaultDimensions();
+    metrics.setDefaultDimensions(BROKER_DIMENSION);
     const emit = <Id extends MetricId>(id: Id, labels: Labels<Id>, value: number) => {
       const definition: MetricDefinition = METRICS[id];
       const values = labels as Record<string, string>;
