@@ -141,6 +141,14 @@ export const METRICS = {
   ]),
 } as const;
 
+/** The CloudWatch namespace the Lambda functions publish in, and the dashboards and alarms read. */
+export const METRICS_NAMESPACE = 'HybridCloudBroker';
+/**
+ * The dimension every data point carries besides its labels: the rollups alarms read are keyed by it
+ * alone. Not Powertools' default `service`, which is a label of the cloud-call metrics.
+ */
+export const BROKER_DIMENSION = { broker: 'hcb' } as const;
+
 export type MetricId = keyof typeof METRICS;
 export type Labels<Id extends MetricId> = Record<(typeof METRICS)[Id]['labels'][number], string>;
 

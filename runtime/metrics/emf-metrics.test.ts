@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type BrokerMetrics, METRICS } from '../../core/ports/metrics.ts';
+import { type BrokerMetrics, METRICS, METRICS_NAMESPACE } from '../../core/ports/metrics.ts';
 import { parsePrometheusText } from '../../test/support/prometheus-text.ts';
-import { EmbeddedMetricFormatMetrics, METRICS_NAMESPACE } from './emf-metrics.ts';
+import { EmbeddedMetricFormatMetrics } from './emf-metrics.ts';
 import { PrometheusMetrics } from './prometheus-metrics.ts';
 
 /** One call of every observation the broker makes, the same on both implementations. */

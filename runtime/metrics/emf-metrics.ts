@@ -1,19 +1,13 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
+  BROKER_DIMENSION,
   BrokerMetrics,
   type Labels,
   METRICS,
+  METRICS_NAMESPACE,
   type MetricDefinition,
   type MetricId,
 } from '../../core/ports/metrics.ts';
-
-/** The CloudWatch namespace the Lambda functions publish in, and the dashboards and alarms read. */
-export const METRICS_NAMESPACE = 'HybridCloudBroker';
-/**
- * The dimension every data point carries besides its labels: the rollups alarms read are keyed by it
- * alone. Not Powertools' default `service`, which is a label of the cloud-call metrics.
- */
-export const BROKER_DIMENSION = { broker: 'hcb' } as const;
 
 const UNITS: Record<MetricDefinition['unit'], (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   seconds: MetricUnit.Seconds,
