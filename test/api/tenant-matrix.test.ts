@@ -166,12 +166,12 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
     const sent = JSON.stringify(probe.foreign);
     const leaked = secrets.filter((s) => !sent.includes(s) && foreign.text.includes(s));
     if (leaked.length > 0) failures.push(`${what}: shows ${leaked.join(', ')}`);
-    const shape = (r: Reply, url: string) =>
-      `${r.status} ${typeof r.body === 'object' && r.body ? (r.body.code ?? '') : r.text.split(url).join('')}`;
     if (role === 'operator' && LIVE_PLATFORM_READS.has(key)) {
       if (foreign.status !== 200) failures.push(`${what}: operator read answered ${foreign.status}`);
       return;
     }
+    const shape = (r: Reply, url: string) =>
+      `${r.status} ${typeof r.body === 'object' && r.body ? (r.body.code ?? '') : r.text.split(url).join('')}`;
     const [f, t] = [shape(foreign, probe.foreign.url), shape(twin, probe.twin.url)];
     if (f.replace(/\S+-0\w{25}/g, 'ID') !== t.replace(/\S+-0\w{25}/g, 'ID') && f !== t)
       failures.push(`${what}: answers ${f} but ${t} for nothing`);
