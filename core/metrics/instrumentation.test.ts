@@ -144,3 +144,25 @@ describe('policy denials', () => {
     expect(seen).toEqual([{ id: 'policyDenials', labels: { policy: 'builtin.default-deny' }, value: 1 }]);
   });
 });
+
+describe('observing never fails the work observed', () => {
+  it('drops values that are not numbers and swallows a failing sink', () => {
+    const seen: number[] = [];
+    new BrokerMetrics({ add: (_, __, v) => seen.push(v), set: () => {} }).operationFinished(
+      'vm.create',
+      'failed',
+      Number.NaN,
+    );
+    expect(seen).toEqual([1]); // the count, not the NaN duration
+    const throwing = new BrokerMetrics({
+      add: () => {
+        throw new RangeError('sink down');
+      },
+      set: () => {
+        throw new RangeError('sink down');
+      },
+    });
+    expect(() => throwing.requestCompleted('/v1/vms', 'GET', 200, 3)).not.toThrow();
+    expect(() => throwing.targetHealth('a', 'open', false)).not.toThrow();
+  });
+});

@@ -171,7 +171,22 @@ export class BrokerMetrics {
   readonly #sink: MetricSink;
 
   constructor(sink: MetricSink) {
-    this.#sink = sink;
+    // Observing must never fail the work observed: a value that is not a number (a bad timestamp) or a
+    // sink that throws loses the data point, not the request or the operation.
+    this.#sink = {
+      add<Id extends MetricId>(id: Id, labels: Labels<Id>, value: number) {
+        if (!Number.isFinite(value)) return;
+        try {
+          sink.add(id, labels, value);
+        } catch {}
+      },
+      set<Id extends MetricId>(id: Id, labels: Labels<Id>, value: number) {
+        if (!Number.isFinite(value)) return;
+        try {
+          sink.set(id, labels, value);
+        } catch {}
+      },
+    };
   }
 
   requestCompleted(route: string, method: string, status: number, ms: number): void {
