@@ -99,6 +99,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     new CircuitBreakerHealth(clock, stores.targetHealth),
     metrics,
     catalogue.targets.map((t) => t.id),
+    () => clock.now().getTime(),
   );
   const placement = measuredPlacement(new CedarPlacementEngine(bundle, health, clock), metrics);
   const authorizer = measuredAuthorizer(new CedarAuthorizer(bundle), metrics);

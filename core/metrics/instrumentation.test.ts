@@ -4,7 +4,8 @@ import type { Operation } from '../model/operation.ts';
 import type { CloudProvider, ProviderRegistry } from '../ports/cloud/provider.ts';
 import { BrokerMetrics, type MetricId } from '../ports/metrics.ts';
 import type { OperationRepository } from '../ports/repositories.ts';
-import { measuredAuthorizer, measuredOperations } from './instrumentation.ts';
+import { ALWAYS_HEALTHY, type CircuitState } from '../ports/target-health.ts';
+import { measuredAuthorizer, measuredHealth, measuredOperations } from './instrumentation.ts';
 import { measuredProviders } from './measured-providers.ts';
 
 /** Every observation, as `id labels value`, in order. */
@@ -164,5 +165,30 @@ describe('observing never fails the work observed', () => {
     });
     expect(() => throwing.requestCompleted('/v1/vms', 'GET', 200, 3)).not.toThrow();
     expect(() => throwing.targetHealth('a', 'open', false)).not.toThrow();
+  });
+});
+
+describe('target health', () => {
+  it('is reported on a change at once, and unchanged at most once a minute', async () => {
+    const { seen, metrics } = recording();
+    let circuit: CircuitState = 'closed';
+    let time = 0;
+    const health = measuredHealth(
+      { ...ALWAYS_HEALTHY, state: () => circuit },
+      metrics,
+      ['a', 'b'],
+      () => time,
+    );
+    const reports = () =>
+      seen.filter((s) => s.id === 'circuitOpen').map((s) => `${s.labels.target}=${s.value}`);
+    await health.refresh();
+    await health.refresh();
+    expect(reports()).toEqual(['a=0', 'b=0']);
+    circuit = 'open';
+    await health.recordFailure('a', 'sandbox.unavailable');
+    expect(reports()).toEqual(['a=0', 'b=0', 'a=1']);
+    time = 60_000;
+    await health.refresh();
+    expect(reports()).toEqual(['a=0', 'b=0', 'a=1', 'a=1', 'b=1']);
   });
 });

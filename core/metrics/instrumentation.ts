@@ -84,14 +84,29 @@ function elapsedMs(op: Operation, clock: Clock): number {
   return Math.max(0, clock.now().getTime() - Date.parse(op.createdAt));
 }
 
-/** Reports a target's circuit and health whenever either may have changed. */
+/**
+ * Reports a target's circuit and health when either changed, and at least once a minute while the
+ * tracker is consulted (placement refreshes it on every decision: on Lambda each report is a log line, and
+ * alarms need a data point per period, not one per request).
+ */
 export function measuredHealth(
   health: TargetHealthTracker,
   metrics: BrokerMetrics,
   targetIds: readonly string[],
+  now: () => number = Date.now,
+  everyMs = 60_000,
 ): TargetHealthTracker {
-  const report = (targetId: string) =>
-    metrics.targetHealth(targetId, health.state(targetId), health.unavailable(targetId) === undefined);
+  const last = new Map<string, { state: string; at: number }>();
+  const report = (targetId: string) => {
+    const circuit = health.state(targetId);
+    const healthy = health.unavailable(targetId) === undefined;
+    const state = `${circuit}/${healthy}`;
+    const previous = last.get(targetId);
+    const at = now();
+    if (previous?.state === state && at - previous.at < everyMs) return;
+    last.set(targetId, { state, at });
+    metrics.targetHealth(targetId, circuit, healthy);
+  };
   return {
     async refresh() {
       await health.refresh();
