@@ -10,6 +10,7 @@ import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
 import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import type { BrokerMetrics } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
@@ -20,6 +21,7 @@ import type { ApiEnv } from './context.ts';
 import { audit } from './middleware/audit.ts';
 import { idempotency } from './middleware/idempotency.ts';
 import { authenticate, requestId } from './middleware/request-context.ts';
+import { requestMetrics } from './middleware/request-metrics.ts';
 import { corsPolicy, securityHeaders } from './middleware/security-headers.ts';
 import { withStandardResponses } from './openapi-standard.ts';
 import { problemResponse, toProblem } from './problem.ts';
@@ -28,6 +30,7 @@ import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { imageRoutes } from './routes/images.ts';
 import { linkRoutes } from './routes/links.ts';
+import { type MetricsEndpoint, metricsRoutes } from './routes/metrics.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
 import { targetRoutes } from './routes/targets.ts';
@@ -56,6 +59,9 @@ export interface ApiDeps {
   corsOrigins?: readonly string[];
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
+  /** Requests are counted and timed here (docs/metrics.md); `metricsEndpoint` serves `GET /metrics`. */
+  metrics?: BrokerMetrics;
+  metricsEndpoint?: MetricsEndpoint;
 }
 
 const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -68,6 +74,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     },
   });
 
+  if (deps.metrics) app.use('*', requestMetrics(deps.metrics));
   app.use('*', securityHeaders);
   app.use('*', requestId);
   app.use('*', corsPolicy(deps.corsOrigins ?? []));
@@ -105,6 +112,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
   if (deps.usage) app.route('/', usageRoutes(deps.usage, deps.authorizer));
   app.route('/', docsRoutes());
+  if (deps.metricsEndpoint)
+    app.route('/', metricsRoutes(deps.metricsEndpoint, deps.verifier, deps.authorizer));
   deps.mount?.(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -8,7 +8,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent, SQSEvent } from 'aws-lambda';
 import type { LambdaEvent } from 'hono/aws-lambda';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { METRICS } from '../core/ports/metrics.ts';
 import type { OperationQueue, OperationRef } from '../core/ports/queue.ts';
 import { ensureTables } from '../persistence/broker-table.ts';
 import { lambdaBroker, resetLambdaBroker } from '../runtime/aws/lambda-broker.ts';
@@ -177,6 +178,47 @@ describe('Lambda entry points with real event shapes', () => {
     expect(op.status).toBe('succeeded');
     const got = JSON.parse((await invokeApi(httpEvent('GET', `/v1/vms/${vm.id}`, token))).body!);
     expect(got.status).toBe('active');
+  });
+
+  it('emits the broker metrics as CloudWatch EMF, under the names GET /metrics uses', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const created = await invokeApi(
+        httpEvent('POST', '/v1/vms', token, {
+          name: 'emf-vm',
+          size: 'small',
+          image: 'ubuntu-24.04',
+          classification: 'internal',
+        }),
+      );
+      expect(created.statusCode).toBe(202);
+      for (let round = 0; round < 50 && queue.sent.length > 0; round++) {
+        const batch = queue.sent.splice(0);
+        await new Promise((r) => setTimeout(r, Math.max(...batch.map((m) => m.delayMs))));
+        await workerHandler(sqsEvent(batch.map((m) => m.ref)));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const records = written
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const find = (name: string, labels: Record<string, string> = {}) =>
+      records.filter((r) => name in r && Object.entries(labels).every(([k, v]) => r[k] === v));
+    expect(find(METRICS.httpRequests.name, { route: '/v1/vms', method: 'POST', status: '202' })).toHaveLength(
+      1,
+    );
+    expect(find(METRICS.placementDecisions.name, { outcome: 'placed' })).toHaveLength(1);
+    expect(find(METRICS.operations.name, { kind: 'vm.create', outcome: 'succeeded' })).toHaveLength(1);
+    expect(find(METRICS.cloudCalls.name, { service: 'compute', outcome: 'ok' }).length).toBeGreaterThan(0);
+    expect(find(METRICS.queueOldestAge.name).length).toBeGreaterThan(0);
+    expect(JSON.stringify(records)).not.toContain('emf-vm');
   });
 
   it('answers problem+json through API Gateway too', async () => {

@@ -21,7 +21,7 @@ const COMING = [
 
 /** The resource type a route names: its action's prefix, except fault injection and reconcile (on targets). */
 const resourceOf = (action: string) =>
-  action.startsWith('sandbox.') || action.startsWith('reconcile.')
+  action.startsWith('sandbox.') || action.startsWith('reconcile.') || action.startsWith('metrics.')
     ? 'target'
     : action === 'placement.simulate'
       ? 'placement'

@@ -4,11 +4,19 @@ import type { Hono } from 'hono';
 import type { JSONWebKeySet } from 'jose';
 import { createApiApp } from '../api/app.ts';
 import type { ApiEnv } from '../api/context.ts';
+import type { MetricsEndpoint } from '../api/routes/metrics.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
+import {
+  measuredAuthorizer,
+  measuredHealth,
+  measuredOperations,
+  measuredPlacement,
+} from '../core/metrics/instrumentation.ts';
+import { measuredProviders } from '../core/metrics/measured-providers.ts';
 import type { Cloud } from '../core/model/target.ts';
 import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
@@ -18,6 +26,7 @@ import { type Clock, systemClock } from '../core/ports/clock.ts';
 import type { ProviderFactory, ProviderRegistry } from '../core/ports/cloud/provider.ts';
 import type { FlowPolicy } from '../core/ports/flow-policy.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import { type BrokerMetrics, NO_METRICS } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
@@ -58,6 +67,9 @@ export interface BrokerParts {
   /** Where the audit chain's head is anchored; by default from `config.auditAnchor`. */
   auditAnchor?: AuditAnchor;
   mount?: (app: Hono<ApiEnv>, providers: ProviderRegistry, authorizer: Authorizer) => void;
+  /** Where observations go (docs/metrics.md): Prometheus on the embedded default, EMF on Lambda. */
+  metrics?: BrokerMetrics;
+  metricsEndpoint?: MetricsEndpoint;
 }
 
 export interface Broker {
@@ -67,6 +79,7 @@ export interface Broker {
   providers: ProviderRegistry;
   placement: PlacementEngine;
   stores: BrokerStores;
+  metrics: BrokerMetrics;
   close(): Promise<void>;
 }
 
@@ -75,17 +88,25 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const { config, bundle, dynamo, queue, logger } = parts;
   const { catalogue } = bundle;
   const clock = parts.clock ?? systemClock;
-  const stores = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret), {
+  const metrics = parts.metrics ?? NO_METRICS;
+  const created = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret), {
     anchor: parts.auditAnchor ?? auditAnchorFor(config),
     log: logger,
   });
+  const stores = { ...created, operations: measuredOperations(created.operations, metrics, clock) };
   // Read on first use: only the API presigns, and only its role may read the secret.
   let auditKeySecret: Promise<string> | undefined;
-  const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
+  const registry = await buildProviderRegistry(catalogue, parts.providerFactories);
+  const providers = measuredProviders(registry, metrics);
   // Shared by every process of the deployment through the broker table.
-  const health = new CircuitBreakerHealth(clock, stores.targetHealth);
-  const placement = cedarPlacementService(bundle, health, clock);
-  const authorizer = new CedarAuthorizer(bundle);
+  const health = measuredHealth(
+    new CircuitBreakerHealth(clock, stores.targetHealth),
+    metrics,
+    catalogue.targets.map((t) => t.id),
+    () => clock.now().getTime(),
+  );
+  const placement = measuredPlacement(cedarPlacementService(bundle, health, clock), metrics);
+  const authorizer = measuredAuthorizer(new CedarAuthorizer(bundle), metrics);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
   const usageMeter = new UsageMeter(stores.usageRecords, catalogue.sizes, clock);
@@ -180,7 +201,18 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       tableName: idempotencyTableName(config.tableName),
     }),
     logger,
-    ...(parts.mount ? { mount: (a: Hono<ApiEnv>) => parts.mount!(a, providers, authorizer) } : {}),
+    metrics,
+    ...(parts.metricsEndpoint ? { metricsEndpoint: parts.metricsEndpoint } : {}),
+    ...(parts.mount ? { mount: (a: Hono<ApiEnv>) => parts.mount!(a, registry, authorizer) } : {}),
   });
-  return { app, worker, reconciler, providers, placement, stores, close: () => providers.close() };
+  return {
+    app,
+    worker,
+    reconciler,
+    providers: registry,
+    placement,
+    stores,
+    metrics,
+    close: () => registry.close(),
+  };
 }

@@ -41,6 +41,11 @@ export interface BrokerConfig {
   publicBaseUrl: string;
   /** What the reconciler does with orphaned servers and volumes: `delete` them or only `report` them. */
   orphans: { servers: 'delete' | 'report'; volumes: 'delete' | 'report' };
+  /**
+   * Who may read `GET /metrics` on the embedded default: `operator` (a token with the operator role) or
+   * `loopback` (also any request without a token from this host, for a local Prometheus). docs/metrics.md.
+   */
+  metricsAccess: 'operator' | 'loopback';
 }
 
 /** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
@@ -89,6 +94,7 @@ export function loadConfig(
       servers: orphanAction(env, 'HCB_ORPHAN_SERVERS', 'delete'),
       volumes: orphanAction(env, 'HCB_ORPHAN_VOLUMES', 'report'),
     },
+    metricsAccess: metricsAccess(env.HCB_METRICS_ACCESS),
   };
 }
 
@@ -107,6 +113,12 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`${name} must be a positive integer, not ${raw}`);
   return value;
+}
+
+function metricsAccess(raw: string | undefined): BrokerConfig['metricsAccess'] {
+  if (raw === undefined || raw === '' || raw === 'operator') return 'operator';
+  if (raw === 'loopback') return 'loopback';
+  throw new Error(`HCB_METRICS_ACCESS must be operator or loopback, not ${raw}`);
 }
 
 /** `HCB_CORS_ORIGINS`: comma-separated origins (`https://portal.example.org,capacitor://localhost`). */

@@ -18,6 +18,8 @@ export const names = {
   /** Same name in every region, so `credentialsRef: secretsmanager:<name>` in targets.yaml works everywhere. */
   openstackSecretName: (c: StageConfig) => `hcb/${c.stage}/openstack`,
   cursorSecretName: (c: StageConfig) => `hcb/${c.stage}/cursor-key`,
+  /** Dashboards are global to the account: the region is part of the name. */
+  dashboardName: (c: StageConfig, region: string) => `hcb-${c.stage}-${region}`,
 } as const;
 
 /** Where the portal stack lives: CloudFront's certificate and WAF web ACL must be in us-east-1. */

@@ -7,6 +7,7 @@ import { AuditIntegrity } from './constructs/audit-integrity.ts';
 import { Broker } from './constructs/broker.ts';
 import { BrokerApi } from './constructs/broker-api.ts';
 import type { FunctionCode } from './constructs/broker-function.ts';
+import { BrokerDashboard } from './constructs/dashboard.ts';
 import { Network } from './constructs/network.ts';
 import { RegionalKeys } from './constructs/regional-keys.ts';
 import { acknowledge, HIPAA } from './nag/acknowledge.ts';
@@ -34,6 +35,7 @@ export class RegionalStack extends Stack {
   readonly broker: Broker;
   readonly api: BrokerApi;
   readonly alarms: Alarms;
+  readonly dashboard: BrokerDashboard;
   readonly #zones: string[];
 
   /**
@@ -131,6 +133,11 @@ export class RegionalStack extends Stack {
       broker: this.broker,
       httpApi: this.api.httpApi,
       messagingKey: this.keys.messaging,
+    });
+
+    this.dashboard = new BrokerDashboard(this, 'Dashboard', {
+      dashboardName: names.dashboardName(config, props.region.region),
+      broker: this.broker,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: publicUrl, description: 'Latency-routed API URL' });

@@ -7,6 +7,7 @@ import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { type Broker, createBroker } from '../compose.ts';
 import { type BrokerConfig, loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
+import { EmbeddedMetricFormatMetrics } from '../metrics/emf-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { secretsManagerResolver } from './secret-resolver.ts';
 import { SqsOperationQueue } from './sqs-queue.ts';
@@ -53,6 +54,7 @@ async function build(
     cursorSecret,
     providerFactories: defaultProviderFactories(config, bundle.catalogue, undefined),
     logger,
+    metrics: new EmbeddedMetricFormatMetrics(),
     workerId: `lambda-${env('AWS_LAMBDA_LOG_STREAM_NAME') ?? randomUUID()}`,
   });
 }

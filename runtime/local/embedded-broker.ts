@@ -10,10 +10,12 @@ import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
 import type { BrokerConfig } from '../config.ts';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
+import { isLoopbackPeer } from './loopback-peer.ts';
 import { reconcileRoute } from './reconcile-route.ts';
 import { sandboxAdminRoutes } from './sandbox-admin-routes.ts';
 
@@ -23,6 +25,8 @@ export interface EmbeddedBroker extends Broker {
   dynamo: DynamoDBClient;
   dynamoEndpoint: string;
   devJwks: import('jose').JSONWebKeySet;
+  /** What `GET /metrics` serves. */
+  metrics: PrometheusMetrics;
 }
 
 /**
@@ -52,6 +56,11 @@ export async function startEmbeddedBroker(
   const devKey = await loadOrCreateDevKey(config.dataDir);
   const devJwks = publicJwks(devKey);
   const queue = new EmbeddedQueue(logger);
+  const metrics = new PrometheusMetrics();
+  metrics.beforeScrape(() => {
+    const { depth, oldestAgeMs } = queue.backlog();
+    metrics.queueObserved(depth, oldestAgeMs);
+  });
   // Validated first: an invalid bundle stops the broker here, naming the file, line and problem.
   const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
   // The reconcile route is mounted while the broker is being composed; it reaches the reconciler later.
@@ -67,6 +76,11 @@ export async function startEmbeddedBroker(
       overrides.providerFactories ??
       defaultProviderFactories(config, bundle.catalogue, join(config.dataDir, 'sandbox')),
     logger,
+    metrics,
+    metricsEndpoint: {
+      scrape: () => metrics.scrape(),
+      ...(config.metricsAccess === 'loopback' ? { trustedWithoutToken: isLoopbackPeer } : {}),
+    },
     workerId: `embedded-${createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12)}`,
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     mount: (app, providers, authorizer) => {
@@ -92,6 +106,7 @@ export async function startEmbeddedBroker(
     dynamo,
     dynamoEndpoint: endpoint,
     devJwks,
+    metrics,
     async close() {
       await queue.close();
       await broker.close();

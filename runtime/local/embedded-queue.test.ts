@@ -99,3 +99,29 @@ describe('EmbeddedQueue', () => {
     });
   });
 });
+
+describe('EmbeddedQueue backlog (what /metrics shows)', () => {
+  it('counts waiting operations, not running ones, and ages only those already due', async () => {
+    const queue = new EmbeddedQueue(silentLogger, 1);
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((r) => {
+      release = r;
+    });
+    queue.attach(() => blocked);
+    expect(queue.backlog()).toEqual({ depth: 0, oldestAgeMs: 0 });
+    await queue.enqueue({ tenant: 't', operationId: 'op-running' });
+    await queue.enqueue({ tenant: 't', operationId: 'op-ready-1' });
+    await queue.enqueue({ tenant: 't', operationId: 'op-ready-2' });
+    await queue.enqueue({ tenant: 't', operationId: 'op-later' }, 60_000);
+    await new Promise((r) => setTimeout(r, 40));
+    const { depth, oldestAgeMs } = queue.backlog();
+    expect(depth).toBe(3); // two ready behind the running one, one scheduled for later
+    expect(oldestAgeMs).toBeGreaterThanOrEqual(30);
+    expect(oldestAgeMs).toBeLessThan(5_000);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(queue.backlog().depth).toBe(1);
+    expect(queue.backlog().oldestAgeMs).toBe(0);
+    await queue.close();
+  });
+});

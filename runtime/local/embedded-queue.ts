@@ -12,6 +12,8 @@ interface Slot {
   running: boolean;
   /** Delivered again while running: when (epoch ms) to run once more after this run ends. */
   again?: number;
+  /** When the delivery became due and joined the ready list (epoch ms). */
+  readySince?: number;
 }
 
 /**
@@ -58,6 +60,20 @@ export class EmbeddedQueue implements OperationQueue {
     this.#schedule(ref, slot, due);
   }
 
+  /**
+   * Operations waiting (scheduled or ready, not running) and how long the oldest has waited since it
+   * became due (ms): what `/metrics` shows as the queue's depth and age.
+   */
+  backlog(now = Date.now()): { depth: number; oldestAgeMs: number } {
+    let depth = 0;
+    let oldest = now;
+    for (const slot of this.#slots.values()) {
+      if (slot.queued || slot.due !== undefined) depth += 1;
+      if (slot.queued && slot.readySince !== undefined) oldest = Math.min(oldest, slot.readySince);
+    }
+    return { depth, oldestAgeMs: now - oldest };
+  }
+
   /** Resolves when nothing is scheduled or running (tests). */
   whenIdle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
@@ -86,6 +102,7 @@ export class EmbeddedQueue implements OperationQueue {
         delete slot.timer;
         delete slot.due;
         slot.queued = true;
+        slot.readySince = Date.now();
         this.#waiting.push(ref);
         this.#pump();
       },
@@ -98,6 +115,7 @@ export class EmbeddedQueue implements OperationQueue {
       const ref = this.#waiting.shift()!;
       const slot = this.#slot(ref);
       slot.queued = false;
+      delete slot.readySince;
       slot.running = true;
       this.#active += 1;
       this.#runner(ref)

@@ -103,6 +103,10 @@ export interface StageConfig {
     readonly alarmEmail: string;
     /** API 5xx responses per 5 minutes that raise the alarm. */
     readonly api5xxThreshold: number;
+    /** Share of API requests answered 5xx (percent, two 5-minute periods) that raises an alarm; default 5. */
+    readonly errorRatePercent?: number;
+    /** Requests denied by policy per 5 minutes that raise an alarm; default 100. */
+    readonly policyDenialsPer5Minutes?: number;
   };
   readonly backup: {
     /** AWS Backup retention of the daily DynamoDB backups, days. */

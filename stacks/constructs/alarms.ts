@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config.ts';
 import type { Broker } from './broker.ts';
+import { brokerMetric, errorRatePercent } from './broker-metrics.ts';
 
 export interface AlarmsProps {
   readonly config: StageConfig;
@@ -19,7 +20,8 @@ export interface AlarmsProps {
 
 /**
  * What pages someone, per region: anything in a dead-letter queue, worker/reconciler/API function errors,
- * API 5xx responses, and throttling of any function. Alarms (and recoveries) go to a KMS-encrypted SNS
+ * API 5xx responses, throttling of any function, and from the broker's own metrics (docs/metrics.md): a
+ * target's circuit open, operations past their deadline, the API's error rate, a spike of policy denials. Alarms (and recoveries) go to a KMS-encrypted SNS
  * topic with the on-call address subscribed.
  */
 export class Alarms extends Construct {
@@ -52,12 +54,18 @@ export class Alarms extends Construct {
     this.topic.addSubscription(new subscriptions.EmailSubscription(config.observability.alarmEmail));
 
     const period = Duration.minutes(5);
-    const alarm = (alarmId: string, description: string, metric: cloudwatch.IMetric, threshold = 0) => {
+    const alarm = (
+      alarmId: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold = 0,
+      evaluationPeriods = 1,
+    ) => {
       const a = new cloudwatch.Alarm(this, alarmId, {
         alarmDescription: description,
         metric,
         threshold,
-        evaluationPeriods: 1,
+        evaluationPeriods,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
@@ -104,6 +112,32 @@ export class Alarms extends Construct {
       props.httpApi.metricServerError({ period, statistic: 'Sum' }),
       config.observability.api5xxThreshold,
     );
+    const limits = { ...OBSERVABILITY_DEFAULTS, ...config.observability };
+    alarm(
+      'TargetCircuitOpen',
+      "A target cloud's circuit breaker is open: placement is steering work away from it (dashboard: Target clouds).",
+      brokerMetric('circuitOpen', { statistic: 'Maximum', period: Duration.minutes(1) }),
+    );
+    alarm(
+      'OperationsPastDeadline',
+      'Unfinished operations past their deadline in two reconcile passes in a row (I5: every operation ends).',
+      brokerMetric('operationsOverdue', { statistic: 'Maximum', period: Duration.minutes(5) }),
+      0,
+      2,
+    );
+    alarm(
+      'ApiErrorRate',
+      `More than ${limits.errorRatePercent}% of API requests answered 5xx in 5 minutes, two periods in a row.`,
+      errorRatePercent(period),
+      limits.errorRatePercent,
+      2,
+    );
+    alarm(
+      'PolicyDenialSpike',
+      `More than ${limits.policyDenialsPer5Minutes} requests denied by policy in 5 minutes (a misbehaving client or a probe).`,
+      brokerMetric('policyDenials', { statistic: 'Sum', period }),
+      limits.policyDenialsPer5Minutes,
+    );
     for (const [name, f] of [
       ['Api', broker.api],
       ['Worker', broker.worker],
@@ -117,3 +151,6 @@ export class Alarms extends Construct {
     }
   }
 }
+
+/** Thresholds of the metric alarms when the stage config leaves them out. */
+export const OBSERVABILITY_DEFAULTS = { errorRatePercent: 5, policyDenialsPer5Minutes: 100 };

@@ -73,4 +73,5 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'reconcile.run': ['operator'],
   'usage.read': ['app', 'admin', 'auditor', 'operator'],
   'usage.readAll': ['operator'],
+  'metrics.read': ['operator'],
 };
