@@ -32,10 +32,12 @@ export const MAY_IMPORT: Record<Part, readonly Part[]> = {
   auth: ['core'],
   api: ['core', 'auth'],
   runtime: ['core', 'connectors', 'persistence', 'policy-engine', 'auth', 'api', 'portal'],
-  functions: ['runtime'],
+  // Thin entry points: they compose through the runtime and may name the core's types.
+  functions: ['core', 'runtime'],
   bin: ['core', 'policy-engine', 'auth', 'runtime'],
-  // The stacks read the table layout (names, keys) and nothing else of the broker.
-  stacks: ['persistence'],
+  // The stacks read the table layout (names, keys) and the core's metric names (dashboards and alarms
+  // watch the names the broker emits), nothing else of the broker.
+  stacks: ['core', 'persistence'],
   // Benchmarks are harnesses, never bundled: they drive the parts the way the tests do.
   bench: ['core', 'connectors', 'persistence', 'policy-engine', 'auth', 'api', 'runtime', 'stacks', 'test'],
   portal: [],
