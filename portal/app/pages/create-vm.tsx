@@ -14,7 +14,8 @@ const CLASSES: { value: Schemas['Classification']; says: string }[] = [
   { value: 'phi', says: 'protected health information: stays on-prem' },
 ];
 
-const unique = (lists: string[][]) => [...new Set(lists.flat())].sort();
+/** Names in catalogue order (sizes small → large), each once. */
+const unique = (lists: string[][]) => [...new Set(lists.flat())];
 
 /**
  * Creating a VM. The preview beside the form asks the broker's simulate route as the classification, size

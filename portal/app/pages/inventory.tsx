@@ -119,37 +119,39 @@ export function Inventory() {
                   <td>{vm.placement?.targetId ?? '—'}</td>
                   <td>{vm.size}</td>
                   {can.change ? (
-                    <td className="actions">
-                      {(OFFERED[vm.status] ?? []).map((type) => (
-                        <button
-                          key={type}
-                          type="button"
-                          onClick={() => run(vm, { type })}
-                          aria-label={`${type} ${vm.name}`}
-                        >
-                          {type}
-                        </button>
-                      ))}
-                      {vm.status === 'active' ? (
-                        <button
-                          type="button"
-                          onClick={() => run(vm, { type: 'reboot', mode: 'soft' })}
-                          aria-label={`reboot ${vm.name}`}
-                        >
-                          reboot
-                        </button>
-                      ) : null}
-                      {vm.status !== 'deleting' && vm.status !== 'deleted' ? (
-                        <ConfirmButton
-                          label="Delete"
-                          question={`Delete VM ${vm.name}? Its disks are destroyed.`}
-                          onConfirm={() =>
-                            remove.mutate(vm.id, {
-                              onSuccess: (r) => followOperation(r.operation.id, `delete ${vm.name}`),
-                            })
-                          }
-                        />
-                      ) : null}
+                    <td>
+                      <div className="actions">
+                        {(OFFERED[vm.status] ?? []).map((type) => (
+                          <button
+                            key={type}
+                            type="button"
+                            onClick={() => run(vm, { type })}
+                            aria-label={`${type} ${vm.name}`}
+                          >
+                            {type}
+                          </button>
+                        ))}
+                        {vm.status === 'active' ? (
+                          <button
+                            type="button"
+                            onClick={() => run(vm, { type: 'reboot', mode: 'soft' })}
+                            aria-label={`reboot ${vm.name}`}
+                          >
+                            reboot
+                          </button>
+                        ) : null}
+                        {vm.status !== 'deleting' && vm.status !== 'deleted' ? (
+                          <ConfirmButton
+                            label="Delete"
+                            question={`Delete VM ${vm.name}? Its disks are destroyed.`}
+                            onConfirm={() =>
+                              remove.mutate(vm.id, {
+                                onSuccess: (r) => followOperation(r.operation.id, `delete ${vm.name}`),
+                              })
+                            }
+                          />
+                        ) : null}
+                      </div>
                     </td>
                   ) : null}
                 </tr>
