@@ -68,10 +68,17 @@ export default defineConfig({
         test: {
           name: 'portal',
           include: ['portal/**/*.test.{ts,tsx}'],
-          exclude: ['portal/node_modules/**', 'portal/dist/**'],
+          exclude: ['portal/node_modules/**', 'portal/dist/**', 'portal/app/**'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'portal-hooks',
+          include: ['portal/app/**/*.test.{ts,tsx}'],
+          environment: './portal/test/happy-dom-environment.ts',
         },
       },
     ],
