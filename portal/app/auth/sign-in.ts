@@ -1,4 +1,4 @@
-import { InMemoryWebStorage, UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import type { UserManager } from 'oidc-client-ts';
 import type { AuthConfig } from '../config.ts';
 import { type Role, type Session, sessionFromToken, sessionStore } from './session.ts';
 
@@ -21,9 +21,12 @@ let manager: UserManager | undefined;
 /**
  * OIDC authorization code + PKCE against the configured issuer. oidc-client-ts keeps the user (tokens)
  * in an in-memory store, never localStorage; silent renew refreshes the access token before it expires.
+ * Loaded on demand: the embedded default's development sign-in never downloads it.
  */
-export function oidcManager(auth: Extract<AuthConfig, { mode: 'oidc' }>): UserManager {
-  manager ??= new UserManager({
+export async function oidcManager(auth: Extract<AuthConfig, { mode: 'oidc' }>): Promise<UserManager> {
+  if (manager) return manager;
+  const { InMemoryWebStorage, UserManager, WebStorageStateStore } = await import('oidc-client-ts');
+  manager = new UserManager({
     authority: auth.issuer,
     client_id: auth.clientId,
     redirect_uri: `${location.origin}/`,
@@ -42,7 +45,7 @@ export function oidcManager(auth: Extract<AuthConfig, { mode: 'oidc' }>): UserMa
 export async function completeOidcRedirect(auth: Extract<AuthConfig, { mode: 'oidc' }>): Promise<void> {
   const params = new URLSearchParams(location.search);
   if (!params.has('code') || !params.has('state')) return;
-  const user = await oidcManager(auth).signinRedirectCallback();
+  const user = await (await oidcManager(auth)).signinRedirectCallback();
   history.replaceState(null, '', '/');
   sessionStore.set(sessionFromToken(user.access_token, 'oidc'));
 }

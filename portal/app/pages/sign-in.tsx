@@ -23,7 +23,7 @@ export function SignIn({ config }: { config: PortalConfig }) {
     return (
       <main className="sign-in">
         <h1>Hybrid cloud broker</h1>
-        <button type="button" onClick={() => void oidcManager(auth).signinRedirect()}>
+        <button type="button" onClick={() => void oidcManager(auth).then((m) => m.signinRedirect())}>
           Sign in with your hospital account
         </button>
       </main>
