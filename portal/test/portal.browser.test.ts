@@ -139,6 +139,41 @@ describe('admin portal in the browser', () => {
     await p.context().close();
   });
 
+  it('creates a PHI volume and attaches it to a VM, then detaches it', async () => {
+    const admin = await broker.token('ward-8', 'admin');
+    const vm = await broker.call(admin, 'POST', '/v1/vms', {
+      name: 'imaging',
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'phi',
+    });
+    expect(vm.status).toBe(202);
+    await broker.settle(admin, vm.body.operation.id);
+
+    const p = await page();
+    await signIn(p, broker.base, 'ward-8', ['admin']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage' }).click();
+    await p.getByText('New volume').click();
+    await p.getByLabel('Volume name').fill('scans');
+    await p.getByLabel('Classification').selectOption('phi');
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=candidate][data-permitted=false]').length >= 2,
+    );
+    await p.getByRole('button', { name: 'Create volume' }).click();
+    const row = p.getByTestId('volume-row').filter({ hasText: 'scans' });
+    await row.getByText('available', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('sandbox-onprem');
+    await row.getByRole('combobox').selectOption({ label: 'imaging' });
+    await row.getByRole('button', { name: 'attach scans' }).click();
+    await row.getByText('in-use', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('imaging');
+    expect(await seriousViolations(p)).toEqual([]);
+    await screenshot(p, 'storage-attached');
+    await row.getByRole('button', { name: 'detach scans' }).click();
+    await row.getByText('available', { exact: true }).waitFor({ timeout: 30_000 });
+    await p.context().close();
+  });
+
   it('shows a problem with its detail and field errors next to the fields', async () => {
     const p = await page();
     await signIn(p, broker.base, 'ward-7', ['app']);

@@ -120,3 +120,37 @@ export function useAuditVerify() {
   const api = useApi();
   return useMutation({ mutationFn: async () => unwrap(await api.GET('/v1/audit/verify')) });
 }
+
+export function useCreateVolume() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas['CreateVolume']) =>
+      unwrap(await api.POST('/v1/volumes', { body, headers: idempotencyKey() })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['volumes'] }),
+  });
+}
+
+/** Attaches a volume to a VM (`vmId`) or, without one, detaches it. */
+export function useVolumeAttachment() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, vmId }: { id: string; vmId?: string }) =>
+      vmId
+        ? unwrap(
+            await api.POST('/v1/volumes/{id}/attach', {
+              params: { path: { id } },
+              body: { vmId },
+              headers: idempotencyKey(),
+            }),
+          )
+        : unwrap(
+            await api.POST('/v1/volumes/{id}/detach', {
+              params: { path: { id } },
+              headers: idempotencyKey(),
+            }),
+          ),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['volumes'] }),
+  });
+}
