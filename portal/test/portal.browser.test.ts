@@ -104,6 +104,9 @@ describe('admin portal in the browser', () => {
     await row.getByText('active', { exact: true }).waitFor({ timeout: 30_000 });
     await expect(row.textContent()).resolves.toContain('sandbox-onprem');
     await pageChecks(p, 'inventory');
+    await p.getByRole('button', { name: `console of ${VM_NAME}` }).click();
+    await p.getByRole('region', { name: `Console of ${VM_NAME}` }).waitFor();
+    await p.getByRole('button', { name: 'Close' }).click();
 
     await p.getByRole('button', { name: `stop ${VM_NAME}` }).click();
     await row.getByText('stopped', { exact: true }).waitFor({ timeout: 30_000 });
@@ -214,6 +217,25 @@ describe('admin portal in the browser', () => {
     await auditor.getByTestId('vm-row').filter({ hasText: 'intranet' }).waitFor();
     await expect(auditor.locator('main button').count()).resolves.toBe(0);
     await auditor.context().close();
+  });
+
+  it('is usable with the keyboard alone: sign in, skip to content, move between pages', async () => {
+    const p = await page();
+    await p.goto(broker.base);
+    await p.getByRole('textbox', { name: 'Tenant', exact: true }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('tenant');
+    await p.keyboard.press('Control+A');
+    await p.keyboard.type('ward-7');
+    await p.keyboard.press('Enter');
+    await p.getByRole('navigation', { name: 'Main' }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    for (let i = 0; i < 2; i++) await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Inventory');
+    await p.keyboard.press('Enter');
+    await p.getByRole('heading', { name: 'Inventory: VMs' }).waitFor();
+    await p.context().close();
   });
 
   it('keeps every page unbroken on a phone (390×844)', async () => {

@@ -106,10 +106,11 @@ export function useDeleteVm() {
   });
 }
 
-export function useAudit(filters: AuditFilters) {
+export function useAudit(filters: AuditFilters, enabled = true) {
   const api = useApi();
   return useQuery({
     queryKey: ['audit', filters],
+    enabled,
     queryFn: async () =>
       unwrap(await api.GET('/v1/audit', { params: { query: { limit: 100, ...filters } } })),
   });

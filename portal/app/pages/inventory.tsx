@@ -1,7 +1,7 @@
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import type { Schemas } from '../api/client.ts';
-import { useDeleteVm, useVmAction, useVms, type VmFilters } from '../api/hooks.ts';
+import { useDeleteVm, useTargets, useVmAction, useVms, type VmFilters } from '../api/hooks.ts';
 import { abilities, useSession } from '../auth/session.ts';
 import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
@@ -29,12 +29,20 @@ export function Inventory() {
   const can = abilities(useSession());
   const act = useVmAction();
   const remove = useDeleteVm();
-  const followed = useFollowed();
+  const followed = useFollowed().slice(0, 3);
+  const sizes = [...new Set((useTargets().data ?? []).flatMap((t) => t.sizes))];
+  const [consoleView, setConsole] = useState<{ name: string; text: string }>();
 
   const run = (vm: Vm, action: Schemas['VmAction']) =>
     act.mutate(
       { id: vm.id, action },
-      { onSuccess: (r) => 'operation' in r && followOperation(r.operation.id, `${action.type} ${vm.name}`) },
+      {
+        onSuccess: (r) => {
+          if ('operation' in r) followOperation(r.operation.id, `${action.type} ${vm.name}`);
+          else if ('console' in r)
+            setConsole({ name: vm.name, text: r.console.kind === 'url' ? r.console.url : r.console.output });
+        },
+      },
     );
 
   return (
@@ -84,6 +92,17 @@ export function Inventory() {
       {followed.map((f) => (
         <OperationProgress key={f.id} id={f.id} label={f.label} />
       ))}
+      {consoleView ? (
+        <section aria-label={`Console of ${consoleView.name}`} className="operation">
+          <p className="row spread">
+            <strong>Console of {consoleView.name}</strong>
+            <button type="button" onClick={() => setConsole(undefined)}>
+              Close
+            </button>
+          </p>
+          <pre className="console">{consoleView.text}</pre>
+        </section>
+      ) : null}
       {vms.isPending ? <Loading what="VMs" /> : null}
       <ProblemView error={vms.error} />
       {vms.data && vms.data.items.length === 0 ? <p className="muted">No VMs match.</p> : null}
@@ -139,6 +158,33 @@ export function Inventory() {
                           >
                             reboot
                           </button>
+                        ) : null}
+                        {vm.status === 'active' ? (
+                          <button
+                            type="button"
+                            onClick={() => run(vm, { type: 'console' })}
+                            aria-label={`console of ${vm.name}`}
+                          >
+                            console
+                          </button>
+                        ) : null}
+                        {vm.status === 'stopped' || vm.status === 'active' ? (
+                          <label>
+                            <span className="visually-hidden">Resize {vm.name} to</span>
+                            <select
+                              value=""
+                              onChange={(e) =>
+                                e.target.value && run(vm, { type: 'resize', size: e.target.value })
+                              }
+                            >
+                              <option value="">resize…</option>
+                              {sizes
+                                .filter((size) => size !== vm.size)
+                                .map((size) => (
+                                  <option key={size}>{size}</option>
+                                ))}
+                            </select>
+                          </label>
                         ) : null}
                         {vm.status !== 'deleting' && vm.status !== 'deleted' ? (
                           <ConfirmButton

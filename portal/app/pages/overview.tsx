@@ -1,6 +1,6 @@
 import { Link } from '@tanstack/react-router';
 import type { Schemas } from '../api/client.ts';
-import { useTargets, useVms } from '../api/hooks.ts';
+import { useAudit, useTargets, useVms } from '../api/hooks.ts';
 import { abilities, useSession } from '../auth/session.ts';
 import { SiteBadge, StatusBadge } from '../components/badges.tsx';
 import { Loading, ProblemView } from '../components/problem-view.tsx';
@@ -16,6 +16,9 @@ export function Overview() {
   const phi = (vms.data?.items ?? []).filter((vm) => vm.classification === 'phi' && vm.status !== 'deleted');
   const phiOffPrem = phi.filter((vm) => vm.placement && byId.get(vm.placement.targetId)?.site !== 'onprem');
   const failed = (vms.data?.items ?? []).filter((vm) => vm.status === 'error');
+  const denials = (useAudit({}, can.audit).data?.items ?? [])
+    .filter((r) => r.outcome === 'denied')
+    .slice(0, 5);
 
   return (
     <>
@@ -36,6 +39,24 @@ export function Overview() {
           <p className="problem">{failed.length} VM(s) in error: see the inventory.</p>
         ) : null}
       </section>
+      {can.audit ? (
+        <section aria-labelledby="denials">
+          <h2 id="denials">Recent denials</h2>
+          {denials.length === 0 ? <p className="muted">None in the latest audit records.</p> : null}
+          <ul>
+            {denials.map((r) => (
+              <li key={`${r.chain}-${r.seq}`}>
+                {new Date(r.at).toLocaleString()}: {r.actor.sub} — {r.action} ({r.errorCode ?? r.httpStatus}){' '}
+                {r.policies.map((p) => (
+                  <code key={p} className="policy-id">
+                    {p}
+                  </code>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section aria-labelledby="targets">
         <h2 id="targets">Targets</h2>
         {targets.isPending ? <Loading what="targets" /> : null}
