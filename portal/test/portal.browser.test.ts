@@ -68,6 +68,7 @@ describe('admin portal in the browser', () => {
     await signIn(p, broker.base, 'ward-7', ['admin']);
     await pageChecks(p, 'overview');
     await expect(p.getByTestId('containment').textContent()).resolves.toContain('0 PHI VMs');
+    await expect(p.getByRole('note').textContent()).resolves.toContain('Simulation.');
 
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Create VM' }).click();
     await p.getByRole('textbox', { name: 'Name', exact: true }).fill(VM_NAME);
@@ -241,7 +242,7 @@ describe('admin portal in the browser', () => {
   it('keeps every page unbroken on a phone (390×844)', async () => {
     const p = await page(PHONE);
     await signIn(p, broker.base, 'ward-7', ['admin']);
-    for (const link of ['Overview', 'Inventory', 'Create VM', 'Audit', 'Policies']) {
+    for (const link of ['Overview', 'Inventory', 'Storage', 'Create VM', 'Operations', 'Audit', 'Policies']) {
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
       await p.getByRole('heading', { level: 1 }).waitFor();
       await p.waitForLoadState('networkidle');

@@ -23,6 +23,12 @@ export function Overview() {
   return (
     <>
       <h1>Overview</h1>
+      {(targets.data ?? []).some((t) => t.simulation) ? (
+        <p className="sim" role="note">
+          <strong>Simulation.</strong> Targets marked “simulation” are the broker's in-process sandbox cloud,
+          not real clouds.
+        </p>
+      ) : null}
       <section aria-labelledby="containment">
         <h2 id="containment">PHI containment</h2>
         {vms.isPending ? <Loading what="VMs" /> : null}
