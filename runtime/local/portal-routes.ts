@@ -14,16 +14,7 @@ import { ROLES } from '../../core/model/principal.ts';
 export const PORTAL_DIST = resolve(import.meta.dirname, '../../portal/dist');
 
 /** Client-side routes: a reload or a bookmark of one of them gets the app, not a 404. */
-export const PORTAL_PAGES = [
-  '/',
-  '/overview',
-  '/inventory',
-  '/create',
-  '/audit',
-  '/policies',
-  '/operations',
-  '/storage',
-];
+export const PORTAL_PAGES = ['/', '/inventory', '/create', '/audit', '/policies', '/operations', '/storage'];
 
 const DEV_TOKEN_SECONDS = 3600;
 
