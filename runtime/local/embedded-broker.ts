@@ -80,7 +80,13 @@ export async function startEmbeddedBroker(
         reconcileRoute(() => composed!.reconciler, authorizer),
       );
       app.get('/.well-known/jwks.json', (c) => c.json(devJwks));
-      app.route('/', portalRoutes(devKey, { devSignIn: process.env.HCB_DEV_SIGN_IN !== 'off' }));
+      app.route(
+        '/',
+        portalRoutes(devKey, {
+          devSignIn: process.env.HCB_DEV_SIGN_IN !== 'off',
+          publicBaseUrl: config.publicBaseUrl,
+        }),
+      );
     },
   });
   composed = broker;

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../../test/support/broker-harness.ts';
 
@@ -58,8 +59,42 @@ describe('portal routes on the embedded default', () => {
     expect(malformed.status).toBe(400);
   });
 
+  it('mints only for JSON sent to its own host name (no DNS-rebound name, no form post)', async () => {
+    const rebound = await postWithHost(`${h.base}/dev/sign-in`, 'attacker.example:8080', {
+      tenant: 'a',
+      roles: ['admin'],
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('token');
+    expect(
+      (await postWithHost(`${h.base}/dev/sign-in`, 'localhost', { tenant: 'a', roles: ['app'] })).status,
+    ).toBe(200);
+    const form = await h.call('POST', '/dev/sign-in', {
+      rawBody: JSON.stringify({ tenant: 'a', roles: ['admin'] }),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(form.status).toBe(415);
+  });
+
   it('serves only built assets by name: no path escapes the assets folder', async () => {
     expect((await h.call('GET', '/assets/..%2F..%2Fpackage.json')).status).toBe(404);
     expect((await h.call('GET', '/assets/nothing.js')).status).toBe(404);
   });
 });
+
+/** fetch cannot set `Host`; a browser that followed a rebound DNS name sends the attacker's name there. */
+function postWithHost(url: string, host: string, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request(
+      url,
+      { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
+  });
+}

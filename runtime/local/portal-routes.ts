@@ -43,9 +43,15 @@ Meanwhile the <a href="/docs">API documentation</a> works.</p></body></html>`;
  * any tenant and roles. The sign-in exists only here — a deployed portal signs in with the hospital's
  * identity provider (OIDC) — and `HCB_DEV_SIGN_IN=off` removes it from a shared embedded broker too.
  */
-export function portalRoutes(devKey: JWK, options: { devSignIn: boolean; dist?: string }): Hono<ApiEnv> {
+export function portalRoutes(
+  devKey: JWK,
+  options: { devSignIn: boolean; publicBaseUrl: string; dist?: string },
+): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const dist = options.dist ?? PORTAL_DIST;
+  // A page elsewhere cannot read the answer (no CORS), but a DNS-rebound name pointing at 127.0.0.1
+  // would be same-origin: only the loopback names and the broker's own public host get tokens.
+  const ownHosts = new Set(['127.0.0.1', 'localhost', '[::1]', new URL(options.publicBaseUrl).hostname]);
 
   app.get('/config.json', (c) =>
     c.json({ apiUrl: '', auth: options.devSignIn ? { mode: 'development' } : { mode: 'none' } }),
@@ -53,6 +59,14 @@ export function portalRoutes(devKey: JWK, options: { devSignIn: boolean; dist?: 
 
   if (options.devSignIn)
     app.post('/dev/sign-in', async (c) => {
+      const host = new URL(c.req.url).hostname;
+      if (!ownHosts.has(host))
+        throw new BrokerError(
+          'devSignIn.forbidden',
+          "development sign-in answers only on the broker's own host names",
+        );
+      if (!(c.req.header('content-type') ?? '').startsWith('application/json'))
+        throw new BrokerError('request.unsupportedMediaType', 'send application/json');
       let body: unknown;
       try {
         body = await c.req.json();
