@@ -169,6 +169,15 @@ export function Inventory() {
                           </button>
                         ) : null}
                         {vm.status === 'stopped' || vm.status === 'active' ? (
+                          <button
+                            type="button"
+                            onClick={() => run(vm, { type: 'snapshot' })}
+                            aria-label={`snapshot ${vm.name}`}
+                          >
+                            snapshot
+                          </button>
+                        ) : null}
+                        {vm.status === 'stopped' || vm.status === 'active' ? (
                           <label>
                             <span className="visually-hidden">Resize {vm.name} to</span>
                             <select
