@@ -178,7 +178,7 @@ describe('admin portal in the browser', () => {
     await p.context().close();
   });
 
-  it('shows a problem with its detail and field errors next to the fields', async () => {
+  it('shows problems with their detail, and field errors next to the fields', async () => {
     const p = await page();
     await signIn(p, broker.base, 'ward-7', ['app']);
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Create VM' }).click();
@@ -187,6 +187,16 @@ describe('admin portal in the browser', () => {
     const nameInput = p.getByRole('textbox', { name: 'Name', exact: true });
     await expect.poll(() => nameInput.getAttribute('aria-invalid')).toBe('true');
     await expect(p.locator('#name-error').textContent()).resolves.toBeTruthy();
+    // PHI asked for a public-only region: the preview permits nothing and the API's 403 is shown with its detail.
+    await p.getByRole('textbox', { name: 'Name', exact: true }).fill('phi-east');
+    await p.getByRole('radio', { name: /^PHI/ }).check();
+    await p.getByLabel('Region').selectOption('us-east-1');
+    await p.getByText('No target permitted').waitFor();
+    await p.getByRole('button', { name: 'Create VM' }).click();
+    const alert = p.getByRole('alert').filter({ hasText: '403' });
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toMatch(/placement|permit/i);
+    expect(p.url()).not.toContain('phi-east');
     await p.context().close();
   });
 
