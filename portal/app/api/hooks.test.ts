@@ -5,7 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sessionStore } from '../auth/session.ts';
 import { ApiProblem, apiClient } from './client.ts';
 import { ApiContext } from './context.ts';
-import { useCreateVm, useOperation, usePlacementPreview, useTargets, useVmAction, useVms } from './hooks.ts';
+import {
+  useCreateVm,
+  useOperation,
+  usePlacementPreview,
+  useTargets,
+  useVmAction,
+  useVms,
+  useVolumeAttachment,
+} from './hooks.ts';
 
 type Answer = { status: number; body: unknown; type?: string };
 type Seen = { method: string; path: string; headers: Headers; body: string };
@@ -152,5 +160,22 @@ describe('portal data hooks', () => {
     result.current.act.mutate({ id: 'vm-1', action: { type: 'stop' } });
     await waitFor(() => expect(lists).toBe(2));
     expect(JSON.parse(broker.seen.find((s) => s.method === 'POST')!.body)).toEqual({ type: 'stop' });
+  });
+
+  it('attaches with the VM id and detaches with no body', async () => {
+    const accepted = { status: 202, body: { volume: {}, operation: operation('pending') } };
+    const broker = fakeBroker({
+      'POST /v1/volumes/vol-1/attach': accepted,
+      'POST /v1/volumes/vol-1/detach': accepted,
+    });
+    const { result } = renderHook(() => useVolumeAttachment(), { wrapper: broker.wrapper });
+    result.current.mutate({ id: 'vol-1', vmId: 'vm-1' });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    result.current.mutate({ id: 'vol-1' });
+    await waitFor(() => expect(broker.seen).toHaveLength(2));
+    expect(broker.seen.map((s) => [s.path, s.body])).toEqual([
+      ['/v1/volumes/vol-1/attach', JSON.stringify({ vmId: 'vm-1' })],
+      ['/v1/volumes/vol-1/detach', ''],
+    ]);
   });
 });
