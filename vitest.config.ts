@@ -20,6 +20,7 @@ export default defineConfig({
             'test/aws/**',
             'test/e2e/**',
             'test/fuzz/**',
+            'portal/**',
           ],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -59,6 +60,25 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // The admin portal: its data hooks (happy-dom), the generated client's sync with /openapi.json, and
+        // Playwright against the shipped `npm start` process (Debian's chromium).
+        test: {
+          name: 'portal',
+          include: ['portal/**/*.test.{ts,tsx}'],
+          exclude: ['portal/node_modules/**', 'portal/dist/**', 'portal/app/**'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'portal-hooks',
+          include: ['portal/app/**/*.test.{ts,tsx}'],
+          environment: './portal/test/happy-dom-environment.ts',
         },
       },
     ],

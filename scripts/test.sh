@@ -17,11 +17,18 @@ bash scripts/openstack-up.sh
 step "Schemathesis (pinned, PyPI venv) for the fuzz project"
 bash scripts/schemathesis.sh
 
+step "Admin portal: Debian's chromium for its browser tests, and the built app"
+command -v chromium >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+[ -f portal/dist/index.html ] || { npm --prefix portal ci --no-audit --no-fund && npm --prefix portal run build; }
+
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 export HCB_OPENSTACK_ENV="${HCB_OPENSTACK_ENV:-/var/lib/hcb-openstack/openstack.env}"
 
 step "typecheck"
 npx tsc -p .
+npx tsc -p portal
 step "lint"
 npx biome ci .
 step "tests"

@@ -7,7 +7,6 @@ import type { Logger } from '../../core/ports/logger.ts';
 import { ensureTables, idempotencyTableName } from '../../persistence/broker-table.ts';
 import { releaseAbandonedClaims } from '../../persistence/idempotency-guard.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
-import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
 import type { BrokerConfig } from '../config.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
@@ -16,6 +15,7 @@ import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 import { isLoopbackPeer } from './loopback-peer.ts';
+import { portalRoutes } from './portal-routes.ts';
 import { reconcileRoute } from './reconcile-route.ts';
 import { sandboxAdminRoutes } from './sandbox-admin-routes.ts';
 
@@ -94,7 +94,13 @@ export async function startEmbeddedBroker(
         reconcileRoute(() => composed!.reconciler, authorizer),
       );
       app.get('/.well-known/jwks.json', (c) => c.json(devJwks));
-      app.get('/', (c) => c.html(PORTAL_PLACEHOLDER));
+      app.route(
+        '/',
+        portalRoutes(devKey, {
+          devSignIn: process.env.HCB_DEV_SIGN_IN !== 'off',
+          publicBaseUrl: config.publicBaseUrl,
+        }),
+      );
     },
   });
   composed = broker;

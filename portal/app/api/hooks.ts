@@ -1,0 +1,157 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type Schemas, unwrap } from './client.ts';
+import { useApi } from './context.ts';
+
+export type VmFilters = { status?: Schemas['Vm']['status']; classification?: Schemas['Classification'] };
+export type AuditFilters = { action?: string; from?: string; to?: string };
+
+const FINISHED = new Set(['succeeded', 'failed']);
+/** How often live data is polled while there is no event stream to follow. */
+export const POLL_MS = 1000;
+
+const idempotencyKey = () => ({ 'idempotency-key': crypto.randomUUID() });
+
+export function useTargets() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['targets'],
+    queryFn: async () => unwrap(await api.GET('/v1/targets')).items,
+    refetchInterval: 10_000,
+  });
+}
+
+export function useVms(filters: VmFilters = {}) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['vms', filters],
+    queryFn: async () => unwrap(await api.GET('/v1/vms', { params: { query: { limit: 100, ...filters } } })),
+    refetchInterval: POLL_MS * 2,
+  });
+}
+
+export function useVolumes() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['volumes'],
+    queryFn: async () => unwrap(await api.GET('/v1/volumes', { params: { query: { limit: 100 } } })),
+    refetchInterval: POLL_MS * 2,
+  });
+}
+
+export function useBuckets() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['buckets'],
+    queryFn: async () => unwrap(await api.GET('/v1/buckets', { params: { query: { limit: 100 } } })),
+  });
+}
+
+/** One operation, polled until it succeeded or failed. */
+export function useOperation(id: string | undefined) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['operation', id],
+    enabled: Boolean(id),
+    queryFn: async () => unwrap(await api.GET('/v1/operations/{id}', { params: { path: { id: id! } } })),
+    refetchInterval: (query) =>
+      query.state.data && FINISHED.has(query.state.data.status) ? false : POLL_MS / 2,
+  });
+}
+
+/** The placement the broker would decide for this request: every candidate, permitted or not. */
+export function usePlacementPreview(input: Schemas['SimulatePlacement'] | undefined) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['simulate', input],
+    enabled: Boolean(input),
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      unwrap(await api.POST('/v1/placements/simulate', { body: input!, headers: idempotencyKey() })).decision,
+  });
+}
+
+export function useCreateVm() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas['CreateVm']) =>
+      unwrap(await api.POST('/v1/vms', { body, headers: idempotencyKey() })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['vms'] }),
+  });
+}
+
+export function useVmAction() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, action }: { id: string; action: Schemas['VmAction'] }) =>
+      unwrap(
+        await api.POST('/v1/vms/{id}/actions', {
+          params: { path: { id } },
+          body: action,
+          headers: idempotencyKey(),
+        }),
+      ),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['vms'] }),
+  });
+}
+
+export function useDeleteVm() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) =>
+      unwrap(await api.DELETE('/v1/vms/{id}', { params: { path: { id } }, headers: idempotencyKey() })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['vms'] }),
+  });
+}
+
+export function useAudit(filters: AuditFilters, enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['audit', filters],
+    enabled,
+    queryFn: async () =>
+      unwrap(await api.GET('/v1/audit', { params: { query: { limit: 100, ...filters } } })),
+  });
+}
+
+/** Verifies the tenant's audit chain on demand (it reads the whole chain: not polled). */
+export function useAuditVerify() {
+  const api = useApi();
+  return useMutation({ mutationFn: async () => unwrap(await api.GET('/v1/audit/verify')) });
+}
+
+export function useCreateVolume() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas['CreateVolume']) =>
+      unwrap(await api.POST('/v1/volumes', { body, headers: idempotencyKey() })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['volumes'] }),
+  });
+}
+
+/** Attaches a volume to a VM (`vmId`) or, without one, detaches it. */
+export function useVolumeAttachment() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, vmId }: { id: string; vmId?: string }) =>
+      vmId
+        ? unwrap(
+            await api.POST('/v1/volumes/{id}/attach', {
+              params: { path: { id } },
+              body: { vmId },
+              headers: idempotencyKey(),
+            }),
+          )
+        : unwrap(
+            await api.POST('/v1/volumes/{id}/detach', {
+              params: { path: { id } },
+              headers: idempotencyKey(),
+            }),
+          ),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['volumes'] }),
+  });
+}

@@ -1,0 +1,148 @@
+import { useState } from 'react';
+import type { Schemas } from '../api/client.ts';
+import { useBuckets, useVms, useVolumeAttachment, useVolumes } from '../api/hooks.ts';
+import { abilities, useSession } from '../auth/session.ts';
+import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
+import { OperationProgress } from '../components/operation-progress.tsx';
+import { Loading, ProblemView } from '../components/problem-view.tsx';
+import { followOperation, useFollowed } from '../operations-followed.ts';
+import { NewVolume } from './new-volume.tsx';
+
+/** Attach an available volume to one of the tenant's running VMs, or detach an attached one. */
+function Attachment({ volume, vms }: { volume: Schemas['Volume']; vms: Schemas['Vm'][] }) {
+  const attachment = useVolumeAttachment();
+  const [vmId, setVmId] = useState('');
+  const follow = (r: { operation: { id: string } }, what: string) =>
+    followOperation(r.operation.id, `${what} ${volume.name}`);
+  if (volume.status === 'in-use')
+    return (
+      <button
+        type="button"
+        onClick={() => attachment.mutate({ id: volume.id }, { onSuccess: (r) => follow(r, 'detach') })}
+        aria-label={`detach ${volume.name}`}
+      >
+        detach
+      </button>
+    );
+  if (volume.status !== 'available') return null;
+  const running = vms.filter((vm) => vm.status === 'active' || vm.status === 'stopped');
+  return (
+    <div className="actions">
+      <label>
+        <span className="visually-hidden">VM to attach {volume.name} to</span>
+        <select value={vmId} onChange={(e) => setVmId(e.target.value)}>
+          <option value="">choose a VM…</option>
+          {running.map((vm) => (
+            <option key={vm.id} value={vm.id}>
+              {vm.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        disabled={!vmId}
+        onClick={() => attachment.mutate({ id: volume.id, vmId }, { onSuccess: (r) => follow(r, 'attach') })}
+        aria-label={`attach ${volume.name}`}
+      >
+        attach
+      </button>
+      <ProblemView error={attachment.error} />
+    </div>
+  );
+}
+
+/** Volumes and buckets with their classification, status and placement. */
+export function Storage() {
+  const volumes = useVolumes();
+  const buckets = useBuckets();
+  const vms = useVms();
+  const can = abilities(useSession());
+  const followed = useFollowed().slice(0, 3);
+  const vmName = new Map((vms.data?.items ?? []).map((vm) => [vm.id, vm.name]));
+  return (
+    <>
+      <h1>Storage</h1>
+      <h2>Volumes</h2>
+      {can.change ? <NewVolume /> : null}
+      {followed.map((f) => (
+        <OperationProgress key={f.id} id={f.id} label={f.label} />
+      ))}
+      {volumes.isPending ? <Loading what="volumes" /> : null}
+      <ProblemView error={volumes.error} />
+      {volumes.data?.items.length === 0 ? <p className="muted">No volumes.</p> : null}
+      {volumes.data?.items.length ? (
+        <div className="table-scroll">
+          <table aria-label="Volumes">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Class</th>
+                <th scope="col">Status</th>
+                <th scope="col">Size</th>
+                <th scope="col">Target</th>
+                <th scope="col">Attached to</th>
+                {can.change ? <th scope="col">Actions</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {volumes.data.items.map((v) => (
+                <tr key={v.id} data-testid="volume-row">
+                  <td>{v.name}</td>
+                  <td>
+                    <ClassificationBadge value={v.classification} />
+                  </td>
+                  <td>
+                    <StatusBadge value={v.status} />
+                  </td>
+                  <td>{v.sizeGiB} GiB</td>
+                  <td>{v.placement?.targetId ?? '—'}</td>
+                  <td>
+                    {v.attachment ? (vmName.get(v.attachment.vmId) ?? <code>{v.attachment.vmId}</code>) : '—'}
+                  </td>
+                  {can.change ? (
+                    <td>
+                      <Attachment volume={v} vms={vms.data?.items ?? []} />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <h2>Buckets</h2>
+      {buckets.isPending ? <Loading what="buckets" /> : null}
+      <ProblemView error={buckets.error} />
+      {buckets.data?.items.length === 0 ? <p className="muted">No buckets.</p> : null}
+      {buckets.data?.items.length ? (
+        <div className="table-scroll">
+          <table aria-label="Buckets">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Class</th>
+                <th scope="col">Status</th>
+                <th scope="col">Target</th>
+              </tr>
+            </thead>
+            <tbody>
+              {buckets.data.items.map((b) => (
+                <tr key={b.id}>
+                  <td>{b.name}</td>
+                  <td>
+                    <ClassificationBadge value={b.classification} />
+                  </td>
+                  <td>
+                    <StatusBadge value={b.status} />
+                  </td>
+                  <td>{b.placement?.targetId ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,264 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SpawnedBroker, spawnBroker } from '../../test/e2e/spawned-broker.ts';
+import {
+  DESKTOP,
+  launch,
+  overflowsHorizontally,
+  PHONE,
+  screenshot,
+  seriousViolations,
+  signIn,
+} from './browser.ts';
+
+const PORTAL = resolve(import.meta.dirname, '..');
+const VM_NAME = 'phi-records-db';
+
+/**
+ * The admin portal in headless Chromium against the shipped `npm start` process: a PHI VM from the
+ * wizard to `active`, stopped and deleted; the audit chain verified; every page free of serious
+ * accessibility violations and unbroken at 1280×800 and 390×844; each role shown what it may do.
+ */
+describe('admin portal in the browser', () => {
+  let broker: SpawnedBroker;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(resolve(PORTAL, 'dist/index.html')))
+      execFileSync('npm', ['run', 'build'], { cwd: PORTAL, stdio: 'inherit' });
+    [broker, browser] = await Promise.all([spawnBroker(), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await broker?.stop();
+  });
+
+  async function page(viewport = DESKTOP): Promise<Page> {
+    const context = await browser.newContext({ viewport });
+    return context.newPage();
+  }
+
+  async function pageChecks(p: Page, name: string): Promise<void> {
+    await p.getByRole('heading', { level: 1 }).waitFor();
+    await p.waitForLoadState('networkidle');
+    expect(await seriousViolations(p), `${name}: axe serious/critical`).toEqual([]);
+    expect(await overflowsHorizontally(p), `${name}: wider than 1280`).toBe(false);
+    expect(p.url(), `${name}: no PHI in the URL`).not.toContain(VM_NAME);
+    await screenshot(p, name);
+  }
+
+  it('signs in for development, saying it is development only', async () => {
+    const p = await page();
+    await p.goto(broker.base);
+    await expect(p.getByRole('note').textContent()).resolves.toContain('only on the embedded default');
+    expect(await seriousViolations(p)).toEqual([]);
+    await screenshot(p, 'sign-in');
+    await signIn(p, broker.base, 'ward-7', ['admin']);
+    await expect(p.getByText('development sign-in').count()).resolves.toBe(1);
+    await p.context().close();
+  });
+
+  it('creates a PHI VM whose preview permits only on-prem targets, follows it to active, stops and deletes it; the audit chain verifies', async () => {
+    const p = await page();
+    await signIn(p, broker.base, 'ward-7', ['admin']);
+    await pageChecks(p, 'overview');
+    await expect(p.getByTestId('containment').textContent()).resolves.toContain('0 PHI VMs');
+    await expect(p.getByRole('note').textContent()).resolves.toContain('Simulation.');
+
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Create VM' }).click();
+    await p.getByRole('textbox', { name: 'Name', exact: true }).fill(VM_NAME);
+    await p.getByRole('radio', { name: /^PHI/ }).check();
+    // The preview follows the classification: wait until the public targets are denied.
+    const denied = p.locator('[data-testid=candidate][data-permitted=false]');
+    await denied.first().waitFor();
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=candidate][data-permitted=false]').length >= 2,
+    );
+    const candidates = await p.locator('[data-testid=candidate]').evaluateAll((rows) =>
+      rows.map((r) => ({
+        site: r.getAttribute('data-site'),
+        permitted: r.getAttribute('data-permitted') === 'true',
+        policies: [...r.querySelectorAll('.policy-id')].map((c) => c.textContent ?? ''),
+      })),
+    );
+    expect(candidates.filter((c) => c.permitted).map((c) => c.site)).toEqual(['onprem', 'onprem']);
+    const publicOnes = candidates.filter((c) => c.site === 'public');
+    expect(publicOnes.length).toBe(2);
+    for (const c of publicOnes) {
+      expect(c.permitted).toBe(false);
+      expect(c.policies.length).toBeGreaterThan(0);
+    }
+    await pageChecks(p, 'create-vm');
+
+    await p.getByRole('button', { name: 'Create VM' }).click();
+    const progress = p.getByTestId('operation-progress');
+    await progress.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await screenshot(p, 'create-vm-progress');
+
+    await p.getByRole('link', { name: 'Go to the inventory' }).click();
+    const row = p.getByTestId('vm-row').filter({ hasText: VM_NAME });
+    await row.getByText('active', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('sandbox-onprem');
+    await pageChecks(p, 'inventory');
+    await p.getByRole('button', { name: `console of ${VM_NAME}` }).click();
+    await p.getByRole('region', { name: `Console of ${VM_NAME}` }).waitFor();
+    await p.getByRole('button', { name: 'Close' }).click();
+
+    await p.getByRole('button', { name: `stop ${VM_NAME}` }).click();
+    await row.getByText('stopped', { exact: true }).waitFor({ timeout: 30_000 });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await p.getByRole('dialog').getByRole('button', { name: 'Yes, delete' }).click();
+    await p.waitForFunction(
+      (name) =>
+        ![...document.querySelectorAll('[data-testid=vm-row]')].some(
+          (r) => r.textContent?.includes(name) && !/deleting|deleted/.test(r.textContent ?? ''),
+        ),
+      VM_NAME,
+      { timeout: 30_000 },
+    );
+
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+    await p.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect
+      .poll(() => p.getByTestId('chain-status').textContent(), { timeout: 15_000 })
+      .toMatch(/^Verified: \d+ records/);
+    await expect(p.getByRole('table', { name: 'Audit records' }).textContent()).resolves.toContain(
+      'vm.create',
+    );
+    await pageChecks(p, 'audit');
+
+    for (const [link, name] of [
+      ['Storage', 'storage'],
+      ['Operations', 'operations'],
+      ['Policies', 'policies'],
+    ] as const) {
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+      await pageChecks(p, name);
+    }
+    await p.context().close();
+  });
+
+  it('creates a PHI volume and attaches it to a VM, then detaches it', async () => {
+    const admin = await broker.token('ward-8', 'admin');
+    const vm = await broker.call(admin, 'POST', '/v1/vms', {
+      name: 'imaging',
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'phi',
+    });
+    expect(vm.status).toBe(202);
+    await broker.settle(admin, vm.body.operation.id);
+
+    const p = await page();
+    await signIn(p, broker.base, 'ward-8', ['admin']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage' }).click();
+    await p.getByText('New volume').click();
+    await p.getByLabel('Volume name').fill('scans');
+    await p.getByLabel('Classification').selectOption('phi');
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=candidate][data-permitted=false]').length >= 2,
+    );
+    await p.getByRole('button', { name: 'Create volume' }).click();
+    const row = p.getByTestId('volume-row').filter({ hasText: 'scans' });
+    await row.getByText('available', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('sandbox-onprem');
+    await row.getByRole('combobox').selectOption({ label: 'imaging' });
+    await row.getByRole('button', { name: 'attach scans' }).click();
+    await row.getByText('in-use', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(row.textContent()).resolves.toContain('imaging');
+    expect(await seriousViolations(p)).toEqual([]);
+    await screenshot(p, 'storage-attached');
+    await row.getByRole('button', { name: 'detach scans' }).click();
+    await row.getByText('available', { exact: true }).waitFor({ timeout: 30_000 });
+    await p.context().close();
+  });
+
+  it('shows problems with their detail, and field errors next to the fields', async () => {
+    const p = await page();
+    await signIn(p, broker.base, 'ward-7', ['app']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Create VM' }).click();
+    await p.getByRole('textbox', { name: 'Name', exact: true }).fill('');
+    await p.getByRole('button', { name: 'Create VM' }).click();
+    const nameInput = p.getByRole('textbox', { name: 'Name', exact: true });
+    await expect.poll(() => nameInput.getAttribute('aria-invalid')).toBe('true');
+    await expect(p.locator('#name-error').textContent()).resolves.toBeTruthy();
+    // PHI asked for a public-only region: the preview permits nothing and the API's 403 is shown with its detail.
+    await p.getByRole('textbox', { name: 'Name', exact: true }).fill('phi-east');
+    await p.getByRole('radio', { name: /^PHI/ }).check();
+    await p.getByLabel('Region').selectOption('us-east-1');
+    await p.getByText('No target permitted').waitFor();
+    await p.getByRole('button', { name: 'Create VM' }).click();
+    const alert = p.getByRole('alert').filter({ hasText: '403' });
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toMatch(/placement|permit/i);
+    expect(p.url()).not.toContain('phi-east');
+    await p.context().close();
+  });
+
+  it('an app sees no audit; an auditor sees no mutating buttons', async () => {
+    const admin = await broker.token('ward-9', 'admin');
+    const created = await broker.call(admin, 'POST', '/v1/vms', {
+      name: 'intranet',
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'internal',
+    });
+    expect(created.status).toBe(202);
+    await broker.settle(admin, created.body.operation.id);
+
+    const app = await page();
+    await signIn(app, broker.base, 'ward-9', ['app']);
+    const appNav = app.getByRole('navigation', { name: 'Main' });
+    await expect(appNav.getByRole('link', { name: 'Audit' }).count()).resolves.toBe(0);
+    await appNav.getByRole('link', { name: 'Inventory' }).click();
+    await app.getByRole('button', { name: 'stop intranet' }).waitFor();
+    await app.context().close();
+
+    const auditor = await page();
+    await signIn(auditor, broker.base, 'ward-9', ['auditor']);
+    const nav = auditor.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('link', { name: 'Audit' }).count()).resolves.toBe(1);
+    await expect(nav.getByRole('link', { name: 'Create VM' }).count()).resolves.toBe(0);
+    await nav.getByRole('link', { name: 'Inventory' }).click();
+    await auditor.getByTestId('vm-row').filter({ hasText: 'intranet' }).waitFor();
+    await expect(auditor.locator('main button').count()).resolves.toBe(0);
+    await auditor.context().close();
+  });
+
+  it('is usable with the keyboard alone: sign in, skip to content, move between pages', async () => {
+    const p = await page();
+    await p.goto(broker.base);
+    await p.getByRole('textbox', { name: 'Tenant', exact: true }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('tenant');
+    await p.keyboard.press('Control+A');
+    await p.keyboard.type('ward-7');
+    await p.keyboard.press('Enter');
+    await p.getByRole('navigation', { name: 'Main' }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    for (let i = 0; i < 2; i++) await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Inventory');
+    await p.keyboard.press('Enter');
+    await p.getByRole('heading', { name: 'Inventory: VMs' }).waitFor();
+    await p.context().close();
+  });
+
+  it('keeps every page unbroken on a phone (390×844)', async () => {
+    const p = await page(PHONE);
+    await signIn(p, broker.base, 'ward-7', ['admin']);
+    for (const link of ['Overview', 'Inventory', 'Storage', 'Create VM', 'Operations', 'Audit', 'Policies']) {
+      await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+      await p.getByRole('heading', { level: 1 }).waitFor();
+      await p.waitForLoadState('networkidle');
+      expect(await overflowsHorizontally(p), `${link} at 390×844`).toBe(false);
+      if (link === 'Create VM') await screenshot(p, 'create-vm-phone');
+    }
+    await p.context().close();
+  });
+});
