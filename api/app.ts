@@ -11,7 +11,7 @@ import type { Authorizer } from '../core/ports/authorizer.ts';
 import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
-import type { OperationRepository } from '../core/ports/repositories.ts';
+import type { OperationFeed, OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
 import type { VolumeService } from '../core/volumes/volume-service.ts';
@@ -41,7 +41,7 @@ export interface ApiDeps {
   links: LinkService;
   images: ImageService;
   placement: PlacementEngine;
-  operations: OperationRepository;
+  operations: OperationRepository & OperationFeed;
   auditLog: AuditLog;
   targets: TargetDirectory;
   authorizer: Authorizer;

@@ -33,7 +33,7 @@ export function createStores(
     buckets: new BucketStore(table, cursors),
     links: new LinkStore(table, cursors),
     images: new ImageStore(table, cursors),
-    operations: new OperationStore(table),
+    operations: new OperationStore(table, cursors),
     audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
     bindings: new KeyBindingStore(table),
