@@ -1,8 +1,12 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { lambdaBroker } from '../runtime/aws/lambda-broker.ts';
 
-/** The reconciler function, on a schedule: resume stalled operations, release stale claims, delete orphans. */
+/** The reconciler function, on a schedule: resume stalled operations, release stale claims, delete orphans,
+ * relay outbox events and deliver webhooks. */
 export async function handler(_event: ScheduledEvent) {
-  const { reconciler } = await lambdaBroker();
-  return reconciler.run();
+  const { reconciler, events } = await lambdaBroker();
+  const report = await reconciler.run();
+  // The outbox relay and webhook delivery ride on the schedule (docs/events.md).
+  await events.deliverPending();
+  return report;
 }

@@ -8,6 +8,7 @@ import { number } from 'dynamodb-toolbox/schema/number';
 import { string } from 'dynamodb-toolbox/schema/string';
 import { BrokerError } from '../core/errors.ts';
 import { isFinished, type Operation } from '../core/model/operation.ts';
+import type { OperationOutbox } from '../core/ports/events.ts';
 import type {
   OperationFeed,
   OperationFilter,
@@ -20,6 +21,8 @@ import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 const UNFINISHED = 'OPS#UNFINISHED';
+/** Finished operations whose events the relay has not yet copied to their tenant's event log. */
+const OUTBOX = 'OPS#OUTBOX';
 
 function createOperationEntity(table: BrokerTable) {
   return new Entity({
@@ -51,9 +54,10 @@ function createOperationEntity(table: BrokerTable) {
 type OperationEntity = ReturnType<typeof createOperationEntity>;
 
 /** Operations, written with optimistic concurrency on `version`. */
-export class OperationStore implements OperationRepository, OperationFeed {
+export class OperationStore implements OperationRepository, OperationFeed, OperationOutbox {
   readonly #entity: OperationEntity;
   readonly #unfinished;
+  readonly #outbox;
   readonly #byTenant;
   readonly #cursors: CursorCodec | undefined;
 
@@ -70,6 +74,10 @@ export class OperationStore implements OperationRepository, OperationFeed {
       .build(AccessPattern)
       .pattern(() => ({ index: 'gsi1', partition: UNFINISHED }))
       .meta({ title: 'Unfinished operations', description: 'oldest first, across tenants' });
+    this.#outbox = this.#entity
+      .build(AccessPattern)
+      .pattern(() => ({ index: 'gsi1', partition: OUTBOX }))
+      .meta({ title: 'Operations with undelivered events', description: 'oldest first, across tenants' });
   }
 
   async create(op: Operation): Promise<void> {
@@ -124,6 +132,30 @@ export class OperationStore implements OperationRepository, OperationFeed {
       return Items.map((found) => found.doc as Operation);
     } catch (error) {
       throw storeError(error);
+    }
+  }
+
+  /** Finished operations still carrying outbox events, oldest first (eventually consistent). */
+  async listWithOutbox(limit: number): Promise<Operation[]> {
+    try {
+      const { Items = [] } = await this.#outbox.query({}).options({ limit, maxPages: 1 }).send();
+      return Items.map((found) => found.doc as Operation);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  /** Drops the outbox once its events are in the log; false if the operation changed meanwhile. */
+  async clearOutbox(tenant: string, id: string): Promise<boolean> {
+    const current = await this.get(tenant, id);
+    if (!current?.outbox) return true;
+    const { outbox: _copied, ...rest } = current;
+    try {
+      await this.save(rest);
+      return true;
+    } catch (error) {
+      if (error instanceof BrokerError && error.code === 'operation.versionConflict') return false;
+      throw error;
     }
   }
 
@@ -186,6 +218,10 @@ function toItem(op: Operation) {
     resourceId: op.resource.id,
     createdAt: op.createdAt,
     doc,
-    ...(isFinished(op) ? {} : { gsi1pk: UNFINISHED, gsi1sk: `${op.createdAt}#${op.id}` }),
+    ...(isFinished(op)
+      ? op.outbox?.length
+        ? { gsi1pk: OUTBOX, gsi1sk: `${op.updatedAt}#${op.id}` }
+        : {}
+      : { gsi1pk: UNFINISHED, gsi1sk: `${op.createdAt}#${op.id}` }),
   };
 }

@@ -33,6 +33,7 @@ import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { CedarPlacementEngine } from '../policy-engine/cedar-placement-engine.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
+import { createEventParts, type EventParts } from './events.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
 import { type BrokerStores, createStores } from './stores.ts';
@@ -63,6 +64,8 @@ export interface Broker {
   providers: ProviderRegistry;
   placement: PlacementEngine;
   stores: BrokerStores;
+  /** The event outbox: recorder (EventSink), relay, webhooks, delivery pass. */
+  events: EventParts;
   close(): Promise<void>;
 }
 
@@ -140,8 +143,10 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     log: logger,
     workerId: parts.workerId,
   });
+  const events = createEventParts(config, stores, clock, logger);
   const app = createApiApp({
     ...services,
+    events,
     operations: stores.operations,
     auditLog: stores.audit,
     targets: new TargetDirectory(catalogue, providers, health, clock),
@@ -161,5 +166,5 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     logger,
     ...(parts.mount ? { mount: (a: Hono<ApiEnv>) => parts.mount!(a, providers, authorizer) } : {}),
   });
-  return { app, worker, reconciler, providers, placement, stores, close: () => providers.close() };
+  return { app, worker, reconciler, providers, placement, stores, events, close: () => providers.close() };
 }

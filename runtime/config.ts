@@ -39,6 +39,21 @@ export interface BrokerConfig {
   workerMaxRetries: number;
   /** Base URL clients reach this broker at (sandbox console and object links point here). */
   publicBaseUrl: string;
+  /** Event delivery (docs/events.md). */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Webhooks may point at loopback addresses, over http too (development; embedded default only). */
+  webhookAllowLoopback: boolean;
+  /** Consecutive failed deliveries of one event before a webhook is disabled. */
+  webhookMaxFailures: number;
+  /** First retry delay of a failed delivery (doubling up to a minute). */
+  webhookRetryBaseMs: number;
+  /** Longest a `follow=true` event stream stays open before it ends (clients reconnect with Last-Event-ID). */
+  streamSeconds: number;
+  /** How old a log position must be before readers see it (covers concurrent appends and index lag). */
+  settleMs: number;
 }
 
 /** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
@@ -83,6 +98,13 @@ export function loadConfig(
     corsOrigins: corsOrigins(env.HCB_CORS_ORIGINS),
     workerMaxRetries: positiveInteger(env, 'HCB_WORKER_MAX_RETRIES', 8),
     publicBaseUrl: (env.HCB_PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+    events: {
+      webhookAllowLoopback: mode === 'embedded' && (env.HCB_WEBHOOK_ALLOW_LOOPBACK ?? '1') !== '0',
+      webhookMaxFailures: positiveInteger(env, 'HCB_WEBHOOK_MAX_FAILURES', 8),
+      webhookRetryBaseMs: positiveInteger(env, 'HCB_WEBHOOK_RETRY_BASE_MS', 1000),
+      streamSeconds: positiveInteger(env, 'HCB_EVENTS_STREAM_SECONDS', 300),
+      settleMs: positiveInteger(env, 'HCB_EVENTS_SETTLE_MS', mode === 'embedded' ? 1000 : 5000),
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { PORTAL_PLACEHOLDER } from '../../portal/placeholder.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
 import type { BrokerConfig } from '../config.ts';
+import { startDeliveryLoop } from '../events.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
@@ -86,6 +87,7 @@ export async function startEmbeddedBroker(
   composed = broker;
   queue.attach((ref) => broker.worker.run(ref));
   await broker.reconciler.resumeUnfinished();
+  const stopDelivery = startDeliveryLoop(broker.events, logger);
   return {
     ...broker,
     queue,
@@ -93,6 +95,7 @@ export async function startEmbeddedBroker(
     dynamoEndpoint: endpoint,
     devJwks,
     async close() {
+      await stopDelivery();
       await queue.close();
       await broker.close();
       dynamo.destroy();
