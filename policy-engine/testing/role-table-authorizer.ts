@@ -41,7 +41,7 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'operation.read': ['app', 'admin', 'auditor', 'operator'],
   'operation.list': ['app', 'admin', 'auditor', 'operator'],
   'event.read': ['app', 'admin', 'auditor', 'operator'],
-  'webhook.list': ['admin'],
+  'webhook.list': ['admin', 'auditor', 'operator'],
   'webhook.create': ['admin'],
   'webhook.delete': ['admin'],
   'volume.create': ['app', 'admin'],
