@@ -9,7 +9,9 @@ import { number } from 'dynamodb-toolbox/schema/number';
 import { string } from 'dynamodb-toolbox/schema/string';
 import { BrokerError } from '../core/errors.ts';
 import type { Webhook, WebhookRepository } from '../core/ports/events.ts';
+import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 const ACTIVE = 'WEBHOOKS#ACTIVE';
@@ -40,8 +42,10 @@ export class WebhookStore implements WebhookRepository {
   readonly #entity;
   readonly #byTenant;
   readonly #active;
+  readonly #cursors: CursorCodec;
 
-  constructor(table: BrokerTable) {
+  constructor(table: BrokerTable, cursors: CursorCodec) {
+    this.#cursors = cursors;
     this.#entity = createWebhookEntity(table);
     this.#byTenant = this.#entity
       .build(AccessPattern)
@@ -80,10 +84,20 @@ export class WebhookStore implements WebhookRepository {
     }
   }
 
-  async listForTenant(tenant: string): Promise<Webhook[]> {
+  async listForTenant(tenant: string, page: PageRequest): Promise<Page<Webhook>> {
+    const scope = listScope('WEBHOOK', tenant, {});
+    const start = page.cursor === undefined ? undefined : this.#cursors.decode(page.cursor, scope);
+    if (start && start.pk !== `TENANT#${tenant}`) throw cursorInvalid();
     try {
-      const { Items = [] } = await this.#byTenant.query(tenant).options({ maxPages: 10 }).send();
-      return Items.map((found) => found.doc as Webhook);
+      const { Items = [], LastEvaluatedKey } = await this.#byTenant
+        .query(tenant)
+        .options({ limit: page.limit, maxPages: 1, ...(start ? { exclusiveStartKey: start } : {}) })
+        .send();
+      const items = Items.map((found) => found.doc as Webhook);
+      const last = items.at(-1);
+      if (!LastEvaluatedKey || !last) return { items };
+      const key = { pk: `TENANT#${tenant}`, sk: `WEBHOOK#${last.id}` };
+      return { items, nextCursor: this.#cursors.encode(key, scope) };
     } catch (error) {
       throw storeError(error);
     }

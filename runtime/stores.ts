@@ -40,6 +40,6 @@ export function createStores(
     targetHealth: new TargetHealthDynamoStore(table),
     bindings: new KeyBindingStore(table),
     eventLog: new EventLogStore(table, { settleMs: config.events.settleMs }),
-    webhooks: new WebhookStore(table),
+    webhooks: new WebhookStore(table, cursors),
   };
 }

@@ -3,8 +3,8 @@ import type { WebhookService } from '../../core/events/webhook-service.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import { EVENT_KINDS } from '../../core/ports/events.ts';
 import type { ApiEnv } from '../context.ts';
-import { action } from '../middleware/authorize.ts';
-import { IdParamSchema, printableText, problemResponses } from '../schemas/common.ts';
+import { action, TENANT_PATTERN } from '../middleware/authorize.ts';
+import { IdParamSchema, PageQuerySchema, page, printableText, problemResponses } from '../schemas/common.ts';
 
 /** `POST /v1/webhooks` answers the secret once: its answer is never stored for an idempotent replay. */
 export const WEBHOOK_CREATE_PATH = /^\/v1\/webhooks$/;
@@ -75,14 +75,29 @@ export function webhookRoutes(webhooks: WebhookService, authorizer: Authorizer):
       method: 'get',
       path: '/v1/webhooks',
       tags: ['Events'],
-      summary: "The tenant's webhooks (at most 10, one page) with their delivery state",
+      summary: "The tenant's webhooks (at most 10) with their delivery state",
       middleware: [action(authorizer, 'webhook.list', 'webhook')],
+      request: {
+        query: PageQuerySchema.extend({
+          tenant: z
+            .string()
+            .regex(TENANT_PATTERN, 'one tenant id: lowercase letters, digits, dashes')
+            .optional()
+            .openapi({
+              description: "whose webhooks: the caller's tenant by default; another needs the operator role",
+            }),
+        }),
+      },
       responses: {
-        200: json(z.object({ items: z.array(WebhookSchema) }).openapi('WebhookList'), 'every webhook'),
-        ...problemResponses(401, 403),
+        200: json(page(WebhookSchema, 'WebhookPage'), 'one page'),
+        ...problemResponses(400, 401, 403),
       },
     }),
-    async (c) => c.json({ items: await webhooks.list(c.var.principal.tenant) }, 200),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const found = await webhooks.list(c.var.principal.tenant, { limit, ...(cursor ? { cursor } : {}) });
+      return c.json(found, 200);
+    },
   );
   app.openapi(
     createRoute({

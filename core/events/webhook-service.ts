@@ -3,6 +3,7 @@ import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventKind, EventLog, Webhook, WebhookRepository, WebhookUrlGuard } from '../ports/events.ts';
+import type { Page, PageRequest } from '../ports/repositories.ts';
 
 /** What a read shows of a webhook: everything but the secret and the bookkeeping. */
 export type WebhookView = Omit<Webhook, 'secret' | 'version' | 'tenant'>;
@@ -23,8 +24,8 @@ export class WebhookService {
     input: { url: string; events: EventKind[] },
   ): Promise<WebhookView & { secret: string }> {
     await this.#d.guard.check(input.url);
-    const existing = await this.#d.webhooks.listForTenant(tenant);
-    if (existing.length >= MAX_WEBHOOKS_PER_TENANT)
+    const existing = await this.#d.webhooks.listForTenant(tenant, { limit: MAX_WEBHOOKS_PER_TENANT });
+    if (existing.items.length >= MAX_WEBHOOKS_PER_TENANT)
       throw new BrokerError(
         'webhook.limitReached',
         `a tenant has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first`,
@@ -48,8 +49,9 @@ export class WebhookService {
     return { ...toWebhookView(webhook), secret: webhook.secret };
   }
 
-  async list(tenant: string): Promise<WebhookView[]> {
-    return (await this.#d.webhooks.listForTenant(tenant)).map(toWebhookView);
+  async list(tenant: string, page: PageRequest): Promise<Page<WebhookView>> {
+    const found = await this.#d.webhooks.listForTenant(tenant, page);
+    return { ...found, items: found.items.map(toWebhookView) };
   }
 
   async get(tenant: string, id: string): Promise<WebhookView> {

@@ -1,4 +1,5 @@
 import type { Operation } from '../model/operation.ts';
+import type { Page, PageRequest } from './repositories.ts';
 
 /**
  * Events the broker tells a tenant about: delivered at least once, each with a stable id, to the tenant's
@@ -85,7 +86,8 @@ export interface Webhook {
 export interface WebhookRepository {
   create(webhook: Webhook): Promise<void>;
   get(tenant: string, id: string): Promise<Webhook | undefined>;
-  listForTenant(tenant: string): Promise<Webhook[]>;
+  /** One page of the tenant's webhooks, oldest first (cursors signed and bound to the tenant). */
+  listForTenant(tenant: string, page: PageRequest): Promise<Page<Webhook>>;
   /** Every active webhook of every tenant (the dispatcher's work list). */
   listActive(): Promise<Webhook[]>;
   /** Writes `webhook` if the stored version still equals its version; false when it changed meanwhile. */

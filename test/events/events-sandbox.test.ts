@@ -130,6 +130,13 @@ describe('events on the sandbox', () => {
     const otherAdmin = await h.token('events-b', ['admin']);
     const list = await h.call('GET', '/v1/webhooks', { token: otherAdmin });
     expect(list.body.items).toEqual([]);
+    const refused = await h.call('POST', '/v1/webhooks', {
+      token: admin,
+      body: { url: 'https://169.254.169.254/latest/meta-data/', events: ['operation.failed'] },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('webhook.urlRefused');
+    expect(refused.body.errors[0].field).toBe('body.url');
     const get = await h.call('GET', `/v1/webhooks/${webhookId}`, { token: otherAdmin });
     expect(get.status).toBe(404);
     const del = await h.call('DELETE', `/v1/webhooks/${webhookId}`, { token: otherAdmin });
@@ -139,6 +146,48 @@ describe('events on the sandbox', () => {
       body: { url: receiver.url, events: ['operation.failed'] },
     });
     expect(appCreates.status).toBe(403);
+  });
+
+  it('pages webhooks with signed cursors and keeps to 10 per tenant', async () => {
+    const made: string[] = [webhookId];
+    for (let i = 0; i < 9; i++) {
+      const reply = await h.call('POST', '/v1/webhooks', {
+        token: admin,
+        body: { url: `http://127.0.0.1:9/extra-${i}`, events: ['drift.detected'] },
+      });
+      expect(reply.status, reply.text).toBe(201);
+      made.push(reply.body.id);
+    }
+    const eleventh = await h.call('POST', '/v1/webhooks', {
+      token: admin,
+      body: { url: 'http://127.0.0.1:9/one-too-many', events: ['drift.detected'] },
+    });
+    expect(eleventh.status).toBe(409);
+    expect(eleventh.body.code).toBe('webhook.limitReached');
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const reply = await h.call(
+        'GET',
+        `/v1/webhooks?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        {
+          token: admin,
+        },
+      );
+      expect(reply.status).toBe(200);
+      expect(reply.text).not.toContain('whsec_');
+      seen.push(...reply.body.items.map((w: { id: string }) => w.id));
+      cursor = reply.body.nextCursor;
+      if (cursor) {
+        const stolen = await h.call('GET', `/v1/webhooks?cursor=${encodeURIComponent(cursor)}`, {
+          token: await h.token('events-b', ['admin']),
+        });
+        expect(stolen.status).toBe(400);
+      }
+    } while (cursor);
+    expect(seen.sort()).toEqual([...made].sort());
+    for (const id of made.slice(1))
+      expect((await h.call('DELETE', `/v1/webhooks/${id}`, { token: admin })).status).toBe(204);
   });
 
   it('shows the webhook without its secret, and disables it after persistent failure with the reason', async () => {
