@@ -7,7 +7,7 @@ import { parseOperationRef } from '../runtime/aws/sqs-queue.ts';
  * item failure so SQS redelivers it (and, after the redrive limit, parks it in the dead-letter queue).
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { worker } = await lambdaBroker();
+  const { worker, events } = await lambdaBroker();
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
@@ -16,5 +16,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       failures.push({ itemIdentifier: record.messageId });
     }
   }
+  // Tell what just finished without waiting for the reconciler's schedule; it catches whatever this misses.
+  await events.deliverPending().catch(() => undefined);
   return { batchItemFailures: failures };
 }
