@@ -4,10 +4,11 @@ import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { UpdateItemCommand } from 'dynamodb-toolbox/entity/actions/update';
 import { any } from 'dynamodb-toolbox/schema/any';
 import { item } from 'dynamodb-toolbox/schema/item';
+import { number } from 'dynamodb-toolbox/schema/number';
 import { string } from 'dynamodb-toolbox/schema/string';
 import { encodeTime, monotonicFactory } from 'ulid';
 import type { BrokerEvent, EventKind, EventLog, LoggedEvent } from '../core/ports/events.ts';
-import type { BrokerTable } from './broker-table.ts';
+import { type BrokerTable, TTL_ATTRIBUTE } from './broker-table.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 function createEventEntity(table: BrokerTable) {
@@ -24,6 +25,8 @@ function createEventEntity(table: BrokerTable) {
       // The log order: `EVENTLOG#<tenant>` / position (a ULID drawn when the event was appended).
       gsi1pk: string(),
       gsi1sk: string(),
+      // DynamoDB's TTL removes events after the retention period (dynalite ignores it).
+      expiration: number(),
     }),
     computeKey: ({ tenant, id }: { tenant: string; id: string }) => ({
       pk: `EVENTS#${tenant}`,
@@ -33,6 +36,9 @@ function createEventEntity(table: BrokerTable) {
 }
 
 const position = monotonicFactory();
+
+/** How long a tenant's log keeps an event: a client or webhook away for longer resumes at what is left. */
+export const EVENT_RETENTION_DAYS = 30;
 
 /**
  * Each tenant's event log in the broker table: one item per event id (a conditional put, so an event
@@ -69,7 +75,13 @@ export class EventLogStore implements EventLog {
     try {
       await this.#entity
         .build(PutItemCommand)
-        .item({ ...event, data: event.data, gsi1pk: `EVENTLOG#${event.tenant}`, gsi1sk: at })
+        .item({
+          ...event,
+          data: event.data,
+          gsi1pk: `EVENTLOG#${event.tenant}`,
+          gsi1sk: at,
+          [TTL_ATTRIBUTE]: Math.floor(drawnAt / 1000) + EVENT_RETENTION_DAYS * 86_400,
+        })
         .options({ condition: { attr: 'id', exists: false } })
         .send();
     } catch (error) {

@@ -102,7 +102,8 @@ export function loadConfig(
       webhookAllowLoopback: mode === 'embedded' && (env.HCB_WEBHOOK_ALLOW_LOOPBACK ?? '1') !== '0',
       webhookMaxFailures: positiveInteger(env, 'HCB_WEBHOOK_MAX_FAILURES', 8),
       webhookRetryBaseMs: positiveInteger(env, 'HCB_WEBHOOK_RETRY_BASE_MS', 1000),
-      streamSeconds: positiveInteger(env, 'HCB_EVENTS_STREAM_SECONDS', 300),
+      // On Lambda the HTTP API ends a request after 30 s and buffers the answer: stay well inside that.
+      streamSeconds: positiveInteger(env, 'HCB_EVENTS_STREAM_SECONDS', mode === 'embedded' ? 300 : 20),
       settleMs: positiveInteger(env, 'HCB_EVENTS_SETTLE_MS', mode === 'embedded' ? 1000 : 5000),
     },
   };
