@@ -126,14 +126,14 @@ export class WebhookStore implements WebhookRepository {
     }
   }
 
-  async delete(tenant: string, id: string): Promise<boolean> {
+  async delete(tenant: string, id: string): Promise<Webhook | undefined> {
     try {
       const { Attributes } = await this.#entity
         .build(DeleteItemCommand)
         .key({ tenant, id })
         .options({ returnValues: 'ALL_OLD' })
         .send();
-      return Attributes !== undefined;
+      return Attributes?.doc as Webhook | undefined;
     } catch (error) {
       throw storeError(error);
     }

@@ -119,12 +119,9 @@ export function webhookRoutes(webhooks: WebhookService, authorizer: Authorizer):
       summary: 'Remove a webhook: nothing more is sent to it',
       middleware: [action(authorizer, 'webhook.delete', 'webhook')],
       request: { params: IdParamSchema('whk') },
-      responses: { 204: { description: 'removed' }, ...problemResponses(400, 401, 403, 404) },
+      responses: { 200: json(WebhookSchema, 'removed'), ...problemResponses(400, 401, 403, 404) },
     }),
-    async (c) => {
-      await webhooks.delete(c.var.principal.tenant, c.req.valid('param').id);
-      return c.body(null, 204);
-    },
+    async (c) => c.json(await webhooks.delete(c.var.principal.tenant, c.req.valid('param').id), 200),
   );
   return app;
 }

@@ -60,9 +60,10 @@ export class WebhookService {
     return toWebhookView(found);
   }
 
-  async delete(tenant: string, id: string): Promise<void> {
-    if (!(await this.#d.webhooks.delete(tenant, id)))
-      throw new BrokerError('webhook.notFound', `no webhook with id ${id}`);
+  async delete(tenant: string, id: string): Promise<WebhookView> {
+    const removed = await this.#d.webhooks.delete(tenant, id);
+    if (!removed) throw new BrokerError('webhook.notFound', `no webhook with id ${id}`);
+    return toWebhookView(removed);
   }
 }
 

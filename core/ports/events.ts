@@ -92,7 +92,8 @@ export interface WebhookRepository {
   listActive(): Promise<Webhook[]>;
   /** Writes `webhook` if the stored version still equals its version; false when it changed meanwhile. */
   save(webhook: Webhook): Promise<boolean>;
-  delete(tenant: string, id: string): Promise<boolean>;
+  /** Removes the webhook; answers what was removed, or undefined if there was none. */
+  delete(tenant: string, id: string): Promise<Webhook | undefined>;
 }
 
 /** The outcome of one delivery attempt. */

@@ -187,7 +187,7 @@ describe('events on the sandbox', () => {
     } while (cursor);
     expect(seen.sort()).toEqual([...made].sort());
     for (const id of made.slice(1))
-      expect((await h.call('DELETE', `/v1/webhooks/${id}`, { token: admin })).status).toBe(204);
+      expect((await h.call('DELETE', `/v1/webhooks/${id}`, { token: admin })).status).toBe(200);
   });
 
   it('shows the webhook without its secret, and disables it after persistent failure with the reason', async () => {
@@ -212,7 +212,13 @@ describe('events on the sandbox', () => {
       (d) => d.webhookId === `evt-${vm.body.operation.id}.succeeded`,
     );
     expect(attempts.length).toBe(3); // HCB_WEBHOOK_MAX_FAILURES
-    const removed = await h.call('DELETE', `/v1/webhooks/${webhookId}`, { token: admin });
-    expect(removed.status).toBe(204);
+    const keyed = { token: admin, headers: { 'idempotency-key': 'remove-the-hook' } };
+    const removed = await h.call('DELETE', `/v1/webhooks/${webhookId}`, keyed);
+    expect(removed.status).toBe(200);
+    expect(removed.body.id).toBe(webhookId);
+    const replayed = await h.call('DELETE', `/v1/webhooks/${webhookId}`, keyed);
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect((await h.call('GET', `/v1/webhooks/${webhookId}`, { token: admin })).status).toBe(404);
   });
 });
