@@ -32,35 +32,41 @@ export function createEventParts(config: BrokerConfig, stores: BrokerStores, clo
     relay,
     dispatcher,
     streamSeconds: config.events.streamSeconds,
-    /** One relay-then-deliver pass (the embedded loop's tick; the Lambda reconciler's too). */
-    async deliverPending(): Promise<void> {
-      await relay.pass();
-      await dispatcher.pass();
+    /** One relay-then-deliver pass (the embedded loop's tick; the Lambda functions' too); how much it did. */
+    async deliverPending(): Promise<number> {
+      return (await relay.pass()) + (await dispatcher.pass());
     },
   };
 }
 
 /**
- * The embedded default's delivery loop: a pass every `intervalMs`, never two at once. Errors are logged
- * and the next tick tries again (everything it does is safe to repeat).
+ * The embedded default's delivery loop: passes never overlap; after a pass that did something the next
+ * comes in `busyMs`, after idle ones the pause doubles up to `idleMaxMs` (an idle broker stays idle).
+ * Errors are logged and the next tick tries again (everything a pass does is safe to repeat).
  */
 export function startDeliveryLoop(
   parts: Pick<EventParts, 'deliverPending'>,
   logger: Logger,
-  intervalMs = 250,
+  { busyMs = 250, idleMaxMs = 1000 } = {},
 ): () => Promise<void> {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let pause = busyMs;
   const tick = () => {
     running = parts
       .deliverPending()
-      .catch((error: unknown) => logger.warn('event delivery pass failed', { error: String(error) }))
+      .then((done) => {
+        pause = done > 0 ? busyMs : Math.min(pause * 2, idleMaxMs);
+      })
+      .catch((error: unknown) => {
+        logger.warn('event delivery pass failed', { error: error instanceof Error ? error.name : 'unknown' });
+      })
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+        if (!stopped) timer = setTimeout(tick, pause);
       });
   };
-  timer = setTimeout(tick, intervalMs);
+  timer = setTimeout(tick, busyMs);
   return async () => {
     stopped = true;
     clearTimeout(timer);
