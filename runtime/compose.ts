@@ -78,6 +78,8 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     anchor: parts.auditAnchor ?? auditAnchorFor(config),
     log: logger,
   });
+  // The event outbox (EventSink for denials and drift, relay, webhooks): see docs/events.md.
+  const events = createEventParts(config, stores, clock, logger);
   // Read on first use: only the API presigns, and only its role may read the secret.
   let auditKeySecret: Promise<string> | undefined;
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
@@ -143,7 +145,6 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     log: logger,
     workerId: parts.workerId,
   });
-  const events = createEventParts(config, stores, clock, logger);
   const app = createApiApp({
     ...services,
     events,
