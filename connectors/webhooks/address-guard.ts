@@ -62,8 +62,19 @@ export function classifyAddress(address: string): AddressClass {
 
 export type Resolver = (host: string) => Promise<string[]>;
 
-const systemResolver: Resolver = async (host) =>
-  (await lookup(host, { all: true, verbatim: true })).map((found) => found.address);
+/** The system resolver, given 5 s: a resolver that hangs must not hang registration or delivery. */
+const systemResolver: Resolver = async (host) => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('DNS timeout')), 5_000);
+  });
+  try {
+    const found = await Promise.race([lookup(host, { all: true, verbatim: true }), timeout]);
+    return found.map((entry) => entry.address);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 
 /**
  * The SSRF rules for webhook URLs, applied at registration and again to the address each delivery
