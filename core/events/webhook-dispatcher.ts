@@ -19,6 +19,14 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
   batch: 50,
 };
 
+export interface DispatcherDeps {
+  webhooks: WebhookRepository;
+  log: EventLog;
+  transport: WebhookTransport;
+  clock: Clock;
+  logger: Logger;
+}
+
 /**
  * Delivers each tenant's log to its active webhooks, in log order, at least once: a webhook's progress
  * (`deliveredThrough`) moves only after its receiver acknowledged the event with a 2xx, so a crash in
@@ -26,34 +34,19 @@ export const DEFAULT_DISPATCH: DispatchOptions = {
  * disabled, with the reason kept, after `maxFailures` consecutive failures or a permanent refusal.
  */
 export class WebhookDispatcher {
-  readonly #d: {
-    webhooks: WebhookRepository;
-    log: EventLog;
-    transport: WebhookTransport;
-    clock: Clock;
-    logger: Logger;
-  };
+  readonly #d: DispatcherDeps;
   readonly #o: DispatchOptions;
 
-  constructor(
-    deps: {
-      webhooks: WebhookRepository;
-      log: EventLog;
-      transport: WebhookTransport;
-      clock: Clock;
-      logger: Logger;
-    },
-    options: Partial<DispatchOptions> = {},
-  ) {
+  constructor(deps: DispatcherDeps, options: Partial<DispatchOptions> = {}) {
     this.#d = deps;
     this.#o = { ...DEFAULT_DISPATCH, ...options };
   }
 
-  /** One pass over every active webhook; returns how many events were delivered. */
+  /** One pass over every active webhook; returns how many events it handled (delivered or skipped). */
   async pass(): Promise<number> {
-    let delivered = 0;
-    for (const webhook of await this.#d.webhooks.listActive()) delivered += await this.#serve(webhook);
-    return delivered;
+    let handled = 0;
+    for (const webhook of await this.#d.webhooks.listActive()) handled += await this.#serve(webhook);
+    return handled;
   }
 
   async #serve(stored: Webhook): Promise<number> {
@@ -62,26 +55,27 @@ export class WebhookDispatcher {
     const events = await this.#d.log.readAfter(stored.tenant, stored.deliveredThrough, this.#o.batch);
     let hook: Webhook | undefined = stored;
     let unsaved = false;
-    let delivered = 0;
+    let handled = 0;
     for (const event of events) {
       if (!hook.events.includes(event.kind)) {
         hook = { ...hook, deliveredThrough: event.position };
         unsaved = true;
+        handled += 1;
         continue;
       }
       const result = await this.#d.transport.deliver(hook, event);
       if (!result.ok) {
         await this.#failed(hook, result.reason, result.permanent);
-        return delivered;
+        return handled;
       }
       const { nextAttemptAt: _n, lastError: _l, ...rest } = hook;
       hook = await this.#save({ ...rest, deliveredThrough: event.position, failures: 0 });
       unsaved = false;
-      delivered += 1;
-      if (!hook) return delivered; // deleted or changed elsewhere: stop, the next pass starts afresh
+      handled += 1;
+      if (!hook) return handled; // deleted or changed elsewhere: stop, the next pass starts afresh
     }
     if (unsaved) await this.#save(hook);
-    return delivered;
+    return handled;
   }
 
   async #failed(hook: Webhook, reason: string, permanent = false): Promise<boolean> {
