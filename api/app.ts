@@ -4,15 +4,17 @@ import { bodyLimit } from 'hono/body-limit';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { BucketService } from '../core/buckets/bucket-service.ts';
 import { BrokerError } from '../core/errors.ts';
+import type { WebhookService } from '../core/events/webhook-service.ts';
 import type { ImageService } from '../core/images/image-service.ts';
 import type { LinkService } from '../core/links/link-service.ts';
 import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
+import type { EventLog, EventSink } from '../core/ports/events.ts';
 import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { BrokerMetrics } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
-import type { OperationRepository } from '../core/ports/repositories.ts';
+import type { OperationFeed, OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
@@ -28,6 +30,7 @@ import { problemResponse, toProblem } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { eventRoutes } from './routes/events.ts';
 import { imageRoutes } from './routes/images.ts';
 import { linkRoutes } from './routes/links.ts';
 import { type MetricsEndpoint, metricsRoutes } from './routes/metrics.ts';
@@ -37,6 +40,7 @@ import { targetRoutes } from './routes/targets.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { vmRoutes } from './routes/vms.ts';
 import { volumeRoutes } from './routes/volumes.ts';
+import { WEBHOOK_CREATE_PATH, webhookRoutes } from './routes/webhooks.ts';
 import { validationError } from './validation.ts';
 
 export interface ApiDeps {
@@ -46,7 +50,7 @@ export interface ApiDeps {
   links: LinkService;
   images: ImageService;
   placement: PlacementEngine;
-  operations: OperationRepository;
+  operations: OperationRepository & OperationFeed;
   auditLog: AuditLog;
   targets: TargetDirectory;
   authorizer: Authorizer;
@@ -57,6 +61,8 @@ export interface ApiDeps {
   usage?: UsageService;
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** The event log, its sink for denials, webhooks and the stream limit (docs/events.md). */
+  events: { log: EventLog; sink: EventSink; webhooks: WebhookService; streamSeconds: number };
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
   /** Requests are counted and timed here (docs/metrics.md); `metricsEndpoint` serves `GET /metrics`. */
@@ -97,7 +103,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   for (const method of MUTATING) {
     app.on(method, '/v1/*', audit(deps.auditLog, deps.logger));
     // Runs inside each route's `action` middleware, after the authorization decision.
-    app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH]));
+    app.on(method, '/v1/*', idempotency(deps.idempotency, [PRESIGN_PATH, WEBHOOK_CREATE_PATH]));
   }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -114,6 +120,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', docsRoutes());
   if (deps.metricsEndpoint)
     app.route('/', metricsRoutes(deps.metricsEndpoint, deps.verifier, deps.authorizer));
+  app.route('/', eventRoutes(deps.events.log, deps.authorizer, { streamSeconds: deps.events.streamSeconds }));
+  app.route('/', webhookRoutes(deps.events.webhooks, deps.authorizer));
   deps.mount?.(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -136,7 +144,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   let generated: unknown;
   app.get('/openapi.json', (c) => {
     generated ??= withStandardResponses(app.getOpenAPI31Document(document), {
-      idempotencyExempt: [PRESIGN_PATH],
+      idempotencyExempt: [PRESIGN_PATH, WEBHOOK_CREATE_PATH],
     });
     return c.json(generated);
   });
@@ -152,9 +160,17 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     );
   });
 
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     const problem = toProblem(error, c.req.path, c.var.requestId);
     c.set('problemCode', problem.code);
+    await recordDenial(
+      deps.events.sink,
+      error,
+      c.var.principal?.tenant,
+      c.var.requestId,
+      c.var.action,
+      deps.logger,
+    );
     if (problem.status >= 500)
       deps.logger.error('request failed', {
         requestId: c.var.requestId,
@@ -204,4 +220,41 @@ function routePatterns(app: OpenAPIHono<ApiEnv>): { method: string; pattern: Reg
     }));
   patternsByApp.set(app, { count: app.routes.length, list });
   return list;
+}
+
+/** BrokerError codes that are events of their own (placement.denied, quota.exceeded), told where they become problems. */
+const DENIAL_EVENTS: Record<string, 'placement.denied' | 'quota.exceeded'> = {
+  'placement.noPermittedTarget': 'placement.denied',
+  'quota.exceeded': 'quota.exceeded',
+};
+
+async function recordDenial(
+  sink: EventSink,
+  error: unknown,
+  tenant: string | undefined,
+  requestId: string | undefined,
+  action: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (!(error instanceof BrokerError) || tenant === undefined || requestId === undefined) return;
+  const kind = DENIAL_EVENTS[error.code];
+  if (!kind) return;
+  const policies = error.details?.policies;
+  try {
+    // One event per request: its id derives from the request id, so a retried write stays one event.
+    await sink.record({
+      id: `evt-${requestId}.${kind}`,
+      kind,
+      tenant,
+      data: {
+        code: error.code,
+        requestId,
+        action: action ?? null,
+        policies: Array.isArray(policies) ? policies.join(',') : null,
+      },
+    });
+  } catch (recordError) {
+    // The client still gets its answer; the denial is in the audit trail regardless.
+    logger.warn('denial event not recorded', { requestId, error: (recordError as Error).name });
+  }
 }

@@ -42,6 +42,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   // An operator's misconfigured credentials secret: ours to fix, not the client's.
   'secrets.misconfigured': 500,
   'queue.invalidMessage': 400,
+  // A webhook URL that is well-formed but not allowed here (scheme, private address): SSRF guard.
+  'webhook.urlRefused': 422,
+  'webhook.limitReached': 409,
 };
 
 /** The status for each kind (a code's last segment). Cloud failures seen by a client are gateway errors. */

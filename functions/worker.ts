@@ -8,7 +8,7 @@ import { parseOperationRef } from '../runtime/aws/sqs-queue.ts';
  * item failure so SQS redelivers it (and, after the redrive limit, parks it in the dead-letter queue).
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { worker, metrics } = await lambdaBroker();
+  const { worker, metrics, events } = await lambdaBroker();
   observeQueueAge(event, metrics);
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
@@ -18,6 +18,8 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       failures.push({ itemIdentifier: record.messageId });
     }
   }
+  // Tell what just finished without waiting for the reconciler's schedule; it catches whatever this misses.
+  await events.deliverPending().catch(() => undefined);
   return { batchItemFailures: failures };
 }
 

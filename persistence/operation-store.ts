@@ -8,11 +8,21 @@ import { number } from 'dynamodb-toolbox/schema/number';
 import { string } from 'dynamodb-toolbox/schema/string';
 import { BrokerError } from '../core/errors.ts';
 import { isFinished, type Operation } from '../core/model/operation.ts';
-import type { OperationRepository } from '../core/ports/repositories.ts';
+import type { OperationOutbox } from '../core/ports/events.ts';
+import type {
+  OperationFeed,
+  OperationFilter,
+  OperationRepository,
+  Page,
+  PageRequest,
+} from '../core/ports/repositories.ts';
 import type { BrokerTable } from './broker-table.ts';
+import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 
 const UNFINISHED = 'OPS#UNFINISHED';
+/** Finished operations whose events the relay has not yet copied to their tenant's event log. */
+const OUTBOX = 'OPS#OUTBOX';
 
 function createOperationEntity(table: BrokerTable) {
   return new Entity({
@@ -24,6 +34,10 @@ function createOperationEntity(table: BrokerTable) {
       id: string().key(),
       version: number(),
       status: string(),
+      // Copies for the tenant's filtered list (GET /v1/operations); absent on items written before it.
+      kind: string().optional(),
+      resourceId: string().optional(),
+      createdAt: string().optional(),
       // The whole operation document; top-level copies above are what conditions and indexes use.
       doc: any(),
       // Present only while unfinished: a sparse index of work to resume after a crash (I5).
@@ -40,16 +54,30 @@ function createOperationEntity(table: BrokerTable) {
 type OperationEntity = ReturnType<typeof createOperationEntity>;
 
 /** Operations, written with optimistic concurrency on `version`. */
-export class OperationStore implements OperationRepository {
+export class OperationStore implements OperationRepository, OperationFeed, OperationOutbox {
   readonly #entity: OperationEntity;
   readonly #unfinished;
+  readonly #outbox;
+  readonly #byTenant;
+  readonly #cursors: CursorCodec | undefined;
 
-  constructor(table: BrokerTable) {
+  /** `cursors` signs the feed's cursors; without it the store cannot list (workers need no list). */
+  constructor(table: BrokerTable, cursors?: CursorCodec) {
     this.#entity = createOperationEntity(table);
+    this.#cursors = cursors;
+    this.#byTenant = this.#entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((tenant: string) => ({ partition: `TENANT#${tenant}`, range: { beginsWith: 'OP#' } }))
+      .meta({ title: 'Operations of a tenant', description: 'newest first (ids are ULIDs)' });
     this.#unfinished = this.#entity
       .build(AccessPattern)
       .pattern(() => ({ index: 'gsi1', partition: UNFINISHED }))
       .meta({ title: 'Unfinished operations', description: 'oldest first, across tenants' });
+    this.#outbox = this.#entity
+      .build(AccessPattern)
+      .pattern(() => ({ index: 'gsi1', partition: OUTBOX }))
+      .meta({ title: 'Operations with undelivered events', description: 'oldest first, across tenants' });
   }
 
   async create(op: Operation): Promise<void> {
@@ -106,6 +134,76 @@ export class OperationStore implements OperationRepository {
       throw storeError(error);
     }
   }
+
+  /** Finished operations still carrying outbox events, oldest first (eventually consistent). */
+  async listWithOutbox(limit: number): Promise<Operation[]> {
+    try {
+      const { Items = [] } = await this.#outbox.query({}).options({ limit, maxPages: 1 }).send();
+      return Items.map((found) => found.doc as Operation);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  /** Drops the outbox once its events are in the log; false if the operation changed meanwhile. */
+  async clearOutbox(tenant: string, id: string): Promise<boolean> {
+    const current = await this.get(tenant, id);
+    if (!current?.outbox) return true;
+    const { outbox: _copied, ...rest } = current;
+    try {
+      await this.save(rest);
+      return true;
+    } catch (error) {
+      if (error instanceof BrokerError && error.code === 'operation.versionConflict') return false;
+      throw error;
+    }
+  }
+
+  async list(tenant: string, filter: OperationFilter, page: PageRequest): Promise<Page<Operation>> {
+    if (!this.#cursors) throw new Error('OperationStore.list needs a cursor codec');
+    const scope = listScope('OP', tenant, filter);
+    let startKey: Record<string, string> | undefined =
+      page.cursor === undefined ? undefined : this.#cursors.decode(page.cursor, scope);
+    if (startKey && startKey.pk !== `TENANT#${tenant}`) throw cursorInvalid();
+    const conditions = feedConditions(filter);
+    const items: Operation[] = [];
+    try {
+      do {
+        const { Items = [], LastEvaluatedKey } = await this.#byTenant
+          .query(tenant)
+          .options({
+            reverse: true,
+            limit: Math.max(page.limit, 25),
+            maxPages: 1,
+            ...(startKey ? { exclusiveStartKey: startKey } : {}),
+            ...(conditions.length > 0 ? { filters: { Operation: { and: conditions } } } : {}),
+          } as never)
+          .send();
+        for (const [index, found] of Items.entries()) {
+          items.push((found as { doc: Operation }).doc);
+          if (items.length < page.limit) continue;
+          if (index === Items.length - 1 && LastEvaluatedKey === undefined) return { items };
+          const last = items.at(-1)!;
+          const key = { pk: `TENANT#${tenant}`, sk: `OP#${last.id}` };
+          return { items, nextCursor: this.#cursors.encode(key, scope) };
+        }
+        startKey = LastEvaluatedKey as Record<string, string> | undefined;
+      } while (startKey);
+    } catch (error) {
+      throw storeError(error);
+    }
+    return { items };
+  }
+}
+
+function feedConditions(filter: OperationFilter): Record<string, unknown>[] {
+  const conditions: Record<string, unknown>[] = [];
+  if (filter.status !== undefined) conditions.push({ attr: 'status', eq: filter.status });
+  if (filter.kind !== undefined) conditions.push({ attr: 'kind', eq: filter.kind });
+  if (filter.resourceId !== undefined) conditions.push({ attr: 'resourceId', eq: filter.resourceId });
+  if (filter.since !== undefined) conditions.push({ attr: 'createdAt', gte: filter.since });
+  if (filter.until !== undefined) conditions.push({ attr: 'createdAt', lte: filter.until });
+  return conditions;
 }
 
 function toItem(op: Operation) {
@@ -116,7 +214,14 @@ function toItem(op: Operation) {
     id: op.id,
     version: op.version,
     status: op.status,
+    kind: op.kind,
+    resourceId: op.resource.id,
+    createdAt: op.createdAt,
     doc,
-    ...(isFinished(op) ? {} : { gsi1pk: UNFINISHED, gsi1sk: `${op.createdAt}#${op.id}` }),
+    ...(isFinished(op)
+      ? op.outbox?.length
+        ? { gsi1pk: OUTBOX, gsi1sk: `${op.updatedAt}#${op.id}` }
+        : {}
+      : { gsi1pk: UNFINISHED, gsi1sk: `${op.createdAt}#${op.id}` }),
   };
 }

@@ -44,6 +44,7 @@ import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
+import { createEventParts, type EventParts } from './events.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { cedarPlacementService } from './placement.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
@@ -80,6 +81,8 @@ export interface Broker {
   placement: PlacementEngine;
   stores: BrokerStores;
   metrics: BrokerMetrics;
+  /** The event outbox: recorder (EventSink), relay, webhooks, delivery pass. */
+  events: EventParts;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,8 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     log: logger,
   });
   const stores = { ...created, operations: measuredOperations(created.operations, metrics, clock) };
+  // The event outbox (EventSink for denials and drift, relay, webhooks): see docs/events.md.
+  const events = createEventParts(config, stores, clock, logger);
   // Read on first use: only the API presigns, and only its role may read the secret.
   let auditKeySecret: Promise<string> | undefined;
   const registry = await buildProviderRegistry(catalogue, parts.providerFactories);
@@ -168,6 +173,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     log: logger,
     health,
     orphans: config.orphans,
+    events: events.sink,
     workerId: parts.workerId,
     bucketSizes: new BucketSizeSampler({
       records: stores.usageRecords,
@@ -179,6 +185,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   });
   const app = createApiApp({
     ...services,
+    events,
     operations: stores.operations,
     auditLog: stores.audit,
     targets: new TargetDirectory(catalogue, providers, health, clock),
@@ -213,6 +220,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     placement,
     stores,
     metrics,
+    events,
     close: () => registry.close(),
   };
 }

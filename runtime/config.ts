@@ -46,6 +46,21 @@ export interface BrokerConfig {
    * `loopback` (also any request without a token from this host, for a local Prometheus). docs/metrics.md.
    */
   metricsAccess: 'operator' | 'loopback';
+  /** Event delivery (docs/events.md). */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Webhooks may point at loopback addresses, over http too (development; embedded default only). */
+  webhookAllowLoopback: boolean;
+  /** Consecutive failed deliveries of one event before a webhook is disabled. */
+  webhookMaxFailures: number;
+  /** First retry delay of a failed delivery (doubling up to a minute). */
+  webhookRetryBaseMs: number;
+  /** Longest a `follow=true` event stream stays open before it ends (clients reconnect with Last-Event-ID). */
+  streamSeconds: number;
+  /** How old a log position must be before readers see it (covers concurrent appends and index lag). */
+  settleMs: number;
 }
 
 /** One hour: what `hcb token` mints by default, and a usual IdP access-token lifetime. */
@@ -95,6 +110,14 @@ export function loadConfig(
       volumes: orphanAction(env, 'HCB_ORPHAN_VOLUMES', 'report'),
     },
     metricsAccess: metricsAccess(env.HCB_METRICS_ACCESS),
+    events: {
+      webhookAllowLoopback: mode === 'embedded' && (env.HCB_WEBHOOK_ALLOW_LOOPBACK ?? '1') !== '0',
+      webhookMaxFailures: positiveInteger(env, 'HCB_WEBHOOK_MAX_FAILURES', 8),
+      webhookRetryBaseMs: positiveInteger(env, 'HCB_WEBHOOK_RETRY_BASE_MS', 1000),
+      // On Lambda the HTTP API ends a request after 30 s and buffers the answer: stay well inside that.
+      streamSeconds: positiveInteger(env, 'HCB_EVENTS_STREAM_SECONDS', mode === 'embedded' ? 300 : 20),
+      settleMs: positiveInteger(env, 'HCB_EVENTS_SETTLE_MS', mode === 'embedded' ? 1000 : 5000),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { AuditStore } from '../persistence/audit-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
 import type { CursorCodec } from '../persistence/cursor.ts';
+import { EventLogStore } from '../persistence/event-log-store.ts';
 import { ImageStore } from '../persistence/image-store.ts';
 import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
@@ -14,6 +15,7 @@ import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
 import { UsageStore } from '../persistence/usage-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
+import { WebhookStore } from '../persistence/webhook-store.ts';
 import type { BrokerConfig } from './config.ts';
 
 export type BrokerStores = ReturnType<typeof createStores>;
@@ -34,10 +36,12 @@ export function createStores(
     buckets: new BucketStore(table, cursors),
     links: new LinkStore(table, cursors),
     images: new ImageStore(table, cursors),
-    operations: new OperationStore(table),
+    operations: new OperationStore(table, cursors),
     audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
     bindings: new KeyBindingStore(table),
     usageRecords: new UsageStore(table),
+    eventLog: new EventLogStore(table, { settleMs: config.events.settleMs }),
+    webhooks: new WebhookStore(table, cursors),
   };
 }

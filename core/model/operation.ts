@@ -1,3 +1,4 @@
+import type { BrokerEvent } from '../ports/events.ts';
 import type { PlacementDecision } from './placement.ts';
 
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed'] as const;
@@ -67,6 +68,13 @@ export interface Operation {
   lease?: { owner: string; until: string };
   /** Optimistic-concurrency counter: every write must name the version it read. */
   version: number;
+  /** The status of the operation's VM when the worker first took it up (to tell a status change). */
+  subjectStatusAtStart?: string;
+  /**
+   * Events of the finishing transition, written in the same put as the transition itself (the outbox);
+   * the relay copies them to the tenant's event log and clears them.
+   */
+  outbox?: BrokerEvent[];
 }
 
 export interface OperationView {

@@ -1,4 +1,5 @@
 import { describeError, isBrokerError, isRetryable } from '../errors.ts';
+import { finishingEvents } from '../events/operation-events.ts';
 import { isFinished, type Operation, type OperationError } from '../model/operation.ts';
 import type { OperationRef } from '../ports/queue.ts';
 import {
@@ -59,7 +60,13 @@ export class OperationWorker {
       });
       return;
     }
-    let op = await this.#save({ ...stored, status: 'running', lease: this.#lease() });
+    const startedFrom = stored.status === 'pending' ? await this.#vmStatus(stored) : undefined;
+    let op = await this.#save({
+      ...stored,
+      status: 'running',
+      lease: this.#lease(),
+      ...(startedFrom !== undefined ? { subjectStatusAtStart: startedFrom } : {}),
+    });
     if (!op) return; // another worker claimed it between our read and write
     for (let i = 0; i < this.#maxSteps; i++) {
       const outcome = await this.#runStep(definition, op);
@@ -128,7 +135,15 @@ export class OperationWorker {
       case 'done': {
         if (current) Object.assign(current, { status: 'succeeded', endedAt: at });
         const result = outcome.result ? { ...op.result, ...outcome.result } : op.result;
-        await this.#save({ ...op, status: 'succeeded', ...(result ? { result } : {}), lease: undefined });
+        const finished: Operation = {
+          ...op,
+          status: 'succeeded',
+          ...(result ? { result } : {}),
+          lease: undefined,
+        };
+        // The outbox: the events ride in the same conditional put as the transition they report.
+        const outbox = finishingEvents(finished, 'succeeded', await this.#vmStatus(op), at);
+        await this.#save({ ...finished, outbox });
         return undefined;
       }
       case 'fail': {
@@ -153,7 +168,10 @@ export class OperationWorker {
   }
 
   async #finishFailed(op: Operation, error: OperationError): Promise<void> {
-    await this.#save({ ...op, status: 'failed', error, lease: undefined });
+    const failed: Operation = { ...op, status: 'failed', error, lease: undefined };
+    const at = this.#deps.clock.now().toISOString();
+    const outbox = finishingEvents(failed, 'failed', await this.#vmStatus(op), at);
+    await this.#save({ ...failed, outbox });
     this.#deps.log.warn('operation failed', { operationId: op.id, kind: op.kind, code: error.code });
   }
 
@@ -182,6 +200,17 @@ export class OperationWorker {
       startedAt: this.#deps.clock.now().toISOString(),
       attempts: 1,
     });
+  }
+
+  /** The status of the operation's VM, if it is about one and the record is there (for vm.statusChanged). */
+  async #vmStatus(op: Operation): Promise<string | undefined> {
+    if (op.resource.type !== 'vm') return undefined;
+    try {
+      return (await this.#deps.vms.get(op.tenant, op.resource.id))?.status;
+    } catch {
+      // The event is a courtesy of the transition, never a reason to hold it back.
+      return undefined;
+    }
   }
 
   #lease(): { owner: string; until: string } {

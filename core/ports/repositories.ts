@@ -1,5 +1,5 @@
 import type { Classification } from '../classification.ts';
-import type { Operation } from '../model/operation.ts';
+import type { Operation, OperationStatus } from '../model/operation.ts';
 import type { Vm, VmStatus } from '../model/vm.ts';
 
 /** One page of a list: `nextCursor` is opaque and absent on the last page. */
@@ -72,4 +72,18 @@ export interface OperationRepository {
   save(op: Operation): Promise<Operation>;
   /** Unfinished operations across tenants, oldest first (for resuming after a crash). */
   listUnfinished(limit: number): Promise<Operation[]>;
+}
+
+/** Filters of the tenant's operations feed; `since`/`until` bound `createdAt` (ISO 8601, inclusive). */
+export interface OperationFilter {
+  status?: OperationStatus;
+  kind?: string;
+  resourceId?: string;
+  since?: string;
+  until?: string;
+}
+
+/** A tenant's operations, newest first (GET /v1/operations). */
+export interface OperationFeed {
+  list(tenant: string, filter: OperationFilter, page: PageRequest): Promise<Page<Operation>>;
 }

@@ -9,6 +9,7 @@ import { releaseAbandonedClaims } from '../../persistence/idempotency-guard.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
 import type { BrokerConfig } from '../config.ts';
+import { startDeliveryLoop } from '../events.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
@@ -106,6 +107,7 @@ export async function startEmbeddedBroker(
   composed = broker;
   queue.attach((ref) => broker.worker.run(ref));
   await broker.reconciler.resumeUnfinished();
+  const stopDelivery = startDeliveryLoop(broker.events, logger);
   return {
     ...broker,
     queue,
@@ -114,6 +116,7 @@ export async function startEmbeddedBroker(
     devJwks,
     metrics,
     async close() {
+      await stopDelivery();
       await queue.close();
       await broker.close();
       dynamo.destroy();

@@ -84,6 +84,11 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
     });
     await asA('POST', `/v1/vms/${vm.vm.id}/actions`, { type: 'snapshot', name: `${marker}-img` });
     const image = (await asA('GET', '/v1/images')).items[0];
+    const webhook = await h.call('POST', '/v1/webhooks', {
+      token: await h.token(tenantA, ['admin']),
+      body: { url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] },
+    });
+    expect(webhook.status, webhook.text).toBe(201);
     const auditorA = await h.token(tenantA, ['auditor']);
     const trail = await h.call('GET', '/v1/audit?limit=1', { token: auditorA });
     expect(trail.body.nextCursor).toBeTruthy();
@@ -108,6 +113,7 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       link: link.id,
       image: image.id,
       operation: vm.operation.id,
+      webhook: webhook.body.id,
     };
     world = {
       foreignTenant: tenantA,

@@ -33,7 +33,15 @@ function token(roles: string): string {
 async function startBroker(): Promise<string> {
   server = spawn(process.execPath, ['runtime/local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'ERROR' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'ERROR',
+      // A generated `GET /v1/events?follow=true` ends after 2 s instead of 300 (docs/events.md).
+      HCB_EVENTS_STREAM_SECONDS: '2',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

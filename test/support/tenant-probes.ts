@@ -15,6 +15,7 @@ export const KINDS = {
   link: 'lnk',
   image: 'img',
   operation: 'op',
+  webhook: 'whk',
 } as const;
 export type Kind = keyof typeof KINDS;
 
@@ -66,6 +67,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/placements/simulate': [{ kind: 'vm', classification: 'internal' }],
   'PUT /v1/sandbox/targets/:id/faults': [{ rules: [], latencyMs: 0 }],
   'POST /v1/admin/reconcile': [{}],
+  'POST /v1/webhooks': [{ url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] }],
 };
 
 /** List filters that name a thing by id. */
