@@ -174,6 +174,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     health,
     orphans: config.orphans,
     events: events.sink,
+    usage: usageMeter,
     workerId: parts.workerId,
     bucketSizes: new BucketSizeSampler({
       records: stores.usageRecords,

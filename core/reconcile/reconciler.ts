@@ -12,6 +12,7 @@ import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
+import type { UsageMeter } from '../usage/usage-meter.ts';
 import { sweepServers } from './server-sweep.ts';
 import { sweepBuckets, sweepVolumes } from './storage-sweep.ts';
 import { emptyReport, type OrphanAction, type ReconcileReport, type SweepContext } from './sweep-context.ts';
@@ -40,6 +41,8 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Where `drift.detected` goes (the event outbox); without one, drift is only logged and counted. */
   events?: EventSink;
+  /** Where a VM's drift is metered (docs/usage.md); without one, drift is not metered. */
+  usage?: UsageMeter;
   /** The shared health/circuit state placement reads: each pass probes every target and records it. */
   health?: TargetHealthTracker;
   orphans?: Partial<OrphanSettings>;
@@ -92,6 +95,7 @@ export class Reconciler {
         graceMs: options.orphanGraceMs ?? 10 * 60_000,
         report,
         ...(this.#d.events ? { events: this.#d.events } : {}),
+        ...(this.#d.usage ? { usage: this.#d.usage } : {}),
       };
       if (!(await this.#probe(provider))) {
         report.errors += 1;

@@ -4,6 +4,7 @@ import { vmStatusOf } from '../operations/vm-steps-common.ts';
 import type { CloudServer } from '../ports/cloud/compute.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
 import type { VmRepository } from '../ports/repositories.ts';
+import { meteredVmState } from '../usage/usage-meter.ts';
 import { type Drift, serverDrift } from './drift.ts';
 import { changedRecently, type OrphanAction, raiseDrift, type SweepContext } from './sweep-context.ts';
 
@@ -88,17 +89,34 @@ async function settleMissing(
   const vm = await vms.get(scanned.tenant, scanned.id);
   if (!vm || vm.activeOperationId || vm.cloudId !== serverId || changedRecently(ctx, vm.updatedAt)) return;
   const drift = serverDrift(vm, { ...ghost, id: serverId }, provider.target.sizes);
-  if (drift) await apply(ctx, vms, vm, drift, 'the server is gone from its target');
+  if (drift) await apply(ctx, vms, vm, drift, 'the server is gone from its target', false);
 }
 
 const ghost: CloudServer = { id: '', name: '', state: 'deleted', rawState: 'gone', addresses: [] };
 
-async function apply(ctx: SweepContext, vms: VmRepository, vm: Vm, drift: Drift, fault?: string) {
+async function apply(
+  ctx: SweepContext,
+  vms: VmRepository,
+  vm: Vm,
+  drift: Drift,
+  fault?: string,
+  serverExists = true,
+) {
   await raiseDrift(ctx, { resourceType: 'vm', id: vm.id, tenant: vm.tenant, updatedAt: vm.updatedAt }, drift);
   const patch =
     drift.kind === 'size'
       ? { size: drift.to }
       : { status: drift.to as Vm['status'], fault: drift.to === 'error' ? (fault ?? 'error') : null };
+  const changed = { ...vm, ...patch } as Vm;
+  // Metered before the write, with an id derived from the record as it was (like the event): a pass that
+  // dies between the two meters the same change again, which the usage store keeps once.
+  await ctx.usage?.vm(
+    `drift-${vm.id}-${Date.parse(vm.updatedAt) || 0}`,
+    `${drift.kind}-${drift.to}`,
+    changed,
+    meteredVmState(changed.status, serverExists),
+    changed.size,
+  );
   // Only while no operation holds the VM: one that claimed it since owns the difference now.
   await vms.update(vm.tenant, vm.id, patch, { expectActiveOperation: null }).catch((error: unknown) => {
     if (!isBrokerError(error, 'busy') && !isBrokerError(error, 'notFound')) throw error;

@@ -2,6 +2,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { EventSink } from '../ports/events.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationRepository } from '../ports/repositories.ts';
+import type { UsageMeter } from '../usage/usage-meter.ts';
 import type { Drift } from './drift.ts';
 
 /** What the reconciler does with a cloud resource carrying a broker id that no live record owns. */
@@ -35,6 +36,8 @@ export interface SweepContext {
   clock: Clock;
   log: Logger;
   events?: EventSink;
+  /** Meters a VM's drift like any state change, so a VM stopped behind the broker's back stops costing. */
+  usage?: UsageMeter;
   /** Cloud resources (and records' last changes) younger than this are left alone. */
   graceMs: number;
   report: ReconcileReport;

@@ -5,6 +5,7 @@ import { CircuitBreakerHealth } from '../../core/placement/circuit-breaker.ts';
 import { systemClock } from '../../core/ports/clock.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { type OrphanSettings, Reconciler } from '../../core/reconcile/reconciler.ts';
+import { UsageMeter } from '../../core/usage/usage-meter.ts';
 import { type Harness, type Reply, startHarness } from '../support/broker-harness.ts';
 import { RecordingEventSink } from '../support/recording-event-sink.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -279,5 +280,36 @@ describe('the reconciler brings drift into the records', () => {
     await pass(events, { health: fresh });
     expect(events.of('drift.detected', vm.id)).toHaveLength(1);
     expect(await get(`/v1/vms/${vm.id}`)).toMatchObject({ status: 'stopped' });
+  });
+  it('a VM stopped behind the broker is metered as stopped once, even when the pass runs again', async () => {
+    const vm = await createVm('drift-usage');
+    const records = h.broker.stores.usageRecords;
+    const meter = new UsageMeter(records, { small: { vcpus: 1, ramMiB: 2048, diskGiB: 20 } }, systemClock);
+    const ofVm = async () =>
+      (await records.listBefore('tenant-drift', new Date(Date.now() + 60_000).toISOString())).filter(
+        (r) => r.resourceId === vm.id,
+      );
+    const before = await ofVm();
+    expect(before.map((r) => r.state)).not.toContain('stopped');
+
+    await north().compute.stopServer(vm.cloudId);
+    await until('the server to stop', async () => (await cloudState(vm.cloudId)) === 'stopped');
+    const events = new RecordingEventSink();
+    const runWithUsage = () =>
+      new Reconciler({
+        vms: h.broker.stores.vms,
+        operations: h.broker.stores.operations,
+        queue: h.broker.queue,
+        providers: h.broker.providers,
+        clock: systemClock,
+        log: silentLogger,
+        events,
+        usage: meter,
+      }).run({ orphanGraceMs: 0 });
+    expect((await runWithUsage()).drifted).toBe(1);
+    expect((await runWithUsage()).drifted).toBe(0);
+    const after = await ofVm();
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.filter((r) => r.state === 'stopped')).toHaveLength(1);
   });
 });
