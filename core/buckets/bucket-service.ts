@@ -8,6 +8,7 @@ import type { TargetCatalogue } from '../model/target.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { startOnClaimed } from '../operations/resource-operations.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import type { BucketFilter, BucketRepository } from '../ports/bucket-repository.ts';
 import type { PresignedRequest } from '../ports/cloud/object-storage.ts';
@@ -111,9 +112,7 @@ export class BucketService {
   }
 
   async get(principal: Principal, id: string): Promise<Bucket> {
-    const bucket = await this.#d.buckets.get(principal.tenant, id);
-    if (!bucket) throw new BrokerError('bucket.notFound', `no bucket with id ${id}`);
-    return bucket;
+    return ownedOrNotFound('bucket', id, this.#d.buckets.get(principal.tenant, id));
   }
 
   list(principal: Principal, filter: BucketFilter, page: PageRequest): Promise<Page<Bucket>> {

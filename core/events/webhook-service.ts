@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventKind, EventLog, Webhook, WebhookRepository, WebhookUrlGuard } from '../ports/events.ts';
 import type { Page, PageRequest } from '../ports/repositories.ts';
@@ -55,15 +56,11 @@ export class WebhookService {
   }
 
   async get(tenant: string, id: string): Promise<WebhookView> {
-    const found = await this.#d.webhooks.get(tenant, id);
-    if (!found) throw new BrokerError('webhook.notFound', `no webhook with id ${id}`);
-    return toWebhookView(found);
+    return toWebhookView(await ownedOrNotFound('webhook', id, this.#d.webhooks.get(tenant, id)));
   }
 
   async delete(tenant: string, id: string): Promise<WebhookView> {
-    const removed = await this.#d.webhooks.delete(tenant, id);
-    if (!removed) throw new BrokerError('webhook.notFound', `no webhook with id ${id}`);
-    return toWebhookView(removed);
+    return toWebhookView(await ownedOrNotFound('webhook', id, this.#d.webhooks.delete(tenant, id)));
   }
 }
 

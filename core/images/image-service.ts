@@ -6,6 +6,7 @@ import { type TargetCatalogue, targetRef } from '../model/target.ts';
 import { type Created, type CreateIds, createOnce } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { startOnClaimed } from '../operations/resource-operations.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { FlowPolicy } from '../ports/flow-policy.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
@@ -35,9 +36,7 @@ export class ImageService {
   }
 
   async get(principal: Principal, id: string): Promise<Image> {
-    const image = await this.#d.images.get(principal.tenant, id);
-    if (!image) throw new BrokerError('image.notFound', `no image with id ${id}`);
-    return image;
+    return ownedOrNotFound('image', id, this.#d.images.get(principal.tenant, id));
   }
 
   list(principal: Principal, filter: { targetId?: string }, page: PageRequest): Promise<Page<Image>> {

@@ -6,6 +6,7 @@ import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { Vm } from '../model/vm.ts';
 import { operationFor } from '../operations/new-operation.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import type { FlowDecision, FlowPolicy, LinkEndpoint } from '../ports/flow-policy.ts';
 import type { LinkRepository } from '../ports/link-repository.ts';
 import type { OperationRef } from '../ports/queue.ts';
@@ -101,9 +102,7 @@ export class LinkService {
   }
 
   async get(principal: Principal, id: string): Promise<Link> {
-    const link = await this.#d.links.get(principal.tenant, id);
-    if (!link) throw new BrokerError('link.notFound', `no link with id ${id}`);
-    return link;
+    return ownedOrNotFound('link', id, this.#d.links.get(principal.tenant, id));
   }
 
   list(principal: Principal, filter: { vmId?: string }, page: PageRequest): Promise<Page<Link>> {

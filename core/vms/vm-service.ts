@@ -11,6 +11,7 @@ import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { type OperationSpec, ResourceOperations } from '../operations/resource-operations.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -154,10 +155,7 @@ export class VmService {
   }
 
   async get(principal: Principal, id: string): Promise<Vm> {
-    const vm = await this.#deps.vms.get(principal.tenant, id);
-    // Another tenant's VM is indistinguishable from a missing one (I6).
-    if (!vm) throw new BrokerError('vm.notFound', `no VM with id ${id}`);
-    return vm;
+    return ownedOrNotFound('vm', id, this.#deps.vms.get(principal.tenant, id));
   }
 
   list(principal: Principal, filter: VmFilter, page: PageRequest): Promise<Page<Vm>> {

@@ -8,6 +8,7 @@ import type { Volume, VolumeSnapshot } from '../model/volume.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { ResourceOperations, startOnClaimed } from '../operations/resource-operations.ts';
+import { ownedOrNotFound } from '../owned.ts';
 import { noTargetError } from '../placement/no-target-error.ts';
 import { pinnedDecision } from '../placement/pinned-decision.ts';
 import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
@@ -133,9 +134,7 @@ export class VolumeService {
   }
 
   async get(principal: Principal, id: string): Promise<Volume> {
-    const volume = await this.#d.volumes.get(principal.tenant, id);
-    if (!volume) throw new BrokerError('volume.notFound', `no volume with id ${id}`);
-    return volume;
+    return ownedOrNotFound('volume', id, this.#d.volumes.get(principal.tenant, id));
   }
 
   list(principal: Principal, filter: VolumeFilter, page: PageRequest): Promise<Page<Volume>> {
@@ -294,9 +293,7 @@ export class VolumeService {
   }
 
   async snapshot(principal: Principal, id: string): Promise<VolumeSnapshot> {
-    const snapshot = await this.#d.snapshots.get(principal.tenant, id);
-    if (!snapshot) throw new BrokerError('snapshot.notFound', `no snapshot with id ${id}`);
-    return snapshot;
+    return ownedOrNotFound('snapshot', id, this.#d.snapshots.get(principal.tenant, id));
   }
 
   async listSnapshots(
