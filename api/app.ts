@@ -11,6 +11,7 @@ import type { Authorizer } from '../core/ports/authorizer.ts';
 import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
+import type { QuotaLedger } from '../core/ports/quota-ledger.ts';
 import type { OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
@@ -29,6 +30,7 @@ import { imageRoutes } from './routes/images.ts';
 import { linkRoutes } from './routes/links.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
+import { quotaRoutes } from './routes/quotas.ts';
 import { targetRoutes } from './routes/targets.ts';
 import { vmRoutes } from './routes/vms.ts';
 import { volumeRoutes } from './routes/volumes.ts';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** Per-tenant, per-site quotas (`/v1/quotas`). */
+  quotas?: QuotaLedger;
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
 }
@@ -99,6 +103,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', placementRoutes(deps.placement, deps.authorizer));
   app.route('/', operationRoutes(deps.operations, deps.authorizer));
   app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
+  if (deps.quotas) app.route('/', quotaRoutes(deps.quotas, deps.authorizer));
   app.route('/', docsRoutes());
   deps.mount?.(app);
 

@@ -20,6 +20,7 @@ import type { FlowPolicy } from '../core/ports/flow-policy.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
+import { vmDemand } from '../core/quotas/quota-limits.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
 import { TargetDirectory } from '../core/targets/target-directory.ts';
 import { VmService } from '../core/vms/vm-service.ts';
@@ -35,6 +36,7 @@ import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
+import { quotaHeadroomFor } from './quota-headroom.ts';
 import { type BrokerStores, createStores } from './stores.ts';
 
 export interface BrokerParts {
@@ -80,7 +82,9 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const providers = await buildProviderRegistry(catalogue, parts.providerFactories);
   // Shared by every process of the deployment through the broker table.
   const health = new CircuitBreakerHealth(clock, stores.targetHealth);
-  const placement = new CedarPlacementEngine(bundle, health, clock);
+  const placement = new CedarPlacementEngine(bundle, health, clock, {
+    headroom: quotaHeadroomFor(stores.quotas, catalogue),
+  });
   const authorizer = new CedarAuthorizer(bundle);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
@@ -98,6 +102,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       images: stores.images,
       placement,
       providers,
+      quotas: stores.quotas,
     }),
     volumes: new VolumeService({
       ...common,
@@ -139,10 +144,12 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     providers,
     log: logger,
     workerId: parts.workerId,
+    quotas: { quotas: stores.quotas, demandOf: (vm) => vmDemand(catalogue, vm.size) },
   });
   const app = createApiApp({
     ...services,
     operations: stores.operations,
+    quotas: stores.quotas,
     auditLog: stores.audit,
     targets: new TargetDirectory(catalogue, providers, health, clock),
     placement,

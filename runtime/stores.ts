@@ -10,10 +10,12 @@ import { ImageStore } from '../persistence/image-store.ts';
 import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
+import { QuotaStore } from '../persistence/quota-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import type { BrokerConfig } from './config.ts';
+import { loadQuotaDefaults } from './quota-config.ts';
 
 export type BrokerStores = ReturnType<typeof createStores>;
 
@@ -37,5 +39,6 @@ export function createStores(
     audit: new AuditStore(table, config.auditChain, clock, cursors, audit.anchor, audit.log),
     targetHealth: new TargetHealthDynamoStore(table),
     bindings: new KeyBindingStore(table),
+    quotas: new QuotaStore(table, loadQuotaDefaults(config.quotasFile), () => clock.now()),
   };
 }

@@ -56,6 +56,14 @@ export const vmAction: OperationDefinition = {
       .compute.getServer(vm.cloudId!)
       .catch(() => undefined);
     await settleVm(ctx, vm, server, server?.state === 'error' ? error.message : undefined);
+    if (ctx.op.kind === 'vm.resize' && ctx.op.input.fromDemand && vm.placement)
+      await ctx.deps.quotas?.change(
+        vm.tenant,
+        vm.placement.site,
+        vm.id,
+        JSON.parse(ctx.op.input.fromDemand),
+        true,
+      );
     if (ctx.op.kind === 'vm.snapshot' && ctx.op.input.imageId)
       await ctx.deps.images
         .update(vm.tenant, ctx.op.input.imageId, {

@@ -10,6 +10,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
+import { type QuotaReconcileDeps, type QuotaReconcileReport, reconcileQuotas } from './quota-reconcile.ts';
 
 export interface ReconcilerDeps {
   vms: VmRepository;
@@ -25,6 +26,8 @@ export interface ReconcilerDeps {
    * embedded default), they were taken by this process's previous, crashed incarnation.
    */
   workerId?: string;
+  /** When given, quota holds are settled against inventory (quota-reconcile.ts). */
+  quotas?: Pick<QuotaReconcileDeps, 'quotas' | 'demandOf'>;
 }
 
 export interface ReconcileReport {
@@ -32,6 +35,7 @@ export interface ReconcileReport {
   releasedClaims: number;
   orphansDeleted: number;
   errors: number;
+  quotas?: QuotaReconcileReport;
 }
 
 /**
@@ -67,6 +71,17 @@ export class Reconciler {
         });
       }
     }
+    if (this.#d.quotas)
+      report.quotas = await reconcileQuotas(
+        {
+          ...this.#d.quotas,
+          vms: this.#d.vms,
+          operations: this.#d.operations,
+          clock: this.#d.clock,
+          log: this.#d.log,
+        },
+        options.orphanGraceMs ?? 10 * 60_000,
+      );
     return report;
   }
 
