@@ -66,6 +66,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/placements/simulate': [{ kind: 'vm', classification: 'internal' }],
   'PUT /v1/sandbox/targets/:id/faults': [{ rules: [], latencyMs: 0 }],
   'POST /v1/admin/reconcile': [{}],
+  'PUT /v1/quotas/:tenant': [{ onprem: { instances: 5 } }],
 };
 
 /** List filters that name a thing by id. */
