@@ -13,6 +13,7 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { QuotaLedger } from '../core/ports/quota-ledger.ts';
 import type { OperationRepository } from '../core/ports/repositories.ts';
+import type { TargetCapacity } from '../core/targets/target-capacity.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
 import type { VolumeService } from '../core/volumes/volume-service.ts';
@@ -31,6 +32,7 @@ import { linkRoutes } from './routes/links.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
 import { quotaRoutes } from './routes/quotas.ts';
+import { targetDetailRoutes } from './routes/target-detail.ts';
 import { targetRoutes } from './routes/targets.ts';
 import { vmRoutes } from './routes/vms.ts';
 import { volumeRoutes } from './routes/volumes.ts';
@@ -54,6 +56,8 @@ export interface ApiDeps {
   corsOrigins?: readonly string[];
   /** Per-tenant, per-site quotas (`/v1/quotas`). */
   quotas?: QuotaLedger;
+  /** The clouds' own limits, for `GET /v1/targets/{id}`. */
+  targetCapacity?: TargetCapacity;
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
 }
@@ -104,6 +108,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', operationRoutes(deps.operations, deps.authorizer));
   app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
   if (deps.quotas) app.route('/', quotaRoutes(deps.quotas, deps.authorizer));
+  if (deps.targetCapacity)
+    app.route('/', targetDetailRoutes(deps.targets, deps.targetCapacity, deps.quotas, deps.authorizer));
   app.route('/', docsRoutes());
   deps.mount?.(app);
 

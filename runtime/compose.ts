@@ -22,6 +22,7 @@ import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
 import { vmDemand } from '../core/quotas/quota-limits.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
+import { TargetCapacity } from '../core/targets/target-capacity.ts';
 import { TargetDirectory } from '../core/targets/target-directory.ts';
 import { VmService } from '../core/vms/vm-service.ts';
 import { VolumeService } from '../core/volumes/volume-service.ts';
@@ -150,6 +151,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     ...services,
     operations: stores.operations,
     quotas: stores.quotas,
+    targetCapacity: new TargetCapacity(providers, clock),
     auditLog: stores.audit,
     targets: new TargetDirectory(catalogue, providers, health, clock),
     placement,

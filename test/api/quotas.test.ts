@@ -240,6 +240,20 @@ describe('quotas', () => {
     ).toBe(true);
   });
 
+  it("shows a target's cloud capacity beside the tenant's quotas on its site", async () => {
+    const { app } = await tenantWith({ onprem: { vcpus: 12 } });
+    const created = await createVm(app, 'phi', 'medium');
+    await h.settle(app, created.body.operation.id);
+    const target = created.body.vm.placement.targetId;
+    const reply = await h.call('GET', `/v1/targets/${target}`, { token: app });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.site).toBe('onprem');
+    expect(reply.body.capacity.source).toBe('sandbox');
+    expect(reply.body.capacity.resources.vcpus.limit).toBeGreaterThan(0);
+    expect(reply.body.quotas.vcpus).toEqual({ limit: 12, used: 2, reserved: 0 });
+    expect((await h.call('GET', '/v1/targets/no-such-target', { token: app })).status).toBe(404);
+  });
+
   it('refuses malformed limits with a 400 and changes nothing', async () => {
     const admin = await h.token('quota-bad', ['admin']);
     for (const body of [

@@ -87,7 +87,7 @@ export const routeKey = (r: Route) => `${r.method} ${r.path}`;
 
 /** The kind a route's `:id` names, from its first segment (`/v1/snapshots/:id` → snapshot). */
 function kindOf(path: string): Kind | 'target' | undefined {
-  if (path.startsWith('/v1/sandbox/targets')) return 'target';
+  if (path.startsWith('/v1/sandbox/targets') || path.startsWith('/v1/targets/')) return 'target';
   const segment = path.split('/')[2] ?? '';
   return (Object.keys(KINDS) as Kind[]).find((k) => segment === `${k}s`);
 }
