@@ -113,6 +113,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       vms: stores.vms,
       placement,
       flows,
+      quotas: stores.quotas,
     }),
     buckets: new BucketService({
       ...common,

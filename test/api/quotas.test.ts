@@ -240,6 +240,32 @@ describe('quotas', () => {
     ).toBe(true);
   });
 
+  it('admits volumes against volumes and volumeGiB, and a deleted volume gives its GiB back', async () => {
+    const { app } = await tenantWith({ onprem: { volumes: 3, volumeGiB: 25 } });
+    const createVolume = (sizeGiB: number, i: number) =>
+      h.call('POST', '/v1/volumes', { token: app, body: { name: `v${i}`, sizeGiB, classification: 'phi' } });
+    const replies = await Promise.all(Array.from({ length: 9 }, (_, i) => createVolume(10, i)));
+    const accepted = replies.filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(2);
+    for (const r of replies.filter((x) => x.status !== 202)) {
+      expect(r.status, r.text).toBe(403);
+      expect(r.body.details).toMatchObject({
+        site: 'onprem',
+        resource: 'volumeGiB',
+        limit: 25,
+        requested: 10,
+      });
+    }
+    for (const r of accepted) expect((await h.settle(app, r.body.operation.id)).status).toBe('succeeded');
+    expect((await quotasOf(app)).onprem.volumeGiB).toEqual({ limit: 25, used: 20, reserved: 0 });
+    const deleted = await h.call('DELETE', `/v1/volumes/${accepted[0]!.body.volume.id}`, { token: app });
+    expect(deleted.status, deleted.text).toBe(202);
+    expect((await h.settle(app, deleted.body.operation.id)).status).toBe('succeeded');
+    const q = await quotasOf(app);
+    expect(q.onprem.volumeGiB).toEqual({ limit: 25, used: 10, reserved: 0 });
+    expect(q.onprem.volumes).toEqual({ limit: 3, used: 1, reserved: 0 });
+  });
+
   it("shows a target's cloud capacity beside the tenant's quotas on its site", async () => {
     const { app } = await tenantWith({ onprem: { vcpus: 12 } });
     const created = await createVm(app, 'phi', 'medium');
