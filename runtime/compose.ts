@@ -120,6 +120,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       buckets: stores.buckets,
       placement,
       providers,
+      quotas: stores.quotas,
       objectKeyDigest: async (key) => {
         auditKeySecret ??= auditKeySecretFor(config).catch((error: unknown) => {
           auditKeySecret = undefined;

@@ -266,6 +266,26 @@ describe('quotas', () => {
     expect(q.onprem.volumes).toEqual({ limit: 3, used: 1, reserved: 0 });
   });
 
+  it('admits buckets against buckets; a deleted bucket frees its place', async () => {
+    const { app } = await tenantWith({ onprem: { buckets: 1 } });
+    const createBucket = (i: number) =>
+      h.call('POST', '/v1/buckets', { token: app, body: { name: `b${i}`, classification: 'phi' } });
+    const replies = await Promise.all([0, 1, 2].map(createBucket));
+    const accepted = replies.filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 403).map((r) => r.body.details.resource)).toEqual([
+      'buckets',
+      'buckets',
+    ]);
+    expect((await h.settle(app, accepted[0]!.body.operation.id)).status).toBe('succeeded');
+    expect((await quotasOf(app)).onprem.buckets).toEqual({ limit: 1, used: 1, reserved: 0 });
+    const deleted = await h.call('DELETE', `/v1/buckets/${accepted[0]!.body.bucket.id}`, { token: app });
+    expect(deleted.status, deleted.text).toBe(202);
+    expect((await h.settle(app, deleted.body.operation.id)).status).toBe('succeeded');
+    expect((await quotasOf(app)).onprem.buckets).toEqual({ limit: 1, used: 0, reserved: 0 });
+    expect((await createBucket(3)).status).toBe(202);
+  });
+
   it("shows a target's cloud capacity beside the tenant's quotas on its site", async () => {
     const { app } = await tenantWith({ onprem: { vcpus: 12 } });
     const created = await createVm(app, 'phi', 'medium');
