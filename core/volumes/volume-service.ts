@@ -254,6 +254,7 @@ export class VolumeService {
       prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
       resources: this.#d.snapshots,
       failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
+      admit: (prepared) => admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, { snapshots: 1 }),
     });
     return { snapshot: created.resource, operation: created.operation };
   }

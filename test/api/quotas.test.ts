@@ -240,8 +240,8 @@ describe('quotas', () => {
     ).toBe(true);
   });
 
-  it('admits volumes against volumes and volumeGiB, and a deleted volume gives its GiB back', async () => {
-    const { app } = await tenantWith({ onprem: { volumes: 3, volumeGiB: 25 } });
+  it('admits volumes against volumes and volumeGiB, snapshots against snapshots; deletes give back', async () => {
+    const { tenant, app } = await tenantWith({ onprem: { volumes: 3, volumeGiB: 25 } });
     const createVolume = (sizeGiB: number, i: number) =>
       h.call('POST', '/v1/volumes', { token: app, body: { name: `v${i}`, sizeGiB, classification: 'phi' } });
     const replies = await Promise.all(Array.from({ length: 9 }, (_, i) => createVolume(10, i)));
@@ -264,6 +264,18 @@ describe('quotas', () => {
     const q = await quotasOf(app);
     expect(q.onprem.volumeGiB).toEqual({ limit: 25, used: 10, reserved: 0 });
     expect(q.onprem.volumes).toEqual({ limit: 3, used: 1, reserved: 0 });
+    // Snapshots count too: one allowed here, the second refused.
+    await h.call('PUT', `/v1/quotas/${tenant}`, { token: operator, body: { onprem: { snapshots: 1 } } });
+    const kept = accepted[1]!.body.volume.id;
+    const snap = await h.call('POST', `/v1/volumes/${kept}/snapshots`, { token: app, body: { name: 's1' } });
+    expect(snap.status, snap.text).toBe(202);
+    expect((await h.settle(app, snap.body.operation.id)).status).toBe('succeeded');
+    const second = await h.call('POST', `/v1/volumes/${kept}/snapshots`, {
+      token: app,
+      body: { name: 's2' },
+    });
+    expect(second.status, second.text).toBe(403);
+    expect(second.body.details).toMatchObject({ resource: 'snapshots', limit: 1, used: 1 });
   });
 
   it('admits buckets against buckets; a deleted bucket frees its place', async () => {
