@@ -37,7 +37,7 @@ import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
-import { quotaHeadroomFor } from './quota-headroom.ts';
+import { heldRecord, quotaHeadroomFor } from './quota-headroom.ts';
 import { type BrokerStores, createStores } from './stores.ts';
 
 export interface BrokerParts {
@@ -147,7 +147,11 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     providers,
     log: logger,
     workerId: parts.workerId,
-    quotas: { quotas: stores.quotas, demandOf: (vm) => vmDemand(catalogue, vm.size) },
+    quotas: {
+      quotas: stores.quotas,
+      demandOf: (vm) => vmDemand(catalogue, vm.size),
+      record: (tenant, id) => heldRecord(stores, tenant, id),
+    },
   });
   const app = createApiApp({
     ...services,

@@ -2,7 +2,9 @@ import type { PlacementRequest } from '../core/model/placement.ts';
 import type { Site, TargetCatalogue } from '../core/model/target.ts';
 import type { QuotaDemand, QuotaHeadroom } from '../core/ports/quotas.ts';
 import { vmDemand } from '../core/quotas/quota-limits.ts';
+import type { HeldRecord } from '../core/reconcile/quota-reconcile.ts';
 import type { HeadroomFunction } from '../policy-engine/cedar-placement-engine.ts';
+import type { BrokerStores } from './stores.ts';
 
 /** What a placement request would hold once admitted. */
 export function demandOf(catalogue: TargetCatalogue, request: PlacementRequest): QuotaDemand {
@@ -27,4 +29,17 @@ export function quotaHeadroomFor(quotas: QuotaHeadroom, catalogue: TargetCatalog
     const site = siteOf.get(targetId);
     return site !== undefined && (await room).has(site) ? 1 : 0;
   };
+}
+
+/** The record of a resource holding quota, by its id's prefix (for the reconciler). */
+export async function heldRecord(
+  stores: Pick<BrokerStores, 'vms' | 'volumes' | 'snapshots' | 'buckets'>,
+  tenant: string,
+  id: string,
+): Promise<HeldRecord | undefined> {
+  const prefix = id.slice(0, id.indexOf('-'));
+  const repository = { vm: stores.vms, vol: stores.volumes, snap: stores.snapshots, bkt: stores.buckets }[
+    prefix
+  ];
+  return (await repository?.get(tenant, id)) as HeldRecord | undefined;
 }

@@ -14,6 +14,16 @@ export interface QuotaReconcileDeps {
   log: Logger;
   /** What a VM holds (its size's vCPUs and RAM, one instance). */
   demandOf(vm: Vm): QuotaDemand;
+  /** The record of any held resource (VM, volume, snapshot, bucket) by id; VMs only when not given. */
+  record?(tenant: string, id: string): Promise<HeldRecord | undefined>;
+}
+
+/** What the reconciler needs to know of a resource that holds quota. */
+export interface HeldRecord {
+  status: string;
+  activeOperationId?: string;
+  cloudId?: string;
+  placement?: { site: string };
 }
 
 /** One counter found off what inventory says (reported, then rebuilt). */
@@ -71,8 +81,12 @@ async function judge(
   hold: QuotaHold,
   graceMs: number,
 ): Promise<Verdict> {
-  if (!hold.resourceId.startsWith('vm-')) return 'keep';
-  const vm = await deps.vms.get(tenant, hold.resourceId);
+  const vm = deps.record
+    ? await deps.record(tenant, hold.resourceId)
+    : hold.resourceId.startsWith('vm-')
+      ? await deps.vms.get(tenant, hold.resourceId)
+      : undefined;
+  if (!deps.record && !hold.resourceId.startsWith('vm-')) return 'keep';
   if (!vm) {
     const op = await deps.operations.get(tenant, hold.operationId);
     if (op && !isFinished(op)) return 'keep';
@@ -81,13 +95,12 @@ async function judge(
   }
   if (vm.activeOperationId) return 'keep';
   if (!holdsQuota(vm) || vm.placement?.site !== hold.site) return 'release';
-  return hold.state === 'reserved' && vm.cloudId !== undefined && vm.status !== 'pending'
-    ? 'confirm'
-    : 'keep';
+  const created = vm.cloudId !== undefined || vm.status === 'active' || vm.status === 'available';
+  return hold.state === 'reserved' && created && vm.status !== 'pending' ? 'confirm' : 'keep';
 }
 
-/** A VM holds quota unless it is deleted, or a failed create that owns no server. */
-function holdsQuota(vm: Vm): boolean {
+/** A resource holds quota unless it is deleted, or a failed create that owns nothing in the cloud. */
+function holdsQuota(vm: HeldRecord): boolean {
   return vm.status !== 'deleted' && !(vm.status === 'error' && vm.cloudId === undefined);
 }
 

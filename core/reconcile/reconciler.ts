@@ -27,7 +27,7 @@ export interface ReconcilerDeps {
    */
   workerId?: string;
   /** When given, quota holds are settled against inventory (quota-reconcile.ts). */
-  quotas?: Pick<QuotaReconcileDeps, 'quotas' | 'demandOf'>;
+  quotas?: Pick<QuotaReconcileDeps, 'quotas' | 'demandOf' | 'record'>;
 }
 
 export interface ReconcileReport {

@@ -264,6 +264,16 @@ describe('quotas', () => {
     const q = await quotasOf(app);
     expect(q.onprem.volumeGiB).toEqual({ limit: 25, used: 10, reserved: 0 });
     expect(q.onprem.volumes).toEqual({ limit: 3, used: 1, reserved: 0 });
+    // A crash between the delete's last write and its release leaves a hold: one reconcile releases it.
+    const gone = accepted[0]!.body.volume.id;
+    await h.broker.stores.quotas.reserve(tenant, 'onprem', {
+      resourceId: gone,
+      operationId: deleted.body.operation.id,
+      demand: { volumes: 1, volumeGiB: 10 },
+    });
+    expect((await quotasOf(app)).onprem.volumeGiB.reserved).toBe(10);
+    expect((await reconcile()).quotas.released).toBeGreaterThanOrEqual(1);
+    expect((await quotasOf(app)).onprem.volumeGiB).toEqual({ limit: 25, used: 10, reserved: 0 });
     // Snapshots count too: one allowed here, the second refused.
     await h.call('PUT', `/v1/quotas/${tenant}`, { token: operator, body: { onprem: { snapshots: 1 } } });
     const kept = accepted[1]!.body.volume.id;
