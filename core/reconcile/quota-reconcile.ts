@@ -54,21 +54,22 @@ export async function reconcileQuotas(
   graceMs: number,
 ): Promise<QuotaReconcileReport> {
   const report: QuotaReconcileReport = { released: 0, confirmed: 0, adopted: 0, rebuilt: 0, drift: [] };
-  const seen = new Map<string, Vm[]>();
+  const seen = new Map<string, Map<string, Vm>>();
   for await (const entry of deps.quotas.entries()) {
+    // One listing of the tenant's VMs (deleted included) judges its VM holds: no read per hold.
+    let vms = seen.get(entry.tenant);
+    if (!vms) {
+      vms = new Map((await everyVm(deps.vms, entry.tenant)).map((vm) => [vm.id, vm]));
+      seen.set(entry.tenant, vms);
+    }
     for (const hold of entry.holds) {
-      const verdict = await judge(deps, entry.tenant, hold, graceMs);
+      const verdict = await judge(deps, entry.tenant, hold, graceMs, vms);
       if (verdict === 'release' && (await deps.quotas.release(entry.tenant, hold.resourceId, entry.site)))
         report.released += 1;
       if (verdict === 'confirm' && (await deps.quotas.confirm(entry.tenant, entry.site, hold.resourceId)))
         report.confirmed += 1;
     }
-    let live = seen.get(entry.tenant);
-    if (!live) {
-      live = await liveVms(deps.vms, entry.tenant);
-      seen.set(entry.tenant, live);
-    }
-    await rebuildIfDrifted(deps, entry, live, report);
+    await rebuildIfDrifted(deps, entry, [...vms.values()].filter(holdsQuota), report);
   }
   return report;
 }
@@ -80,13 +81,14 @@ async function judge(
   tenant: string,
   hold: QuotaHold,
   graceMs: number,
+  listed: Map<string, Vm>,
 ): Promise<Verdict> {
-  const vm = deps.record
-    ? await deps.record(tenant, hold.resourceId)
-    : hold.resourceId.startsWith('vm-')
-      ? await deps.vms.get(tenant, hold.resourceId)
-      : undefined;
-  if (!deps.record && !hold.resourceId.startsWith('vm-')) return 'keep';
+  const isVm = hold.resourceId.startsWith('vm-');
+  if (!deps.record && !isVm) return 'keep';
+  // A VM created after the listing is read on its own.
+  const vm: HeldRecord | undefined =
+    listed.get(hold.resourceId) ??
+    (deps.record ? await deps.record(tenant, hold.resourceId) : await deps.vms.get(tenant, hold.resourceId));
   if (!vm) {
     const op = await deps.operations.get(tenant, hold.operationId);
     if (op && !isFinished(op)) return 'keep';
@@ -104,12 +106,16 @@ function holdsQuota(vm: HeldRecord): boolean {
   return vm.status !== 'deleted' && !(vm.status === 'error' && vm.cloudId === undefined);
 }
 
-async function liveVms(vms: VmRepository, tenant: string): Promise<Vm[]> {
+async function everyVm(vms: VmRepository, tenant: string): Promise<Vm[]> {
   const found: Vm[] = [];
   let cursor: string | undefined;
   do {
-    const page = await vms.list(tenant, {}, { limit: 100, ...(cursor ? { cursor } : {}) });
-    found.push(...page.items.filter(holdsQuota));
+    const page = await vms.list(
+      tenant,
+      { includeDeleted: true },
+      { limit: 100, ...(cursor ? { cursor } : {}) },
+    );
+    found.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
   return found;
