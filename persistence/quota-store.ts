@@ -1,6 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { BrokerError } from '../core/errors.ts';
 import { SITES, type Site } from '../core/model/target.ts';
 import type {
   QuotaHold,
@@ -8,45 +7,25 @@ import type {
   QuotaLedgerEntry,
   QuotaLimits,
   QuotaLimitsPatch,
-  ResourceCounts,
   SiteQuota,
 } from '../core/ports/quota-ledger.ts';
-import { QUOTA_RESOURCES, type QuotaDemand, type QuotaResource } from '../core/ports/quotas.ts';
-import {
-  checkLimits,
-  effectiveLimits,
-  firstOver,
-  quotaExceeded,
-  zeroCounts,
-} from '../core/quotas/quota-limits.ts';
+import { QUOTA_RESOURCES, type QuotaDemand } from '../core/ports/quotas.ts';
+import { checkLimits, effectiveLimits, firstOver, zeroCounts } from '../core/quotas/quota-limits.ts';
 import type { BrokerTable } from './broker-table.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
-
-/** One hold as stored in the counter item: demand, state, operation, time, and its own version. */
-interface StoredHold {
-  d: QuotaDemand;
-  s: 'r' | 'u';
-  op: string;
-  at: string;
-  v: number;
-}
-
-interface StoredCounters {
-  holds?: Record<string, StoredHold>;
-  limits?: Partial<ResourceCounts>;
-  limitsVersion?: number;
-  version?: number;
-  [total: string]: unknown;
-}
-
-/** Where tenants with counters are listed (one small item each, written once), for the reconciler. */
-const REGISTRY = 'QUOTA-TENANTS';
-/** Attempts of a conditional write that lost a race with another (each re-reads first). */
-const ATTEMPTS = 8;
-
-const held = (r: QuotaResource) => `held_${r}`;
-const usedOf = (r: QuotaResource) => `used_${r}`;
-const nonZero = (demand: QuotaDemand) => QUOTA_RESOURCES.filter((r) => (demand[r] ?? 0) !== 0);
+import {
+  contention,
+  entryOf,
+  exceeded,
+  held,
+  keyOf,
+  nonZero,
+  REGISTRY,
+  rebuiltItem,
+  type StoredCounters,
+  totalsChange,
+  totalsOf,
+} from './quota-item.ts';
 
 /**
  * The quota ledger on the broker table: per tenant and site one counter item (`QUOTA#<t>` / `SITE#<s>`)
@@ -56,6 +35,9 @@ const nonZero = (demand: QuotaDemand) => QUOTA_RESOURCES.filter((r) => (demand[r
  * within its limit, and creates the resource's hold in the same write; confirm, change and release are
  * conditional on the hold's state and version, so a retried step never counts twice.
  */
+/** Attempts of a conditional write that lost a race with another (each re-reads first). */
+const ATTEMPTS = 8;
+
 export class QuotaStore implements QuotaLedger {
   readonly #doc: DynamoDBDocumentClient;
   readonly #name: string;
@@ -278,40 +260,11 @@ export class QuotaStore implements QuotaLedger {
   }
 
   async rebuild(entry: QuotaLedgerEntry, holds: QuotaHold[]): Promise<boolean> {
-    const names: Record<string, string> = { '#h': 'holds', '#v': 'version' };
-    const values: Record<string, unknown> = { ':v': entry.version, ':one': 1 };
-    const stored: Record<string, StoredHold> = {};
-    const totals = { held: zeroCounts(), used: zeroCounts() };
-    for (const h of holds) {
-      stored[h.resourceId] = {
-        d: h.demand,
-        s: h.state === 'used' ? 'u' : 'r',
-        op: h.operationId,
-        at: h.at,
-        v: 1,
-      };
-      for (const r of QUOTA_RESOURCES) {
-        totals.held[r] += h.demand[r] ?? 0;
-        if (h.state === 'used') totals.used[r] += h.demand[r] ?? 0;
-      }
-    }
-    values[':holds'] = stored;
-    const sets = ['#h = :holds'];
-    for (const r of QUOTA_RESOURCES) {
-      names[`#held_${r}`] = held(r);
-      names[`#used_${r}`] = usedOf(r);
-      values[`:held_${r}`] = totals.held[r];
-      values[`:used_${r}`] = totals.used[r];
-      sets.push(`#held_${r} = :held_${r}`, `#used_${r} = :used_${r}`);
-    }
-    return this.#update(
-      entry.tenant,
-      entry.site,
-      `SET ${sets.join(', ')} ADD #v :one`,
-      ['#v = :v'],
-      names,
-      values,
-    );
+    const { expression, names, values } = rebuiltItem(holds);
+    return this.#update(entry.tenant, entry.site, expression, ['#v = :v'], names, {
+      ...values,
+      ':v': entry.version,
+    });
   }
 
   async #read(tenant: string, site: Site): Promise<StoredCounters | undefined> {
@@ -372,72 +325,4 @@ export class QuotaStore implements QuotaLedger {
       throw storeError(error);
     }
   }
-}
-
-function keyOf(tenant: string, site: Site) {
-  return { pk: `QUOTA#${tenant}`, sk: `SITE#${site}` };
-}
-
-function totalsOf(stored: StoredCounters): { held: ResourceCounts; used: ResourceCounts } {
-  const h = zeroCounts();
-  const used = zeroCounts();
-  for (const r of QUOTA_RESOURCES) {
-    h[r] = Number(stored[held(r)] ?? 0);
-    used[r] = Number(stored[usedOf(r)] ?? 0);
-  }
-  return { held: h, used };
-}
-
-/** `ADD` clauses moving the totals of `which` by `sign × demand` (and the item's version by one). */
-function totalsChange(demand: QuotaDemand, sign: 1 | -1, which: ('held' | 'used')[]) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':one': 1 };
-  const adds = ['version :one'];
-  for (const r of nonZero(demand)) {
-    values[`:${r}`] = sign * (demand[r] ?? 0);
-    for (const w of which) {
-      names[`#${w}_${r}`] = w === 'held' ? held(r) : usedOf(r);
-      adds.push(`#${w}_${r} :${r}`);
-    }
-  }
-  return { names, values, adds };
-}
-
-function entryOf(tenant: string, site: Site, stored: StoredCounters): QuotaLedgerEntry {
-  const totals = totalsOf(stored);
-  const holds = Object.entries(stored.holds ?? {}).map(
-    ([resourceId, h]): QuotaHold => ({
-      resourceId,
-      site,
-      demand: h.d,
-      state: h.s === 'u' ? 'used' : 'reserved',
-      operationId: h.op,
-      at: h.at,
-    }),
-  );
-  return { tenant, site, holds, held: totals.held, used: totals.used, version: Number(stored.version ?? 0) };
-}
-
-function exceeded(
-  site: Site,
-  resource: QuotaResource,
-  limits: ResourceCounts,
-  totals: { held: ResourceCounts; used: ResourceCounts },
-  demand: QuotaDemand,
-): BrokerError {
-  const used = totals.used[resource];
-  return quotaExceeded(
-    site,
-    resource,
-    limits[resource],
-    used,
-    totals.held[resource] - used,
-    demand[resource] ?? 0,
-  );
-}
-
-function contention(): BrokerError {
-  return new BrokerError('quota.contention', 'too many concurrent changes to this quota; retry', {
-    retryAfterSeconds: 1,
-  });
 }
