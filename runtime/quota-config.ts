@@ -29,6 +29,13 @@ export function loadQuotaDefaults(file: string): QuotaLimits {
       'policy.bundleInvalid',
       `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
-  checkLimits(parsed.data.defaults);
+  try {
+    checkLimits(parsed.data.defaults);
+  } catch (error) {
+    throw new BrokerError(
+      'policy.bundleInvalid',
+      `${file}: ${(error as Error).message.replace('body.', 'defaults.')}`,
+    );
+  }
   return parsed.data.defaults;
 }
