@@ -43,6 +43,8 @@ export class QuotaStore implements QuotaLedger {
   readonly #name: string;
   readonly #defaults: QuotaLimits;
   readonly #now: () => Date;
+  /** Per tenant and site, the limits last read — a hint for the first attempt of a reservation. */
+  readonly #known = new Map<string, StoredCounters>();
 
   constructor(table: BrokerTable, defaults: QuotaLimits, now: () => Date = () => new Date()) {
     this.#doc = table.getDocumentClient();
@@ -57,7 +59,10 @@ export class QuotaStore implements QuotaLedger {
     hold: { resourceId: string; operationId: string; demand: QuotaDemand },
   ): Promise<void> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const stored = await this.#readEnsured(tenant, site);
+      // First try with the limits last read (placement's headroom read them a moment ago): the write's
+      // conditions decide; when one fails — full, limits changed, already held — read and decide again.
+      const known = attempt === 0 ? this.#known.get(`${tenant}#${site}`) : undefined;
+      const stored = known ?? (await this.#readEnsured(tenant, site));
       if (stored.holds?.[hold.resourceId]) return;
       const limits = { ...this.#defaults[site], ...stored.limits };
       const totals = totalsOf(stored);
@@ -272,7 +277,15 @@ export class QuotaStore implements QuotaLedger {
       const { Item } = await this.#doc.send(
         new GetCommand({ TableName: this.#name, Key: keyOf(tenant, site), ConsistentRead: true }),
       );
-      return Item as StoredCounters | undefined;
+      const stored = Item as StoredCounters | undefined;
+      // Only the limits are remembered (no totals, no holds): a reservation's conditions check the rest.
+      if (stored?.holds)
+        this.#known.set(`${tenant}#${site}`, {
+          holds: {},
+          ...(stored.limits ? { limits: stored.limits } : {}),
+          ...(stored.limitsVersion === undefined ? {} : { limitsVersion: stored.limitsVersion }),
+        });
+      return stored;
     } catch (error) {
       throw storeError(error);
     }
