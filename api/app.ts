@@ -15,6 +15,8 @@ import type { Logger } from '../core/ports/logger.ts';
 import type { BrokerMetrics } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationFeed, OperationRepository } from '../core/ports/repositories.ts';
+import type { QuotaLedger } from '../core/ports/quota-ledger.ts';
+import type { TargetCapacity } from '../core/targets/target-capacity.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
@@ -36,6 +38,8 @@ import { linkRoutes } from './routes/links.ts';
 import { type MetricsEndpoint, metricsRoutes } from './routes/metrics.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
+import { quotaRoutes } from './routes/quotas.ts';
+import { targetDetailRoutes } from './routes/target-detail.ts';
 import { targetRoutes } from './routes/targets.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { vmRoutes } from './routes/vms.ts';
@@ -63,6 +67,10 @@ export interface ApiDeps {
   corsOrigins?: readonly string[];
   /** The event log, its sink for denials, webhooks and the stream limit (docs/events.md). */
   events: { log: EventLog; sink: EventSink; webhooks: WebhookService; streamSeconds: number };
+  /** Per-tenant, per-site quotas (`/v1/quotas`). */
+  quotas?: QuotaLedger;
+  /** The clouds' own limits, for `GET /v1/targets/{id}`. */
+  targetCapacity?: TargetCapacity;
   /** Routes mounted outside `/v1` by the embedding runtime (the sandbox endpoints, the portal). */
   mount?: (app: Hono<ApiEnv>) => void;
   /** Requests are counted and timed here (docs/metrics.md); `metricsEndpoint` serves `GET /metrics`. */
@@ -117,6 +125,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', operationRoutes(deps.operations, deps.authorizer));
   app.route('/', auditRoutes(deps.auditLog, deps.authorizer));
   if (deps.usage) app.route('/', usageRoutes(deps.usage, deps.authorizer));
+  if (deps.quotas) app.route('/', quotaRoutes(deps.quotas, deps.authorizer));
+  if (deps.targetCapacity)
+    app.route('/', targetDetailRoutes(deps.targets, deps.targetCapacity, deps.quotas, deps.authorizer));
   app.route('/', docsRoutes());
   if (deps.metricsEndpoint)
     app.route('/', metricsRoutes(deps.metricsEndpoint, deps.verifier, deps.authorizer));

@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'idempotency.inProgress': 409,
   'placement.noPermittedTarget': 403,
   'placement.noCandidate': 422,
+  'quota.exceeded': 403,
   'placement.exhausted': 503,
   'vm.actionUnsupported': 422,
   'vm.userDataUnsupported': 422,

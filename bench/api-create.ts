@@ -35,6 +35,8 @@ async function latency() {
   const config = loadConfig({
     DATA_DIR: dataDir,
     HCB_TARGETS_FILE: join(ROOT, 'test/fixtures/targets.fast.yaml'),
+    // 2,200 creates in one tenant: quotas large enough not to refuse them (bench/quota-admission.ts measures quotas).
+    HCB_QUOTAS_FILE: join(ROOT, 'test/fixtures/quotas.roomy.yaml'),
   });
   const broker = await startEmbeddedBroker(config, silentLogger);
   await broker.queue.close();

@@ -29,7 +29,9 @@ import type { Logger } from '../core/ports/logger.ts';
 import { type BrokerMetrics, NO_METRICS } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
 import type { OperationQueue } from '../core/ports/queue.ts';
+import { vmDemand } from '../core/quotas/quota-limits.ts';
 import { Reconciler } from '../core/reconcile/reconciler.ts';
+import { TargetCapacity } from '../core/targets/target-capacity.ts';
 import { TargetDirectory } from '../core/targets/target-directory.ts';
 import { BucketSizeSampler } from '../core/usage/bucket-size-sampler.ts';
 import { UsageMeter } from '../core/usage/usage-meter.ts';
@@ -45,6 +47,7 @@ import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { createEventParts, type EventParts } from './events.ts';
+import { heldRecord } from './held-record.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { cedarPlacementService } from './placement.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
@@ -110,7 +113,10 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     catalogue.targets.map((t) => t.id),
     () => clock.now().getTime(),
   );
-  const placement = measuredPlacement(cedarPlacementService(bundle, health, clock), metrics);
+  const placement = measuredPlacement(
+    cedarPlacementService(bundle, health, clock, { quotas: stores.quotas }),
+    metrics,
+  );
   const authorizer = measuredAuthorizer(new CedarAuthorizer(bundle), metrics);
   const flows: FlowPolicy = new CedarFlowPolicy(bundle);
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
@@ -129,6 +135,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       images: stores.images,
       placement,
       providers,
+      quotas: stores.quotas,
     }),
     volumes: new VolumeService({
       ...common,
@@ -138,6 +145,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       vms: stores.vms,
       placement,
       flows,
+      quotas: stores.quotas,
     }),
     buckets: new BucketService({
       ...common,
@@ -145,6 +153,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       buckets: stores.buckets,
       placement,
       providers,
+      quotas: stores.quotas,
       objectKeyDigest: async (key) => {
         auditKeySecret ??= auditKeySecretFor(config).catch((error: unknown) => {
           auditKeySecret = undefined;
@@ -183,11 +192,18 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       clock,
       log: logger,
     }),
+    quotas: {
+      quotas: stores.quotas,
+      demandOf: (vm) => vmDemand(catalogue, vm.size),
+      record: (tenant, id) => heldRecord(stores, tenant, id),
+    },
   });
   const app = createApiApp({
     ...services,
     events,
     operations: stores.operations,
+    quotas: stores.quotas,
+    targetCapacity: new TargetCapacity(providers, clock),
     auditLog: stores.audit,
     targets: new TargetDirectory(catalogue, providers, health, clock),
     placement,

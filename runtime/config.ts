@@ -25,6 +25,8 @@ export interface BrokerConfig {
   auditKeySecret?: string;
   targetsFile: string;
   policiesDir: string;
+  /** Default quotas per site (docs/quotas.md); `HCB_QUOTAS_FILE`, else `<policiesDir>/quotas.yaml`. */
+  quotasFile: string;
   queueUrl?: string;
   jwt: {
     issuer: string;
@@ -95,6 +97,7 @@ export function loadConfig(
     ...(auditKeySecret ? { auditKeySecret } : {}),
     targetsFile: resolve(env.HCB_TARGETS_FILE ?? resolve(policiesDir, 'targets.yaml')),
     policiesDir,
+    quotasFile: resolve(env.HCB_QUOTAS_FILE ?? resolve(policiesDir, 'quotas.yaml')),
     ...(env.HCB_QUEUE_URL ? { queueUrl: env.HCB_QUEUE_URL } : {}),
     jwt: {
       issuer: env.HCB_JWT_ISSUER ?? 'hcb-local',

@@ -11,12 +11,14 @@ import { ImageStore } from '../persistence/image-store.ts';
 import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
+import { QuotaStore } from '../persistence/quota-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
 import { UsageStore } from '../persistence/usage-store.ts';
 import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import { WebhookStore } from '../persistence/webhook-store.ts';
 import type { BrokerConfig } from './config.ts';
+import { loadQuotaDefaults } from './quota-config.ts';
 
 export type BrokerStores = ReturnType<typeof createStores>;
 
@@ -43,5 +45,6 @@ export function createStores(
     usageRecords: new UsageStore(table),
     eventLog: new EventLogStore(table, { settleMs: config.events.settleMs }),
     webhooks: new WebhookStore(table, cursors),
+    quotas: new QuotaStore(table, loadQuotaDefaults(config.quotasFile), () => clock.now()),
   };
 }

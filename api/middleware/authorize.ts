@@ -20,7 +20,11 @@ export function action(authorizer: Authorizer, name: string, resourceType: strin
   return createMiddleware<ApiEnv>(async (c, next) => {
     c.set('action', name);
     const principal = c.var.principal;
-    const tenant = requestedTenant(c.req.queries('tenant')) ?? principal.tenant;
+    // A route about a tenant itself names it in its path (`/v1/quotas/{tenant}`); the rest use `?tenant=`.
+    const tenant =
+      requestedTenant(pathTenant(c.req.param('tenant'))) ??
+      requestedTenant(c.req.queries('tenant')) ??
+      principal.tenant;
     const id = c.req.param('id');
     const decision = authorizer.authorize({
       principal,
@@ -40,6 +44,10 @@ export function action(authorizer: Authorizer, name: string, resourceType: strin
     // Only now may an Idempotency-Key replay a stored answer: the decision above comes first.
     await (c.var.idempotent ? c.var.idempotent(next) : next());
   });
+}
+
+function pathTenant(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : [value];
 }
 
 /** The tenant a request names (`?tenant=`), checked for shape: one value, a tenant id. */

@@ -2,12 +2,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CLOUDS, SITES } from '../../core/model/target.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import { CIRCUIT_STATES, HEALTH_CHECK_STATUSES } from '../../core/ports/target-health.ts';
-import type { TargetDirectory } from '../../core/targets/target-directory.ts';
+import type { TargetDirectory, TargetStatus } from '../../core/targets/target-directory.ts';
 import type { ApiEnv } from '../context.ts';
 import { action } from '../middleware/authorize.ts';
 import { problemResponses } from '../schemas/common.ts';
 
-const TargetSchema = z
+export const TargetSchema = z
   .object({
     id: z.string(),
     cloud: z.enum(CLOUDS),
@@ -50,22 +50,31 @@ export function targetRoutes(directory: TargetDirectory, authorizer: Authorizer)
     }),
     async (c) => {
       const statuses = await directory.list();
-      const items = statuses.map(({ target, simulation, health, circuit }) => ({
-        id: target.id,
-        cloud: target.cloud,
-        region: target.region,
-        site: target.site,
-        description: simulation ? `SIMULATION — ${target.description}` : target.description,
-        simulation,
-        kinds: target.kinds,
-        attributes: target.attributes,
-        sizes: Object.keys(target.sizes),
-        images: Object.keys(target.images),
-        health,
-        circuit,
-      }));
-      return c.json({ items }, 200);
+      return c.json({ items: statuses.map(targetItem) }, 200);
     },
   );
   return app;
+}
+
+/** A target as the API shows it. */
+export function targetItem({
+  target,
+  simulation,
+  health,
+  circuit,
+}: TargetStatus): z.infer<typeof TargetSchema> {
+  return {
+    id: target.id,
+    cloud: target.cloud,
+    region: target.region,
+    site: target.site,
+    description: simulation ? `SIMULATION — ${target.description}` : target.description,
+    simulation,
+    kinds: target.kinds,
+    attributes: target.attributes,
+    sizes: Object.keys(target.sizes),
+    images: Object.keys(target.images),
+    health,
+    circuit,
+  };
 }

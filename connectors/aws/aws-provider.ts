@@ -2,6 +2,7 @@ import { DescribeAvailabilityZonesCommand, EC2Client } from '@aws-sdk/client-ec2
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { BrokerError } from '../../core/errors.ts';
 import type { Target } from '../../core/model/target.ts';
+import type { CloudLimits } from '../../core/ports/cloud/limits.ts';
 import type {
   Capability,
   CloudProvider,
@@ -13,6 +14,7 @@ import { type AwsOptions, type AwsSettings, awsSettings, clientConfig } from './
 import { EbsBlockStorage } from './ebs.ts';
 import { Ec2Compute } from './ec2.ts';
 import { Ec2Images } from './ec2-images.ts';
+import { ec2Limits } from './ec2-limits.ts';
 import { Ec2Location } from './ec2-location.ts';
 import { Ec2SecurityGroups } from './ec2-security-groups.ts';
 import { S3ObjectStorage } from './s3.ts';
@@ -64,6 +66,11 @@ export class AwsProvider implements CloudProvider {
     this.objectStorage = new S3ObjectStorage(this.s3, settings);
     this.network = new Ec2SecurityGroups(this.ec2, settings, location);
     this.images = new Ec2Images(this.ec2, target, settings);
+  }
+
+  /** The account's EC2 limits (max-instances). */
+  limits(): Promise<CloudLimits> {
+    return ec2Limits(this.ec2);
   }
 
   /** One cheap read per service: both answer → healthy, one → degraded, none → down. */

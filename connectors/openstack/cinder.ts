@@ -70,6 +70,17 @@ export class Cinder {
     return (await this.request(req)).json<T>();
   }
 
+  /** The project's absolute limits and usage (`GET /limits`; -1: unlimited). */
+  async getLimits(): Promise<CinderAbsoluteLimits> {
+    const body = await this.json<{ limits: { absolute: CinderAbsoluteLimits } }>({
+      method: 'GET',
+      path: '/limits',
+      op: 'cinder.getLimits',
+      accept: [200],
+    });
+    return body.limits.absolute;
+  }
+
   /** 202, status `creating`. Not retried (POST): lookup by broker id first (I4). */
   async createVolume(volume: CreateVolumeBody): Promise<CinderVolume> {
     const body = await this.json<{ volume: CinderVolume }>({
@@ -260,3 +271,13 @@ const SNAPSHOT_STATUS: Record<string, SnapshotState> = {
 };
 
 export const toSnapshotState = (status: string): SnapshotState => SNAPSHOT_STATUS[status] ?? 'unknown';
+
+/** Cinder's absolute limits (-1: unlimited). */
+export interface CinderAbsoluteLimits {
+  maxTotalVolumes: number;
+  maxTotalVolumeGigabytes: number;
+  maxTotalSnapshots: number;
+  totalVolumesUsed?: number;
+  totalGigabytesUsed?: number;
+  totalSnapshotsUsed?: number;
+}

@@ -119,6 +119,17 @@ export class Nova {
     });
   }
 
+  /** The project's absolute limits and usage (`GET /limits`, at the pinned microversion). */
+  async getLimits(): Promise<NovaAbsoluteLimits> {
+    const body = await this.json<{ limits: { absolute: NovaAbsoluteLimits } }>({
+      method: 'GET',
+      path: '/limits',
+      op: 'nova.getLimits',
+      accept: [200],
+    });
+    return body.limits.absolute;
+  }
+
   listFlavors(): AsyncIterable<NovaFlavor> {
     return this.paginate<NovaFlavor, { flavors: NovaFlavor[]; flavors_links?: Link[] }>(
       { method: 'GET', path: flavorsDetailPath(this.#pageSize), op: 'nova.listFlavors', accept: [200] },
@@ -128,6 +139,16 @@ export class Nova {
 }
 
 // ── response types ─────────────────────────────────────────────────────────────────────────────────
+
+/** Nova's absolute limits (-1: unlimited). */
+export interface NovaAbsoluteLimits {
+  maxTotalInstances: number;
+  maxTotalCores: number;
+  maxTotalRAMSize: number;
+  totalInstancesUsed?: number;
+  totalCoresUsed?: number;
+  totalRAMUsed?: number;
+}
 export interface Link {
   rel: string;
   href: string;

@@ -1,4 +1,5 @@
 import type { Target } from '../../core/model/target.ts';
+import type { CloudLimits } from '../../core/ports/cloud/limits.ts';
 import type {
   Capability,
   CloudProvider,
@@ -19,6 +20,7 @@ import { OpenStackBlockStorage } from './openstack-block-storage.ts';
 import { OpenStackCompute } from './openstack-compute.ts';
 import { type OpenStackConnection, parseConnection } from './openstack-connection.ts';
 import { OpenStackImages } from './openstack-images.ts';
+import { openStackLimits } from './openstack-limits.ts';
 import { OpenStackNetwork } from './openstack-network.ts';
 import { OpenStackObjectStorage } from './openstack-object-storage.ts';
 import { OpenStackPayloads } from './openstack-payloads.ts';
@@ -120,6 +122,11 @@ export class OpenStackProvider implements CloudProvider {
     this.images = new OpenStackImages(this.glance);
     // Only on-prem targets hold payloads the control plane must not keep (I2).
     if (target.site === 'onprem') this.payloads = new OpenStackPayloads(this.swift, c.payloadContainer);
+  }
+
+  /** The project's Nova and Cinder limits. */
+  limits(): Promise<CloudLimits> {
+    return openStackLimits(this.nova, this.cinder);
   }
 
   /**

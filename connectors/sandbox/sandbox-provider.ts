@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LogicalSize, Target } from '../../core/model/target.ts';
+import type { CloudLimits } from '../../core/ports/cloud/limits.ts';
 import type {
   Capability,
   CloudProvider,
@@ -65,6 +66,20 @@ export class SandboxProvider implements CloudProvider {
     this.images = new SandboxImages(target, state, this.faults, now);
     // Only on-prem sandbox targets may hold PHI payloads, as with real clouds.
     if (target.site === 'onprem') this.payloads = new SandboxPayloads(state);
+  }
+
+  /** The simulated capacity of the target (targets.yaml `sandbox.capacity`). */
+  async limits(): Promise<CloudLimits> {
+    const capacity = this.target.sandbox?.capacity;
+    if (!capacity) return { source: 'sandbox', resources: {} };
+    return {
+      source: 'sandbox',
+      resources: {
+        vcpus: { limit: capacity.vcpus },
+        ramMiB: { limit: capacity.ramMiB },
+        volumeGiB: { limit: capacity.volumeGiB },
+      },
+    };
   }
 
   async health(): Promise<TargetHealth> {

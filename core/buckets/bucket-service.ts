@@ -16,7 +16,9 @@ import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
+import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
+import { admitCreate } from '../quotas/admission.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 
 export interface CreateBucketInput {
@@ -43,6 +45,8 @@ export interface BucketServiceDeps {
   /** A keyed digest of an object key (HMAC under a server secret) — what the audit keeps of a key. */
   objectKeyDigest: (key: string) => Promise<string>;
   bindings: KeyBindings;
+  /** Per-tenant, per-site quotas (docs/quotas.md); none: no quota is enforced. */
+  quotas?: QuotaLedger;
 }
 
 /** Buckets placed by policy; bytes move only through links the broker signs and never stores (I2). */
@@ -66,6 +70,7 @@ export class BucketService {
         prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
         resources: this.#d.buckets,
         failed: (bucket): Bucket => ({ ...withoutActiveOperation(bucket), status: 'error' }),
+        admit: (prepared) => admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, { buckets: 1 }),
       }),
     );
     return { bucket: created.resource, operation: created.operation, decision: created.decision };

@@ -25,6 +25,7 @@ export const bucketLifecycle: OperationDefinition = {
       activeOperationId: null,
       fault: status === 'error' ? error.message : null,
     });
+    if (status !== 'active') await ctx.deps.quotas?.release(bucket.tenant, bucket.id);
   },
 };
 
@@ -59,15 +60,17 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
       }),
   });
   if (attempt.type === 'leave')
-    return fallBackToNextPermitted(ctx, targetId, attempt.reason, (placement) =>
-      ctx.deps.buckets.update(bucket.tenant, bucket.id, { placement }),
-    );
+    return fallBackToNextPermitted(ctx, targetId, attempt.reason, async (placement) => {
+      await ctx.deps.quotas?.move(bucket.tenant, bucket.id, bucket.placement!.site, placement.site);
+      return ctx.deps.buckets.update(bucket.tenant, bucket.id, { placement });
+    });
   await ctx.deps.usage?.bucket(ctx.op.id, 'active', bucket, 'running', attempt.resource.bytesUsed ?? 0);
   await ctx.deps.buckets.update(bucket.tenant, bucket.id, {
     status: 'active',
     activeOperationId: null,
     fault: null,
   });
+  await ctx.deps.quotas?.confirm(bucket.tenant, provider.target.site, bucket.id);
   return { type: 'done', result: { targetId } };
 }
 
@@ -84,6 +87,7 @@ async function deleteBucket(ctx: StepContext): Promise<StepOutcome> {
     activeOperationId: null,
     fault: null,
   });
+  await ctx.deps.quotas?.release(bucket.tenant, bucket.id);
   return { type: 'done' };
 }
 

@@ -37,6 +37,12 @@ export interface CreateOnceSpec<R> {
   resources: { get(tenant: string, id: string): Promise<R | undefined>; create(resource: R): Promise<void> };
   /** The record to write when the create operation already ended without it (its request crashed). */
   failed(resource: R, operation: Operation): R;
+  /**
+   * Reserves quota for the prepared records just before the first write (core/quotas/admission.ts); may
+   * move them to another permitted target whose site has room. Runs again on a resume: it must be
+   * idempotent per resource id.
+   */
+  admit?(prepared: Created<R>): Promise<Created<R>>;
 }
 
 /**
@@ -65,7 +71,8 @@ export async function createOnce<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R
   return resume(deps, spec, binding);
 }
 
-async function write<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R>, prepared: Created<R>) {
+async function write<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R>, unadmitted: Created<R>) {
+  const prepared = spec.admit ? await spec.admit(unadmitted) : unadmitted;
   // The operation is written first: a crash before the resource record leaves an operation (which a
   // re-sent request completes, or the worker fails), never a resource nothing will ever build (I5).
   try {

@@ -22,6 +22,8 @@ export const snapshotLifecycle: OperationDefinition = {
       ...(deleted ? {} : { fault: error.message }),
       activeOperationId: null,
     });
+    // A snapshot that exists in the cloud keeps holding its quota until it is deleted.
+    if (deleted || cloudId === undefined) await ctx.deps.quotas?.release(snapshot.tenant, snapshot.id);
   },
 };
 
@@ -75,6 +77,7 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
       status: 'deleted',
       activeOperationId: null,
     });
+    await ctx.deps.quotas?.release(snapshot.tenant, snapshot.id);
     return { type: 'done' };
   }
   if (cloud?.state === 'error') throw new BrokerError('snapshot.cloudError', `snapshot is ${cloud.rawState}`);
@@ -83,6 +86,7 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
       status: 'available',
       activeOperationId: null,
     });
+    await ctx.deps.quotas?.confirm(snapshot.tenant, snapshot.placement.site, snapshot.id);
     return { type: 'done', result: { snapshotId: snapshot.id } };
   }
   return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };

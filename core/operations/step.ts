@@ -6,6 +6,7 @@ import type { ImageRepository } from '../ports/image-repository.ts';
 import type { LinkRepository } from '../ports/link-repository.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
+import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { SnapshotRepository, VolumeRepository } from '../ports/volume-repositories.ts';
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   log: Logger;
   /** Writes a usage record with each cost-relevant state change (docs/usage.md). */
   usage?: UsageMeter;
+  /** Quotas (docs/quotas.md): creates confirm or release their reservation, deletes release it. */
+  quotas?: QuotaLedger;
 }
 
 /**

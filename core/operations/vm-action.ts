@@ -58,6 +58,14 @@ export const vmAction: OperationDefinition = {
         sizeNamed(providerOf(ctx, vm), server.sizeRef) ?? vm.size,
       );
     await settleVm(ctx, vm, server, server?.state === 'error' ? error.message : undefined);
+    if (ctx.op.kind === 'vm.resize' && ctx.op.input.fromDemand && vm.placement)
+      await ctx.deps.quotas?.change(
+        vm.tenant,
+        vm.placement.site,
+        vm.id,
+        JSON.parse(ctx.op.input.fromDemand),
+        true,
+      );
     if (ctx.op.kind === 'vm.snapshot' && ctx.op.input.imageId)
       await ctx.deps.images
         .update(vm.tenant, ctx.op.input.imageId, {

@@ -21,6 +21,8 @@ export const vmCreate: OperationDefinition = {
     await removeFailedServer(ctx, vm);
     // Whatever ran (a server that became active and broke) stops counting here.
     await ctx.deps.usage?.vm(ctx.op.id, 'failed', vm, 'gone');
+    // Whatever the create reserved goes back (a hold released once, however often this runs).
+    await ctx.deps.quotas?.release(vm.tenant, vm.id);
     // Without a cloud id an `error` VM owns no server: the reconciler removes one this could not.
     await ctx.deps.vms.update(vm.tenant, vm.id, {
       status: 'error',
@@ -94,6 +96,7 @@ async function awaitActive(ctx: StepContext): Promise<StepOutcome> {
   if (server.state === 'active') {
     await ctx.deps.usage?.vm(ctx.op.id, 'active', vm, 'running');
     await settleVm(ctx, vm, server);
+    await ctx.deps.quotas?.confirm(vm.tenant, provider.target.site, vm.id);
     await discardUserData(ctx, vm);
     return { type: 'done', result: { targetId: provider.target.id, serverId: server.id } };
   }
@@ -107,14 +110,16 @@ async function awaitActive(ctx: StepContext): Promise<StepOutcome> {
 }
 
 function fallBack(ctx: StepContext, vm: Vm, reason: string): Promise<StepOutcome> {
-  return fallBackToNextPermitted(ctx, vm.placement!.targetId, reason, (placement) =>
-    ctx.deps.vms.update(vm.tenant, vm.id, {
+  return fallBackToNextPermitted(ctx, vm.placement!.targetId, reason, async (placement) => {
+    // The reservation follows the VM to the other site (or the fallback is refused: quota.exceeded).
+    await ctx.deps.quotas?.move(vm.tenant, vm.id, vm.placement!.site, placement.site);
+    return ctx.deps.vms.update(vm.tenant, vm.id, {
       placement,
       cloudId: null,
       status: 'pending',
       task: 'provisioning',
-    }),
-  );
+    });
+  });
 }
 
 /** A logical image as is; one of the broker's images (`img-…`) as its cloud id on this target. */

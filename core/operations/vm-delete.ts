@@ -69,5 +69,6 @@ async function finish(ctx: StepContext): Promise<StepOutcome> {
     addresses: [],
     fault: null,
   });
+  await ctx.deps.quotas?.release(vm.tenant, vm.id);
   return { type: 'done' };
 }

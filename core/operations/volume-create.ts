@@ -69,6 +69,7 @@ async function awaitAvailable(ctx: StepContext): Promise<StepOutcome> {
       activeOperationId: null,
       fault: null,
     });
+    await ctx.deps.quotas?.confirm(volume.tenant, provider.target.site, volume.id);
     return { type: 'done', result: { targetId: provider.target.id, volumeId: cloud.id } };
   }
   if (cloud.state === 'error') {
@@ -80,12 +81,13 @@ async function awaitAvailable(ctx: StepContext): Promise<StepOutcome> {
 
 function fallBack(ctx: StepContext, volume: Volume, reason: string): Promise<StepOutcome> {
   // A restore can only happen on the snapshot's target: its decision permits no other.
-  return fallBackToNextPermitted(ctx, volume.placement!.targetId, reason, (placement) =>
-    ctx.deps.volumes.update(volume.tenant, volume.id, {
+  return fallBackToNextPermitted(ctx, volume.placement!.targetId, reason, async (placement) => {
+    await ctx.deps.quotas?.move(volume.tenant, volume.id, volume.placement!.site, placement.site);
+    return ctx.deps.volumes.update(volume.tenant, volume.id, {
       placement,
       cloudId: null,
       status: 'pending',
       task: 'provisioning',
-    }),
-  );
+    });
+  });
 }

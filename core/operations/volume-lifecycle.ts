@@ -101,5 +101,6 @@ async function finishDelete(ctx: StepContext): Promise<StepOutcome> {
     activeOperationId: null,
     fault: null,
   });
+  await ctx.deps.quotas?.release(volume.tenant, volume.id);
   return { type: 'done' };
 }

@@ -90,4 +90,6 @@ export async function removeFailedVolume(ctx: StepContext, message: string): Pro
     fault: message,
     ...(removed ? { cloudId: null } : {}),
   });
+  // A volume the failed create could not remove still holds its quota until the record is deleted.
+  if (removed || !volume.placement) await ctx.deps.quotas?.release(volume.tenant, volume.id);
 }

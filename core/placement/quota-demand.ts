@@ -1,6 +1,7 @@
 import type { PlacementRequest } from '../model/placement.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { QuotaDemand } from '../ports/quotas.ts';
+import { vmDemand } from '../quotas/quota-limits.ts';
 
 /**
  * What a placement request would count against the tenant's quotas, as far as the request tells: a VM
@@ -9,10 +10,8 @@ import type { QuotaDemand } from '../ports/quotas.ts';
  */
 export function quotaDemandOf(request: PlacementRequest, catalogue: TargetCatalogue): QuotaDemand {
   switch (request.kind) {
-    case 'vm': {
-      const size = request.size === undefined ? undefined : catalogue.sizes[request.size];
-      return size ? { instances: 1, vcpus: size.vcpus, ramMiB: size.ramMiB } : { instances: 1 };
-    }
+    case 'vm':
+      return vmDemand(catalogue, request.size ?? '');
     case 'volume':
       return { volumes: 1 };
     case 'bucket':

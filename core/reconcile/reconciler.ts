@@ -13,6 +13,7 @@ import type { OperationRepository, VmRepository } from '../ports/repositories.ts
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
 import type { UsageMeter } from '../usage/usage-meter.ts';
+import { type QuotaReconcileDeps, type QuotaReconcileReport, reconcileQuotas } from './quota-reconcile.ts';
 import { sweepServers } from './server-sweep.ts';
 import { sweepBuckets, sweepVolumes } from './storage-sweep.ts';
 import { emptyReport, type OrphanAction, type ReconcileReport, type SweepContext } from './sweep-context.ts';
@@ -53,6 +54,8 @@ export interface ReconcilerDeps {
   workerId?: string;
   /** Samples bucket sizes for usage metering after each pass (docs/usage.md). */
   bucketSizes?: { sample(): Promise<number> };
+  /** When given, quota holds are settled against inventory (quota-reconcile.ts). */
+  quotas?: Pick<QuotaReconcileDeps, 'quotas' | 'demandOf' | 'record'>;
 }
 
 /**
@@ -116,6 +119,17 @@ export class Reconciler {
       report.errors += 1;
       this.#d.log.warn('bucket size sampling failed', { code: describeError(error).code });
     });
+    if (this.#d.quotas)
+      report.quotas = await reconcileQuotas(
+        {
+          ...this.#d.quotas,
+          vms: this.#d.vms,
+          operations: this.#d.operations,
+          clock: this.#d.clock,
+          log: this.#d.log,
+        },
+        options.orphanGraceMs ?? 10 * 60_000,
+      );
     return report;
   }
 

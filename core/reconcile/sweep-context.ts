@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { OperationRepository } from '../ports/repositories.ts';
 import type { UsageMeter } from '../usage/usage-meter.ts';
 import type { Drift } from './drift.ts';
+import type { QuotaReconcileReport } from './quota-reconcile.ts';
 
 /** What the reconciler does with a cloud resource carrying a broker id that no live record owns. */
 export type OrphanAction = 'delete' | 'report';
@@ -18,6 +19,8 @@ export interface ReconcileReport {
   orphansDeleted: number;
   /** Targets whose pass failed, or whose health probe said `down` (their sweep is skipped). */
   errors: number;
+  /** Quota holds settled against inventory, when quotas are counted (quota-reconcile.ts). */
+  quotas?: QuotaReconcileReport;
 }
 
 export const emptyReport = (): ReconcileReport => ({

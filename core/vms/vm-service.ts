@@ -21,6 +21,7 @@ import type { IdempotencyScope, KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
+import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type {
   OperationRepository,
   Page,
@@ -28,6 +29,8 @@ import type {
   VmFilter,
   VmRepository,
 } from '../ports/repositories.ts';
+import { admitCreate } from '../quotas/admission.ts';
+import { vmDemand } from '../quotas/quota-limits.ts';
 import { DELETABLE_FROM, VM_ACTION_RULES } from './vm-actions.ts';
 
 export interface CreateVmInput {
@@ -66,6 +69,8 @@ export interface VmServiceDeps {
   providers: ProviderRegistry;
   clock: Clock;
   bindings: KeyBindings;
+  /** Per-tenant, per-site quotas (docs/quotas.md); none: no quota is enforced. */
+  quotas?: QuotaLedger;
 }
 
 export type ActionResult =
@@ -94,6 +99,13 @@ export class VmService {
       prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
       resources: this.#deps.vms,
       failed: (vm): Vm => ({ ...withoutActiveOperation(vm), status: 'error', task: undefined }),
+      admit: (prepared) =>
+        admitCreate(
+          this.#deps.quotas,
+          ctx.principal.tenant,
+          prepared,
+          vmDemand(this.#deps.catalogue, input.size),
+        ),
     })
       .then(placed)
       .then(({ resource, operation, decision }) => ({ vm: resource, operation, decision }));
@@ -213,10 +225,25 @@ export class VmService {
     if (action.type === 'console') {
       return { kind: 'console', vm, console: await provider.compute.getConsole(vm.cloudId) };
     }
-    return this.#startOperation(ctx, vm, keyed, spec(vm), {
-      task: rule.task,
-      ...(rule.transitional ? { status: rule.transitional } : {}),
-    });
+    const shown = { task: rule.task, ...(rule.transitional ? { status: rule.transitional } : {}) };
+    if (action.type !== 'resize' || !this.#deps.quotas)
+      return this.#startOperation(ctx, vm, keyed, spec(vm), shown);
+    return this.#resizeWithinQuota(vm, action.size!, () =>
+      this.#startOperation(ctx, vm, keyed, spec(vm), shown),
+    );
+  }
+
+  /** A resize holds its new size from acceptance (growing needs room: 403 quota.exceeded); refused, it holds the old. */
+  async #resizeWithinQuota<T>(vm: Vm, size: string, start: () => Promise<T>): Promise<T> {
+    const { quotas, catalogue } = this.#deps;
+    const site = vm.placement!.site;
+    await quotas!.change(vm.tenant, site, vm.id, vmDemand(catalogue, size));
+    try {
+      return await start();
+    } catch (error) {
+      await quotas!.change(vm.tenant, site, vm.id, vmDemand(catalogue, vm.size), true);
+      throw error;
+    }
   }
 
   async delete(ctx: RequestContext, id: string): Promise<{ vm: Vm; operation: Operation }> {
@@ -258,7 +285,9 @@ export class VmService {
             `size ${action.size} is not offered on target ${vm.placement?.targetId}`,
           );
         if (action.size === vm.size) throw fieldError('body.size', `VM is already ${vm.size}`);
-        return { size: action.size, fromSize: vm.size };
+        // What the VM held before, so a failed resize gives back exactly the difference.
+        const fromDemand = JSON.stringify(vmDemand(this.#deps.catalogue, vm.size));
+        return { size: action.size, fromSize: vm.size, fromDemand };
       }
       case 'snapshot':
         return { name: action.name ?? `${vm.name}-snapshot`, imageId: newId('img') };

@@ -15,8 +15,10 @@ import type { FlowDecision, FlowPolicy } from '../ports/flow-policy.ts';
 import type { KeyBindings } from '../ports/idempotency.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
+import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
 import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
+import { admitCreate } from '../quotas/admission.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 
 export interface CreateVolumeInput {
@@ -40,6 +42,8 @@ export interface VolumeServiceDeps {
   flows: FlowPolicy;
   clock: { now(): Date };
   bindings: KeyBindings;
+  /** Per-tenant, per-site quotas (docs/quotas.md); none: no quota is enforced. */
+  quotas?: QuotaLedger;
 }
 
 /** Block storage: volumes placed by policy, attached only within one target and only where policy allows. */
@@ -65,6 +69,11 @@ export class VolumeService {
         prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
         resources: this.#d.volumes,
         failed: (volume): Volume => ({ ...withoutActiveOperation(volume), status: 'error', task: undefined }),
+        admit: (prepared) =>
+          admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, {
+            volumes: 1,
+            volumeGiB: input.sizeGiB,
+          }),
       }),
     );
     return { volume: created.resource, operation: created.operation, decision: created.decision };
@@ -247,6 +256,7 @@ export class VolumeService {
       prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
       resources: this.#d.snapshots,
       failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
+      admit: (prepared) => admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, { snapshots: 1 }),
     });
     return { snapshot: created.resource, operation: created.operation };
   }

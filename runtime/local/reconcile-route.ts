@@ -22,6 +22,26 @@ const ReconcileReport = z
     orphansFound: z.number().int(),
     orphansDeleted: z.number().int(),
     errors: z.number().int(),
+    quotas: z
+      .object({
+        released: z.number().int(),
+        confirmed: z.number().int(),
+        adopted: z.number().int(),
+        rebuilt: z.number().int(),
+        drift: z.array(
+          z.object({
+            tenant: z.string(),
+            site: z.string(),
+            resource: z.string(),
+            counted: z.number().int(),
+            actual: z.number().int(),
+          }),
+        ),
+      })
+      .optional()
+      .openapi({
+        description: 'quota holds released, confirmed and adopted; counters rebuilt, with their drift',
+      }),
   })
   .openapi('ReconcileReport');
 

@@ -28,7 +28,12 @@ const ROLES: Record<string, Role[]> = {
 };
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Operators run the platform: fault injection and reconcile answer 2xx whatever tenant the request names. */
-const OPERATOR_MUTATIONS = new Set(['PUT /v1/sandbox/targets/:id/faults', 'POST /v1/admin/reconcile']);
+const OPERATOR_MUTATIONS = new Set([
+  'PUT /v1/sandbox/targets/:id/faults',
+  'POST /v1/admin/reconcile',
+  // Operators set any tenant's quotas (the tenant is the path's, not the caller's).
+  'PUT /v1/quotas/:tenant',
+]);
 /** POST routes that only read (an operator may run them for another tenant). */
 const READ_POSTS = new Set(['POST /v1/placements/simulate']);
 /** Platform reports across every tenant: an operator's to read (and they name tenants); nobody else's. */

@@ -40,6 +40,8 @@ export interface Harness {
 }
 
 export const FAST_TARGETS = resolve(import.meta.dirname, '../fixtures/targets.fast.yaml');
+/** Quotas large enough not to matter to tests about something else (quota tests set their own). */
+export const ROOMY_QUOTAS = resolve(import.meta.dirname, '../fixtures/quotas.roomy.yaml');
 
 /** An embedded broker behind a real HTTP server on 127.0.0.1, with its own temporary data folder. */
 export async function startHarness(
@@ -55,6 +57,7 @@ export async function startHarness(
     DATA_DIR: dataDir,
     HCB_TARGETS_FILE: options.targetsFile ?? FAST_TARGETS,
     HCB_PUBLIC_URL: base,
+    HCB_QUOTAS_FILE: ROOMY_QUOTAS,
     ...options.env,
   });
   const logger = captureLogger();

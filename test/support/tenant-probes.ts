@@ -68,6 +68,7 @@ export const BODIES: Record<string, unknown[]> = {
   'PUT /v1/sandbox/targets/:id/faults': [{ rules: [], latencyMs: 0 }],
   'POST /v1/admin/reconcile': [{}],
   'POST /v1/webhooks': [{ url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] }],
+  'PUT /v1/quotas/:tenant': [{ onprem: { instances: 5 } }],
 };
 
 /** List filters that name a thing by id. */
@@ -88,7 +89,7 @@ export const routeKey = (r: Route) => `${r.method} ${r.path}`;
 
 /** The kind a route's `:id` names, from its first segment (`/v1/snapshots/:id` → snapshot). */
 function kindOf(path: string): Kind | 'target' | undefined {
-  if (path.startsWith('/v1/sandbox/targets')) return 'target';
+  if (path.startsWith('/v1/sandbox/targets') || path.startsWith('/v1/targets/')) return 'target';
   const segment = path.split('/')[2] ?? '';
   return (Object.keys(KINDS) as Kind[]).find((k) => segment === `${k}s`);
 }

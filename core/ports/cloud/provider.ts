@@ -2,6 +2,7 @@ import type { Target } from '../../model/target.ts';
 import type { BlockStorageService } from './block-storage.ts';
 import type { ComputeService } from './compute.ts';
 import type { ImageService } from './images.ts';
+import type { CloudLimits } from './limits.ts';
 import type { NetworkService } from './network.ts';
 import type { ObjectStorageService, PayloadStore } from './object-storage.ts';
 
@@ -36,6 +37,8 @@ export interface CloudProvider {
   /** Present on targets that can hold payloads the control plane must not keep (on-prem). */
   readonly payloads?: PayloadStore;
   health(): Promise<TargetHealth>;
+  /** The cloud's own limits on the broker's project / account, where it can tell (GET /v1/targets/{id}). */
+  limits?(): Promise<CloudLimits>;
   /** Releases sockets and timers (tests, shutdown). */
   close?(): Promise<void>;
 }
