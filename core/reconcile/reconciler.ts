@@ -13,7 +13,7 @@ import type { OperationRepository, VmRepository } from '../ports/repositories.ts
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
 import type { UsageMeter } from '../usage/usage-meter.ts';
-import { type QuotaReconcileDeps, type QuotaReconcileReport, reconcileQuotas } from './quota-reconcile.ts';
+import { type QuotaReconcileDeps, reconcileQuotas } from './quota-reconcile.ts';
 import { sweepServers } from './server-sweep.ts';
 import { sweepBuckets, sweepVolumes } from './storage-sweep.ts';
 import { emptyReport, type OrphanAction, type ReconcileReport, type SweepContext } from './sweep-context.ts';
