@@ -3736,6 +3736,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's operations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size (1–100) */
+                    limit?: number;
+                    /** @description from the previous page's nextCursor */
+                    cursor?: string;
+                    /** @description whose operations: the caller's tenant by default; another needs the operator role */
+                    tenant?: string;
+                    status?: "pending" | "running" | "succeeded" | "failed";
+                    kind?: string;
+                    resourceId?: string;
+                    /** @description created at or after (ISO 8601) */
+                    since?: string;
+                    /** @description created at or before (ISO 8601) */
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description one page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperationPage"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations/{id}": {
         parameters: {
             query?: never;
@@ -4033,6 +4141,1177 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's usage over a window, per group (Accept: text/csv for CSV) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description start (inclusive) of the window, an ISO 8601 instant (`2026-11-01T00:00:00Z`); at most 367 days; give both or neither (the current calendar month, UTC) */
+                    from?: string;
+                    /** @description end (exclusive) of the window, an ISO 8601 instant (`2026-11-01T00:00:00Z`); at most 367 days; give both or neither (the current calendar month, UTC) */
+                    to?: string;
+                    groupBy?: "target" | "site" | "classification" | "size" | "resource";
+                    /** @description whose usage: the caller's tenant by default; another needs the operator role */
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's usage over a window, per group (operators; Accept: text/csv for CSV) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description start (inclusive) of the window, an ISO 8601 instant (`2026-11-01T00:00:00Z`); at most 367 days; give both or neither (the current calendar month, UTC) */
+                    from?: string;
+                    /** @description end (exclusive) of the window, an ISO 8601 instant (`2026-11-01T00:00:00Z`); at most 367 days; give both or neither (the current calendar month, UTC) */
+                    to?: string;
+                    groupBy?: "target" | "site" | "classification" | "size" | "resource" | "tenant";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageReport"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's quotas per site, with used and reserved */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description whose quotas: the caller's tenant by default; another needs the operator role */
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the quotas */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Quotas"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quotas/{tenant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change some of a tenant's limits (its admin, or an operator) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description replays the first response for the same key and body; the same key with another body is a 422 */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["QuotaPatch"];
+                };
+            };
+            responses: {
+                /** @description the quotas now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Quotas"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource in your tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description conflicts with the current state, or a request with the same Idempotency-Key is still running */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body over 64 KiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description well-formed but refused: e.g. the Idempotency-Key was used with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One target with its cloud's limits (capacity) beside the tenant's quotas */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the target */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TargetDetail"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metrics in Prometheus text format (platform operators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the exposition (text format 0.0.4) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's events as a server-sent event stream (resumable with Last-Event-ID) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description whose events: the caller's tenant by default; another needs the operator role */
+                    tenant?: string;
+                    /** @description true: stay open for new events (heartbeat comments every 15 s) until the server stream limit (HCB_EVENTS_STREAM_SECONDS, 300 s by default), then end; false: send what is there and end */
+                    follow?: "true" | "false";
+                };
+                header?: {
+                    /** @description continue after this event (the `id` of the last one received) */
+                    "last-event-id"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream: `id` = log position, `event` = the event kind, `data` = the event as JSON ({ id, kind, tenant, time, data }; `id` is the stable event id, the same as webhook-id) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhooks (at most 10) with their delivery state */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size (1–100) */
+                    limit?: number;
+                    /** @description from the previous page's nextCursor */
+                    cursor?: string;
+                    /** @description whose webhooks: the caller's tenant by default; another needs the operator role */
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description one page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookPage"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a webhook (admin); the answer holds its signing secret, once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateWebhook"];
+                };
+            };
+            responses: {
+                /** @description registered */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreatedWebhook"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body over 64 KiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook and its delivery state (why it was disabled) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the webhook */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a webhook: nothing more is sent to it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description replays the first response for the same key and body; the same key with another body is a 422 */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description conflicts with the current state, or a request with the same Idempotency-Key is still running */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description well-formed but refused: e.g. the Idempotency-Key was used with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4768,6 +6047,10 @@ export interface components {
                 [key: string]: string;
             };
         };
+        OperationPage: {
+            items: components["schemas"]["Operation"][];
+            nextCursor?: string;
+        };
         AuditPage: {
             items: components["schemas"]["AuditRecord"][];
             nextCursor?: string;
@@ -4812,6 +6095,209 @@ export interface components {
             prevHash: string;
             hash: string;
         };
+        /** @description hours per group, rounded to 6 decimals (docs/usage.md) */
+        UsageReport: {
+            from: string;
+            to: string;
+            /** @enum {string} */
+            groupBy: "target" | "site" | "classification" | "size" | "resource" | "tenant";
+            currency?: string;
+            groups: {
+                key: string;
+                vcpuHours: number;
+                ramGiBHours: number;
+                /** @description volumes while they exist, and VM root disks */
+                volumeGiBHours: number;
+                /** @description VMs while they hold their size (not stopped) */
+                instanceHours: number;
+                /** @description bucket bytes as their stores report them */
+                objectGiBHours: number;
+                /** @description with a rate card: in `currency`, 6 decimals */
+                cost?: number;
+                /** @description some usage fell where no rate was in force */
+                unpriced?: boolean;
+            }[];
+            total: {
+                vcpuHours: number;
+                ramGiBHours: number;
+                /** @description volumes while they exist, and VM root disks */
+                volumeGiBHours: number;
+                /** @description VMs while they hold their size (not stopped) */
+                instanceHours: number;
+                /** @description bucket bytes as their stores report them */
+                objectGiBHours: number;
+                /** @description with a rate card: in `currency`, 6 decimals */
+                cost?: number;
+            };
+        };
+        Quotas: {
+            tenant: string;
+            onprem: components["schemas"]["SiteQuota"];
+            public: components["schemas"]["SiteQuota"];
+        };
+        SiteQuota: {
+            instances: components["schemas"]["ResourceQuota"];
+            vcpus: components["schemas"]["ResourceQuota"];
+            ramMiB: components["schemas"]["ResourceQuota"];
+            volumes: components["schemas"]["ResourceQuota"];
+            volumeGiB: components["schemas"]["ResourceQuota"];
+            snapshots: components["schemas"]["ResourceQuota"];
+            buckets: components["schemas"]["ResourceQuota"];
+        };
+        ResourceQuota: {
+            limit: number;
+            used: number;
+            reserved: number;
+        };
+        /**
+         * @description limits to change, per site; those not named keep their value
+         * @example {
+         *       "onprem": {
+         *         "instances": 10,
+         *         "vcpus": 40
+         *       }
+         *     }
+         */
+        QuotaPatch: {
+            onprem?: components["schemas"]["SiteLimitsPatch"];
+            public?: components["schemas"]["SiteLimitsPatch"];
+        };
+        SiteLimitsPatch: {
+            instances?: number;
+            vcpus?: number;
+            ramMiB?: number;
+            volumes?: number;
+            volumeGiB?: number;
+            snapshots?: number;
+            buckets?: number;
+        };
+        TargetDetail: components["schemas"]["Target"] & {
+            capacity: components["schemas"]["TargetCapacity"];
+            /** @description the tenant's quotas on the target's site (docs/quotas.md) */
+            quotas?: {
+                instances: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                vcpus: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                ramMiB: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                volumes: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                volumeGiB: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                snapshots: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+                buckets: {
+                    limit: number;
+                    used: number;
+                    reserved: number;
+                };
+            };
+        };
+        /** @description the cloud's own limits on the broker's project or account */
+        TargetCapacity: {
+            /** @description `nova+cinder`, `ec2`, `sandbox`, or `unavailable` */
+            source: string;
+            /** @description why the limits could not be read (an error code) */
+            error?: string;
+            resources: {
+                instances?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                vcpus?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                ramMiB?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                volumes?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                volumeGiB?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                snapshots?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+                buckets?: {
+                    /** @description null: unlimited */
+                    limit: number | null;
+                    /** @description the whole project's or account's use */
+                    used?: number;
+                };
+            };
+        };
+        CreatedWebhook: components["schemas"]["Webhook"] & {
+            /** @description Standard Webhooks signing secret (whsec_…): shown only in this answer */
+            secret: string;
+        };
+        /** @enum {string} */
+        EventKind: "operation.succeeded" | "operation.failed" | "vm.statusChanged" | "placement.denied" | "quota.exceeded" | "drift.detected";
+        Webhook: {
+            id: string;
+            url: string;
+            events: components["schemas"]["EventKind"][];
+            /** @enum {string} */
+            status: "active" | "disabled";
+            /** @description why delivery stopped */
+            disabledReason?: string;
+            /** @description the event stream position delivered through */
+            deliveredThrough?: string;
+            /** @description consecutive failed attempts at the next event */
+            failures: number;
+            nextAttemptAt?: string;
+            lastError?: string;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CreateWebhook: {
+            /**
+             * @description https only (http to loopback on the embedded default); never a private address
+             * @example https://hooks.example.org/broker
+             */
+            url: string;
+            events: components["schemas"]["EventKind"][];
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            nextCursor?: string;
+        };
         /** @description SIMULATION ONLY: faults the sandbox cloud will produce */
         SandboxFaults: {
             rules: {
@@ -4833,8 +6319,25 @@ export interface components {
         ReconcileReport: {
             resumed: number;
             releasedClaims: number;
+            /** @description records brought in line with their cloud */
+            drifted: number;
+            orphansFound: number;
             orphansDeleted: number;
             errors: number;
+            /** @description quota holds released, confirmed and adopted; counters rebuilt, with their drift */
+            quotas?: {
+                released: number;
+                confirmed: number;
+                adopted: number;
+                rebuilt: number;
+                drift: {
+                    tenant: string;
+                    site: string;
+                    resource: string;
+                    counted: number;
+                    actual: number;
+                }[];
+            };
         };
         ReconcileRequest: {
             /** @description servers and volumes younger than this are left alone (default 10 minutes) */
