@@ -36,6 +36,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   'vm.userDataUnsupported': 422,
   // Each bound well-formed, the pair not (reversed, too long, one alone): a rule no schema can state.
   'usage.windowInvalid': 422,
+  // Each limit well-formed, their sum per site over what one counter item holds: a rule across fields.
+  'quota.limitsTooLarge': 422,
   'catalogue.invalid': 500,
   // A policy bundle that fails validation stops the broker at start; should one surface, it is ours.
   'policy.bundleInvalid': 500,

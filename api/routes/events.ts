@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { EventLog, LoggedEvent } from '../../core/ports/events.ts';
+import { EVENT_KINDS } from '../../core/ports/events.ts';
 import type { ApiEnv } from '../context.ts';
 import { action, TENANT_PATTERN } from '../middleware/authorize.ts';
 import { problemResponses } from '../schemas/common.ts';
@@ -70,7 +71,8 @@ export function eventRoutes(
           description:
             'text/event-stream: `id` = log position, `event` = the event kind, `data` = the event as JSON ' +
             '({ id, kind, tenant, time, data }; `id` is the stable event id, the same as webhook-id)',
-          content: { 'text/event-stream': { schema: z.string() } },
+          // Before OpenAPI 3.2 (itemSchema), an event stream's `schema` describes each event it sends.
+          content: { 'text/event-stream': { schema: StreamedEventSchema } },
         },
         ...problemResponses(400, 401, 403),
       },
@@ -107,6 +109,15 @@ export function eventRoutes(
   );
   return app;
 }
+
+/** One server-sent event as the stream writes it (heartbeats are comments, not events). */
+const StreamedEventSchema = z
+  .object({
+    id: z.string().openapi({ description: 'the log position; send it back as Last-Event-ID to resume' }),
+    event: z.enum(EVENT_KINDS),
+    data: z.string().openapi({ description: 'the event as JSON: { id, kind, tenant, time, data }' }),
+  })
+  .openapi('StreamedEvent');
 
 function view(event: LoggedEvent) {
   return { id: event.id, kind: event.kind, tenant: event.tenant, time: event.time, data: event.data };

@@ -90,7 +90,7 @@ export function quotaRoutes(quotas: QuotaLedger, authorizer: Authorizer): OpenAP
       },
       responses: {
         200: { description: 'the quotas now', content: { 'application/json': { schema: QuotasSchema } } },
-        ...problemResponses(400, 401, 403),
+        ...problemResponses(400, 401, 403, 422),
       },
     }),
     async (c) => {

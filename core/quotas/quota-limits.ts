@@ -22,13 +22,13 @@ export function effectiveLimits(defaults: QuotaLimits, overrides: QuotaLimitsPat
   return { onprem: site('onprem'), public: site('public') };
 }
 
-/** Refuses limits whose counted resources could hold more than a counter item keeps (400, names the site). */
+/** Refuses limits whose counted resources could hold more than a counter item keeps (422, names the site). */
 export function checkLimits(limits: QuotaLimits): void {
   for (const site of SITES) {
     const holds = COUNTED.reduce((sum, r) => sum + limits[site][r], 0);
     if (holds > MAX_HOLDS_PER_SITE)
       throw new BrokerError(
-        'request.invalid',
+        'quota.limitsTooLarge',
         `body.${site}: instances + volumes + snapshots + buckets may total at most ${MAX_HOLDS_PER_SITE}`,
         {
           fieldIssues: [

@@ -146,18 +146,24 @@ describe('quotas: storage, capacity and administration', () => {
     expect((await h.call('GET', '/v1/targets/no-such-target', { token: app })).status).toBe(404);
   });
 
-  it('refuses malformed limits with a 400 and changes nothing', async () => {
+  it('refuses malformed limits with a 400, limits over a site counter with a 422, and changes nothing', async () => {
     const admin = await h.token('quota-bad', ['admin']);
     for (const body of [
       { onprem: { instances: -1 } },
       { onprem: { cores: 3 } },
       { mars: { instances: 1 } },
       { onprem: { instances: 1.5 } },
-      { onprem: { instances: 5000, volumes: 1 } },
     ]) {
       const reply = await h.call('PUT', '/v1/quotas/quota-bad', { token: admin, body });
       expect(reply.status, JSON.stringify(body)).toBe(400);
     }
+    // Each limit well-formed, their sum over what one site's counter holds: a rule across fields (422).
+    const tooMany = await h.call('PUT', '/v1/quotas/quota-bad', {
+      token: admin,
+      body: { onprem: { instances: 5000, volumes: 1 } },
+    });
+    expect(tooMany.status, tooMany.text).toBe(422);
+    expect(tooMany.body).toMatchObject({ code: 'quota.limitsTooLarge', errors: [{ field: 'body.onprem' }] });
     expect((await quotasOf(admin)).onprem.instances.limit).toBe(2000);
   });
 });
