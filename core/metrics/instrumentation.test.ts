@@ -113,6 +113,33 @@ describe('cloud calls timed around every provider service', () => {
     ]);
   });
 
+  it('keeps the provider itself: its own clients, instanceof, and its limits (measured too)', async () => {
+    class OwnProvider {
+      readonly target = { id: 'onprem-b', cloud: 'openstack' };
+      readonly capabilities = new Set();
+      readonly compute = new Compute();
+      readonly #glance = { kind: 'glance client' };
+      get glance() {
+        return this.#glance;
+      }
+      async health() {
+        return { status: 'healthy', checkedAt: '' };
+      }
+      async limits() {
+        return { source: 'openstack', resources: {} };
+      }
+    }
+    const own = new OwnProvider();
+    const registryOf = { get: () => own, all: () => [own] } as unknown as ProviderRegistry;
+    const { seen, metrics } = recording();
+    const measured = measuredProviders(registryOf, metrics).get('onprem-b');
+    // Another target's connector of the same cloud reads its client to copy an image between them.
+    expect((measured as unknown as OwnProvider).glance).toEqual({ kind: 'glance client' });
+    expect(measured).toBeInstanceOf(OwnProvider);
+    expect(await measured.limits!()).toEqual({ source: 'openstack', resources: {} });
+    expect(calls(seen)).toEqual([{ target: 'onprem-b', service: 'limits', outcome: 'ok' }]);
+  });
+
   it('counts a listing once, when it ends or the caller stops early', async () => {
     const { seen, metrics } = recording();
     const compute = measuredProviders(registry(), metrics).all()[0]!.compute as unknown as Compute;

@@ -24,30 +24,31 @@ export function measuredProviders(registry: ProviderRegistry, metrics: BrokerMet
   };
 }
 
+/**
+ * The provider itself behind a proxy: its services and its health and limits calls are measured; every other
+ * property (a connector's own clients, which another target's connector of the same cloud reads to copy an
+ * image between them) and `instanceof` stay the provider's.
+ */
 function measuredProvider(provider: CloudProvider, metrics: BrokerMetrics): CloudProvider {
   const targetId = provider.target.id;
-  const services = Object.fromEntries(
-    SERVICES.filter((name) => provider[name] !== undefined).map((name) => [
-      name,
-      measuredService(provider[name] as object, (outcome, ms) =>
-        metrics.cloudCall(targetId, name, outcome, ms),
-      ),
-    ]),
-  );
-  return {
-    target: provider.target,
-    capabilities: provider.capabilities,
-    ...(services as Pick<CloudProvider, Exclude<(typeof SERVICES)[number], 'payloads'>>),
-    health: () =>
-      timed(provider.health(), (outcome, ms) => metrics.cloudCall(targetId, 'health', outcome, ms)),
-    ...(provider.limits
-      ? {
-          limits: () =>
-            timed(provider.limits!(), (outcome, ms) => metrics.cloudCall(targetId, 'limits', outcome, ms)),
-        }
-      : {}),
-    ...(provider.close ? { close: () => provider.close!() } : {}),
-  };
+  const report =
+    (service: string): Report =>
+    (outcome, ms) =>
+      metrics.cloudCall(targetId, service, outcome, ms);
+  const services = new Map<string, unknown>();
+  for (const name of SERVICES)
+    if (provider[name] !== undefined)
+      services.set(name, measuredService(provider[name] as object, report(name)));
+  return new Proxy(provider, {
+    get(target, property) {
+      if (typeof property === 'string' && services.has(property)) return services.get(property);
+      if (property === 'health') return () => timed(target.health(), report('health'));
+      if (property === 'limits' && target.limits) return () => timed(target.limits!(), report('limits'));
+      const value: unknown = Reflect.get(target, property, target);
+      // Methods run on the provider itself, so its private fields keep working.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 type Report = (outcome: string, ms: number) => void;
