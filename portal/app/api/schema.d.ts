@@ -4564,7 +4564,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description well-formed but refused: e.g. the Idempotency-Key was used with another request */
+                /** @description problem */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4812,7 +4812,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": string;
+                        "text/event-stream": components["schemas"]["StreamedEvent"];
                     };
                 };
                 /** @description problem */
@@ -6262,6 +6262,14 @@ export interface components {
                     used?: number;
                 };
             };
+        };
+        StreamedEvent: {
+            /** @description the log position; send it back as Last-Event-ID to resume */
+            id: string;
+            /** @enum {string} */
+            event: "operation.succeeded" | "operation.failed" | "vm.statusChanged" | "placement.denied" | "quota.exceeded" | "drift.detected";
+            /** @description the event as JSON: { id, kind, tenant, time, data } */
+            data: string;
         };
         CreatedWebhook: components["schemas"]["Webhook"] & {
             /** @description Standard Webhooks signing secret (whsec_…): shown only in this answer */
