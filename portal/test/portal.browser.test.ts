@@ -134,7 +134,6 @@ describe('admin portal in the browser', () => {
 
     for (const [link, name] of [
       ['Storage', 'storage'],
-      ['Operations', 'operations'],
       ['Policies', 'policies'],
     ] as const) {
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
@@ -175,6 +174,45 @@ describe('admin portal in the browser', () => {
     await screenshot(p, 'storage-attached');
     await row.getByRole('button', { name: 'detach scans' }).click();
     await row.getByText('available', { exact: true }).waitFor({ timeout: 30_000 });
+    await p.context().close();
+  });
+
+  it("lists the tenant's operations with filters and pages, and shows one with its steps", async () => {
+    const admin = await broker.token('ward-10', 'admin');
+    for (const name of ['ops-a', 'ops-b']) {
+      const vm = await broker.call(admin, 'POST', '/v1/vms', {
+        name,
+        size: 'small',
+        image: 'ubuntu-24.04',
+        classification: 'internal',
+      });
+      await broker.settle(admin, vm.body.operation.id);
+    }
+
+    const p = await page();
+    await signIn(p, broker.base, 'ward-10', ['auditor']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).click();
+    const rows = p.getByTestId('operation-row');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(p.getByRole('table', { name: 'Operations' }).textContent()).resolves.toContain('vm.create');
+    await pageChecks(p, 'operations');
+
+    await p.getByLabel('Status').selectOption('failed');
+    await p.getByRole('button', { name: 'Filter' }).click();
+    await p.getByText('No operation matches.').waitFor();
+    await p.getByLabel('Status').selectOption('succeeded');
+    await p.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+
+    await rows
+      .first()
+      .getByRole('button', { name: /^detail of vm.create/ })
+      .click();
+    const detail = p.getByRole('region', { name: 'Operation detail' });
+    await detail.getByText('succeeded', { exact: true }).first().waitFor();
+    await expect(detail.locator('.steps li').count()).resolves.toBeGreaterThan(0);
+    await screenshot(p, 'operation-detail');
     await p.context().close();
   });
 

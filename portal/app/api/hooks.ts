@@ -155,3 +155,85 @@ export function useVolumeAttachment() {
     onSuccess: () => queries.invalidateQueries({ queryKey: ['volumes'] }),
   });
 }
+
+export type OperationFilters = {
+  status?: Schemas['Operation']['status'];
+  kind?: string;
+  resourceId?: string;
+};
+
+/** One page of the tenant's operations, newest first; `cursor` is the previous page's `nextCursor`. */
+export function useOperations(filters: OperationFilters, cursor?: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['operations', filters, cursor],
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/v1/operations', {
+          params: { query: { limit: 25, ...filters, ...(cursor ? { cursor } : {}) } },
+        }),
+      ),
+    refetchInterval: POLL_MS * 5,
+  });
+}
+
+/** The tenant's quotas per site: limit, used and reserved of every resource. */
+export function useQuotas() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['quotas'],
+    queryFn: async () => unwrap(await api.GET('/v1/quotas')),
+    refetchInterval: 10_000,
+  });
+}
+
+export function useUpdateQuotas() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ tenant, patch }: { tenant: string; patch: Schemas['QuotaPatch'] }) =>
+      unwrap(
+        await api.PUT('/v1/quotas/{tenant}', {
+          params: { path: { tenant } },
+          body: patch,
+          headers: idempotencyKey(),
+        }),
+      ),
+    onSuccess: (quotas) => queries.setQueryData(['quotas'], quotas),
+  });
+}
+
+export type UsageQuery = {
+  groupBy: NonNullable<Schemas['UsageReport']['groupBy']>;
+  from: string;
+  to: string;
+};
+
+/** The tenant's usage over a window, per group (the API's groupBy has no `tenant` for a tenant's own). */
+export function useUsage(query: UsageQuery | undefined) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['usage', query],
+    enabled: Boolean(query),
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/v1/usage', {
+          params: {
+            query: { ...query!, groupBy: query!.groupBy as Exclude<UsageQuery['groupBy'], 'tenant'> },
+          },
+        }),
+      ),
+  });
+}
+
+/** One target with its cloud's capacity and the tenant's quota on its site. */
+export function useTargetDetail(id: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['target', id],
+    queryFn: async () => unwrap(await api.GET('/v1/targets/{id}', { params: { path: { id } } })),
+    refetchInterval: 30_000,
+  });
+}
