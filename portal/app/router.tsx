@@ -7,6 +7,7 @@ import { Inventory } from './pages/inventory.tsx';
 import { Operations } from './pages/operations.tsx';
 import { Overview } from './pages/overview.tsx';
 import { Policies } from './pages/policies.tsx';
+import { Quotas } from './pages/quotas.tsx';
 import { Storage } from './pages/storage.tsx';
 
 function Layout() {
@@ -25,6 +26,7 @@ function Layout() {
           <Link to="/storage">Storage</Link>
           {can.change ? <Link to="/create">Create VM</Link> : null}
           <Link to="/operations">Operations</Link>
+          <Link to="/quotas">Quotas</Link>
           <Link to="/policies">Policies</Link>
           {can.audit ? <Link to="/audit">Audit</Link> : null}
         </nav>
@@ -63,6 +65,7 @@ const routes = [
   createRoute({ getParentRoute: () => root, path: '/storage', component: Storage }),
   createRoute({ getParentRoute: () => root, path: '/create', component: only('change', CreateVm) }),
   createRoute({ getParentRoute: () => root, path: '/operations', component: Operations }),
+  createRoute({ getParentRoute: () => root, path: '/quotas', component: Quotas }),
   createRoute({ getParentRoute: () => root, path: '/policies', component: Policies }),
   createRoute({ getParentRoute: () => root, path: '/audit', component: only('audit', Audit) }),
 ];

@@ -216,6 +216,54 @@ describe('admin portal in the browser', () => {
     await p.context().close();
   });
 
+  it('shows quota bars per site, usage per day and by group; only an admin gets the limits form', async () => {
+    const admin = await broker.token('ward-11', 'admin');
+    const vm = await broker.call(admin, 'POST', '/v1/vms', {
+      name: 'quota-vm',
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'phi',
+    });
+    await broker.settle(admin, vm.body.operation.id);
+
+    const p = await page();
+    await signIn(p, broker.base, 'ward-11', ['admin']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quotas' }).click();
+    const onprem = p.getByRole('region', { name: 'Quotas on-prem' });
+    const instances = onprem.locator('[data-testid=quota-bar][data-resource=Instances]');
+    await expect.poll(() => instances.textContent()).toMatch(/1 used \+ 0 reserved of \d+/);
+    await expect(
+      p
+        .getByRole('region', { name: 'Quotas public cloud' })
+        .locator('[data-resource=Instances]')
+        .textContent(),
+    ).resolves.toMatch(/0 used \+ 0 reserved/);
+    await p.getByTestId('usage-chart').waitFor();
+    await expect(
+      p.getByRole('table', { name: 'Usage per day (vCPU hours)' }).locator('td').count(),
+    ).resolves.toBe(7);
+    await p.getByLabel('Group by').selectOption('classification');
+    await p.getByRole('button', { name: 'Show usage' }).click();
+    await p.getByRole('table', { name: 'Usage by classification' }).getByText('phi').waitFor();
+    await pageChecks(p, 'quotas');
+
+    await p.getByText('Change the limits of ward-11').click();
+    const limits = p.getByRole('form', { name: 'Quota limits' });
+    await limits.getByRole('group', { name: 'On-prem' }).getByLabel('Instances').fill('7');
+    await limits.getByRole('button', { name: 'Save limits' }).click();
+    await p.getByRole('status').getByText('Saved.').waitFor();
+    await expect.poll(() => instances.textContent()).toMatch(/1 used \+ 0 reserved of 7$/);
+    await screenshot(p, 'quotas-edit');
+    await p.context().close();
+
+    const auditor = await page();
+    await signIn(auditor, broker.base, 'ward-11', ['auditor']);
+    await auditor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Quotas' }).click();
+    await expect.poll(() => auditor.locator('[data-testid=quota-bar]').count()).toBe(14);
+    await expect(auditor.getByText(/Change the limits/).count()).resolves.toBe(0);
+    await auditor.context().close();
+  });
+
   it('shows problems with their detail, and field errors next to the fields', async () => {
     const p = await page();
     await signIn(p, broker.base, 'ward-7', ['app']);
@@ -290,7 +338,16 @@ describe('admin portal in the browser', () => {
   it('keeps every page unbroken on a phone (390×844)', async () => {
     const p = await page(PHONE);
     await signIn(p, broker.base, 'ward-7', ['admin']);
-    for (const link of ['Overview', 'Inventory', 'Storage', 'Create VM', 'Operations', 'Audit', 'Policies']) {
+    for (const link of [
+      'Overview',
+      'Inventory',
+      'Storage',
+      'Create VM',
+      'Operations',
+      'Quotas',
+      'Audit',
+      'Policies',
+    ]) {
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
       await p.getByRole('heading', { level: 1 }).waitFor();
       await p.waitForLoadState('networkidle');

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type Schemas, unwrap } from './client.ts';
 import { useApi } from './context.ts';
 
@@ -224,7 +224,7 @@ export function useUsage(query: UsageQuery | undefined) {
             query: { ...query!, groupBy: query!.groupBy as Exclude<UsageQuery['groupBy'], 'tenant'> },
           },
         }),
-      ),
+      ) as Schemas['UsageReport'],
   });
 }
 
@@ -235,5 +235,38 @@ export function useTargetDetail(id: string) {
     queryKey: ['target', id],
     queryFn: async () => unwrap(await api.GET('/v1/targets/{id}', { params: { path: { id } } })),
     refetchInterval: 30_000,
+  });
+}
+
+/** UTC day starts: the last `days` days ending with today, oldest first, as [from, to) windows. */
+export function dailyWindows(days: number, now = new Date()): { from: string; to: string }[] {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const DAY = 86_400_000;
+  return Array.from({ length: days }, (_, i) => {
+    const start = today - (days - 1 - i) * DAY;
+    return { from: new Date(start).toISOString(), to: new Date(start + DAY).toISOString() };
+  });
+}
+
+/** Usage over time: one total per UTC day (the API reports a window; a day is one window). */
+export function useUsageSeries(days: number) {
+  const api = useApi();
+  const windows = dailyWindows(days);
+  return useQueries({
+    queries: windows.map((w) => ({
+      queryKey: ['usage', 'day', w.from],
+      // JSON (the default answer); the CSV alternative is for downloads.
+      queryFn: async () =>
+        unwrap(
+          await api.GET('/v1/usage', { params: { query: { ...w, groupBy: 'site' as const } } }),
+        ) as Schemas['UsageReport'],
+      staleTime: 60_000,
+    })),
+    combine: (results) => ({
+      isPending: results.some((r) => r.isPending),
+      error: results.find((r) => r.error)?.error ?? null,
+      days: windows.map((w, i) => ({ day: w.from.slice(0, 10), total: results[i]?.data?.total })),
+      currency: results.find((r) => r.data?.currency)?.data?.currency,
+    }),
   });
 }
