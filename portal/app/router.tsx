@@ -1,4 +1,5 @@
 import { createRootRoute, createRoute, createRouter, Link, Outlet } from '@tanstack/react-router';
+import { useLiveEvents } from './api/event-stream.ts';
 import { abilities, useSession } from './auth/session.ts';
 import { signOut } from './auth/sign-in.ts';
 import { Audit } from './pages/audit.tsx';
@@ -13,6 +14,7 @@ import { Storage } from './pages/storage.tsx';
 function Layout() {
   const session = useSession();
   const can = abilities(session);
+  const live = useLiveEvents();
   return (
     <>
       <a href="#main" className="skip">
@@ -32,6 +34,9 @@ function Layout() {
         </nav>
         <span className="who">
           {session?.subject} · {session?.tenant} · {session?.roles.join(', ')}
+          <span className="badge" data-testid="live-status" title="How lists stay current">
+            {live === 'live' ? 'live updates' : 'polling'}
+          </span>
           {session?.via === 'development' ? (
             <span className="badge sim-badge">development sign-in</span>
           ) : null}

@@ -13,6 +13,7 @@ import {
   PHONE,
   screenshot,
   seriousViolations,
+  settled,
   signIn,
 } from './browser.ts';
 
@@ -45,7 +46,7 @@ describe('admin portal in the browser', () => {
 
   async function pageChecks(p: Page, name: string): Promise<void> {
     await p.getByRole('heading', { level: 1 }).waitFor();
-    await p.waitForLoadState('networkidle');
+    await settled(p);
     expect(await seriousViolations(p), `${name}: axe serious/critical`).toEqual([]);
     expect(await overflowsHorizontally(p), `${name}: wider than 1280`).toBe(false);
     expect(p.url(), `${name}: no PHI in the URL`).not.toContain(VM_NAME);
@@ -264,6 +265,29 @@ describe('admin portal in the browser', () => {
     await auditor.context().close();
   });
 
+  it('follows the event stream: a VM created elsewhere shows up without polling', async () => {
+    const p = await page();
+    await signIn(p, broker.base, 'ward-12', ['app']);
+    await expect.poll(() => p.getByTestId('live-status').textContent()).toBe('live updates');
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inventory' }).click();
+    await settled(p);
+    const app = await broker.token('ward-12', 'app');
+    const vm = await broker.call(app, 'POST', '/v1/vms', {
+      name: 'streamed',
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'internal',
+    });
+    expect(vm.status).toBe(202);
+    // While the stream is live lists poll every 30 s: within 10 s only an event can have refreshed it.
+    await p
+      .getByTestId('vm-row')
+      .filter({ hasText: 'streamed' })
+      .getByText('active', { exact: true })
+      .waitFor({ timeout: 10_000 });
+    await p.context().close();
+  });
+
   it('shows problems with their detail, and field errors next to the fields', async () => {
     const p = await page();
     await signIn(p, broker.base, 'ward-7', ['app']);
@@ -350,7 +374,7 @@ describe('admin portal in the browser', () => {
     ]) {
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
       await p.getByRole('heading', { level: 1 }).waitFor();
-      await p.waitForLoadState('networkidle');
+      await settled(p);
       expect(await overflowsHorizontally(p), `${link} at 390×844`).toBe(false);
       if (link === 'Create VM') await screenshot(p, 'create-vm-phone');
     }

@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type Schemas, unwrap } from './client.ts';
 import { useApi } from './context.ts';
+import { isLive } from './event-stream.ts';
 
 export type VmFilters = { status?: Schemas['Vm']['status']; classification?: Schemas['Classification'] };
 export type AuditFilters = { action?: string; from?: string; to?: string };
@@ -8,6 +9,8 @@ export type AuditFilters = { action?: string; from?: string; to?: string };
 const FINISHED = new Set(['succeeded', 'failed']);
 /** How often live data is polled while there is no event stream to follow. */
 export const POLL_MS = 1000;
+/** While the event stream is followed, lists refresh on its events; a slow poll is only a safety net. */
+const listPoll = (ms: number) => () => (isLive() ? 30_000 : ms);
 
 const idempotencyKey = () => ({ 'idempotency-key': crypto.randomUUID() });
 
@@ -25,7 +28,7 @@ export function useVms(filters: VmFilters = {}) {
   return useQuery({
     queryKey: ['vms', filters],
     queryFn: async () => unwrap(await api.GET('/v1/vms', { params: { query: { limit: 100, ...filters } } })),
-    refetchInterval: POLL_MS * 2,
+    refetchInterval: listPoll(POLL_MS * 2),
   });
 }
 
@@ -34,7 +37,7 @@ export function useVolumes() {
   return useQuery({
     queryKey: ['volumes'],
     queryFn: async () => unwrap(await api.GET('/v1/volumes', { params: { query: { limit: 100 } } })),
-    refetchInterval: POLL_MS * 2,
+    refetchInterval: listPoll(POLL_MS * 2),
   });
 }
 
@@ -174,7 +177,7 @@ export function useOperations(filters: OperationFilters, cursor?: string) {
           params: { query: { limit: 25, ...filters, ...(cursor ? { cursor } : {}) } },
         }),
       ),
-    refetchInterval: POLL_MS * 5,
+    refetchInterval: listPoll(POLL_MS * 5),
   });
 }
 
