@@ -4,6 +4,7 @@ import { abilities, useSession } from './auth/session.ts';
 import { signOut } from './auth/sign-in.ts';
 import { Audit } from './pages/audit.tsx';
 import { CreateVm } from './pages/create-vm.tsx';
+import { ImagesLinks } from './pages/images-links.tsx';
 import { Inventory } from './pages/inventory.tsx';
 import { Operations } from './pages/operations.tsx';
 import { Overview } from './pages/overview.tsx';
@@ -26,6 +27,7 @@ function Layout() {
           <Link to="/">Overview</Link>
           <Link to="/inventory">Inventory</Link>
           <Link to="/storage">Storage</Link>
+          <Link to="/images">Images &amp; links</Link>
           {can.change ? <Link to="/create">Create VM</Link> : null}
           <Link to="/operations">Operations</Link>
           <Link to="/quotas">Quotas</Link>
@@ -68,6 +70,7 @@ const routes = [
   createRoute({ getParentRoute: () => root, path: '/', component: Overview }),
   createRoute({ getParentRoute: () => root, path: '/inventory', component: Inventory }),
   createRoute({ getParentRoute: () => root, path: '/storage', component: Storage }),
+  createRoute({ getParentRoute: () => root, path: '/images', component: ImagesLinks }),
   createRoute({ getParentRoute: () => root, path: '/create', component: only('change', CreateVm) }),
   createRoute({ getParentRoute: () => root, path: '/operations', component: Operations }),
   createRoute({ getParentRoute: () => root, path: '/quotas', component: Quotas }),

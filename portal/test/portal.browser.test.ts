@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SpawnedBroker, spawnBroker } from '../../test/e2e/spawned-broker.ts';
+import { type Reply, type SpawnedBroker, spawnBroker } from '../../test/e2e/spawned-broker.ts';
 import {
   DESKTOP,
   launch,
@@ -328,6 +328,97 @@ describe('admin portal in the browser', () => {
       .poll(() => p.getByTestId('capacity').first().textContent())
       .toMatch(/of (\d+|unlimited) instances|not reported by this cloud/);
     await pageChecks(p, 'overview-capacity');
+    await p.context().close();
+  });
+
+  it('creates a PHI bucket with the preview, presigns in it; lists snapshots, images and links; migrates a VM', async () => {
+    const admin = await broker.token('ward-14', 'admin');
+    const settle = async (reply: Reply) => {
+      expect(reply.status, reply.text).toBeLessThan(300);
+      return broker.settle(admin, reply.body.operation.id);
+    };
+    const vmBody = (name: string) => ({
+      name,
+      size: 'small',
+      image: 'ubuntu-24.04',
+      classification: 'internal',
+    });
+    const web = await broker.call(admin, 'POST', '/v1/vms', vmBody('web'));
+    const db = await broker.call(admin, 'POST', '/v1/vms', vmBody('db'));
+    await settle(web);
+    await settle(db);
+    await settle(
+      await broker.call(admin, 'POST', `/v1/vms/${web.body.vm.id}/actions`, {
+        type: 'snapshot',
+        name: 'web-golden',
+      }),
+    );
+    const volume = await broker.call(admin, 'POST', '/v1/volumes', {
+      name: 'ledger',
+      sizeGiB: 5,
+      classification: 'internal',
+    });
+    await settle(volume);
+    await settle(
+      await broker.call(admin, 'POST', `/v1/volumes/${volume.body.volume.id}/snapshots`, {
+        name: 'ledger-snap',
+      }),
+    );
+    const link = await broker.call(admin, 'POST', '/v1/links', {
+      from: { vmId: web.body.vm.id },
+      to: { vmId: db.body.vm.id },
+      port: 5432,
+      protocol: 'tcp',
+    });
+    expect(link.status, link.text).toBeLessThan(300);
+
+    const p = await page();
+    await signIn(p, broker.base, 'ward-14', ['admin']);
+    const nav = p.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Storage' }).click();
+    await p
+      .getByTestId('snapshot-row')
+      .filter({ hasText: 'ledger-snap' })
+      .getByText('ledger', { exact: true })
+      .waitFor();
+
+    await p.getByText('New bucket').click();
+    await p.getByLabel('Bucket name').fill('scans-archive');
+    await p.getByLabel('Bucket classification').selectOption('phi');
+    const preview = p.getByRole('region', { name: 'Bucket placement preview' });
+    await expect
+      .poll(() => preview.locator('[data-testid=candidate][data-permitted=false][data-site=public]').count())
+      .toBeGreaterThan(0);
+    await expect(
+      preview.locator('[data-testid=candidate][data-permitted=true][data-site=public]').count(),
+    ).resolves.toBe(0);
+    await pageChecks(p, 'storage-bucket');
+    await p.getByRole('button', { name: 'Create bucket' }).click();
+    const bucket = p.getByTestId('bucket-row').filter({ hasText: 'scans-archive' });
+    await bucket.getByText('active', { exact: true }).waitFor({ timeout: 30_000 });
+    await expect(bucket.textContent()).resolves.toContain('onprem');
+    await bucket.getByRole('button', { name: 'presign in scans-archive' }).click();
+    await bucket.getByLabel('Object key').fill('study-001.dcm');
+    await bucket.getByRole('button', { name: 'Get link' }).click();
+    await expect.poll(() => bucket.getByTestId('presigned-link').textContent()).toMatch(/GET link.*http/);
+    expect(p.url()).not.toContain('study-001');
+    await screenshot(p, 'storage-presign');
+
+    await nav.getByRole('link', { name: 'Images & links' }).click();
+    await p.getByTestId('image-row').filter({ hasText: 'web-golden' }).waitFor();
+    await expect(p.getByTestId('link-row').first().textContent()).resolves.toContain('tcp/5432');
+    await pageChecks(p, 'images-links');
+
+    await nav.getByRole('link', { name: 'Inventory' }).click();
+    const row = p.locator(`[data-testid=vm-row][data-vm-id="${db.body.vm.id}"]`);
+    const before = (await broker.call(admin, 'GET', `/v1/vms/${db.body.vm.id}`)).body.placement.targetId;
+    await row.getByRole('button', { name: 'migrate db' }).click();
+    const progress = p.getByRole('region', { name: 'migrate db progress' });
+    await progress.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const moved = await broker.call(admin, 'GET', `/v1/vms/${db.body.vm.id}`);
+    expect(moved.body.status).toBe('active');
+    // Another host of the same target: placement chose the target, a migration does not change it.
+    expect(moved.body.placement.targetId).toBe(before);
     await p.context().close();
   });
 

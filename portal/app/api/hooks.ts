@@ -273,3 +273,66 @@ export function useUsageSeries(days: number) {
     }),
   });
 }
+
+export function useCreateBucket() {
+  const api = useApi();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas['CreateBucket']) =>
+      unwrap(await api.POST('/v1/buckets', { body, headers: idempotencyKey() })),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ['buckets'] }),
+  });
+}
+
+/** A short-lived link to put or get one object; the key stays in component state, never in the URL. */
+export function usePresign() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: async ({ id, request }: { id: string; request: Schemas['PresignRequest'] }) =>
+      unwrap(
+        await api.POST('/v1/buckets/{id}/presign', {
+          params: { path: { id } },
+          body: request,
+          headers: idempotencyKey(),
+        }),
+      ),
+  });
+}
+
+/** The snapshots of every listed volume (the API lists them per volume). */
+export function useSnapshots(volumeIds: string[]) {
+  const api = useApi();
+  return useQueries({
+    queries: volumeIds.map((id) => ({
+      queryKey: ['snapshots', id],
+      queryFn: async () =>
+        unwrap(
+          await api.GET('/v1/volumes/{id}/snapshots', { params: { path: { id }, query: { limit: 100 } } }),
+        ).items,
+      refetchInterval: listPoll(POLL_MS * 5),
+    })),
+    combine: (results) => ({
+      isPending: results.some((r) => r.isPending),
+      error: results.find((r) => r.error)?.error ?? null,
+      items: results.flatMap((r) => r.data ?? []),
+    }),
+  });
+}
+
+export function useImages() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['images'],
+    queryFn: async () => unwrap(await api.GET('/v1/images', { params: { query: { limit: 100 } } })),
+    refetchInterval: listPoll(POLL_MS * 5),
+  });
+}
+
+export function useLinks() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['links'],
+    queryFn: async () => unwrap(await api.GET('/v1/links', { params: { query: { limit: 100 } } })),
+    refetchInterval: listPoll(POLL_MS * 5),
+  });
+}
