@@ -133,10 +133,7 @@ describe('admin portal in the browser', () => {
     );
     await pageChecks(p, 'audit');
 
-    for (const [link, name] of [
-      ['Storage', 'storage'],
-      ['Policies', 'policies'],
-    ] as const) {
+    for (const [link, name] of [['Storage', 'storage']] as const) {
       await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
       await pageChecks(p, name);
     }
@@ -419,6 +416,24 @@ describe('admin portal in the browser', () => {
     expect(moved.body.status).toBe('active');
     // Another host of the same target: placement chose the target, a migration does not change it.
     expect(moved.body.placement.targetId).toBe(before);
+    await p.context().close();
+  });
+
+  it('shows the policy bundle in force, its policies with @id and reason, and the policy tests passing', async () => {
+    const app = await broker.token('ward-15', 'app');
+    const bundle = await broker.call(app, 'GET', '/v1/policies');
+    expect(bundle.status).toBe(200);
+    const p = await page();
+    await signIn(p, broker.base, 'ward-15', ['app']);
+    await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Policies' }).click();
+    await expect.poll(() => p.getByTestId('bundle-hash').textContent()).toBe(bundle.body.hash);
+    const phi = p.getByTestId('policy-row').filter({ hasText: 'place.phi-onprem-only' });
+    await expect(phi.textContent()).resolves.toContain('phi workloads run only on on-prem targets');
+    await expect(phi.textContent()).resolves.toContain('forbid');
+    await expect
+      .poll(() => p.getByTestId('policy-tests').textContent(), { timeout: 15_000 })
+      .toMatch(/^All \d+ policy tests pass\.$/);
+    await pageChecks(p, 'policies');
     await p.context().close();
   });
 

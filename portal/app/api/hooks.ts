@@ -336,3 +336,23 @@ export function useLinks() {
     refetchInterval: listPoll(POLL_MS * 5),
   });
 }
+
+/** The policy bundle in force: hash, files, the policies that can apply to the tenant. */
+export function usePolicyBundle() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['policies'],
+    queryFn: async () => unwrap(await api.GET('/v1/policies')),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** The policy tests' results against the bundle in force (the broker runs them once). */
+export function usePolicyTests() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['policies', 'tests'],
+    queryFn: async () => unwrap(await api.GET('/v1/policies/tests')),
+    staleTime: 5 * 60_000,
+  });
+}
