@@ -156,7 +156,7 @@ describe('admin portal in the browser', () => {
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage' }).click();
     await p.getByText('New volume').click();
     await p.getByLabel('Volume name').fill('scans');
-    await p.getByLabel('Classification').selectOption('phi');
+    await p.getByLabel('Classification', { exact: true }).selectOption('phi');
     await p.waitForFunction(
       () => document.querySelectorAll('[data-testid=candidate][data-permitted=false]').length >= 2,
     );
