@@ -89,7 +89,13 @@ export function Operations() {
                   </td>
                   <td>
                     {op.steps.length}
-                    {op.steps.some((s) => s.attempts > 1) ? <span className="muted"> (retried)</span> : null}
+                    {/* A step's attempts count its retries and its polls (a build waits for the server). */}
+                    {op.steps.some((s) => s.attempts > 1) ? (
+                      <span className="muted">
+                        {' '}
+                        (up to {Math.max(...op.steps.map((s) => s.attempts))} attempts)
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <button
