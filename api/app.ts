@@ -244,6 +244,16 @@ const DENIAL_EVENTS: Record<string, 'placement.denied' | 'quota.exceeded'> = {
   'quota.exceeded': 'quota.exceeded',
 };
 
+/** A quota refusal's site, resource and figures (names and numbers from the ledger, never tenant text). */
+function quotaFigures(details: Record<string, unknown> | undefined): Record<string, string | number> {
+  const figures: Record<string, string | number> = {};
+  for (const key of ['site', 'resource'] as const)
+    if (typeof details?.[key] === 'string') figures[key] = details[key];
+  for (const key of ['limit', 'used', 'reserved', 'requested'] as const)
+    if (typeof details?.[key] === 'number') figures[key] = details[key];
+  return figures;
+}
+
 async function recordDenial(
   sink: EventSink,
   error: unknown,
@@ -267,6 +277,7 @@ async function recordDenial(
         requestId,
         action: action ?? null,
         policies: Array.isArray(policies) ? policies.join(',') : null,
+        ...quotaFigures(error.details),
       },
     });
   } catch (recordError) {

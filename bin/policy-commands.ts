@@ -7,6 +7,7 @@ import type { CompiledPolicy } from '../policy-engine/bundle/policy-compiler.ts'
 import { parsePolicyTests, readPolicyTestFiles } from '../policy-engine/policy-tests/test-cases.ts';
 import { formatTestReport } from '../policy-engine/policy-tests/test-report.ts';
 import { runPolicyTests } from '../policy-engine/policy-tests/test-runner.ts';
+import { cloudSettingsProblems } from '../runtime/cloud-settings.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { loadRateCard, RATES_FILE } from '../runtime/rate-card-file.ts';
 
@@ -71,7 +72,11 @@ function parseOptions(args: string[]) {
 
 function loadOrReport(policiesDir: string, targetsFile: string | undefined): PolicyBundle | undefined {
   try {
-    return loadPolicyBundle({ policiesDir, ...(targetsFile === undefined ? {} : { targetsFile }) });
+    const bundle = loadPolicyBundle({ policiesDir, ...(targetsFile === undefined ? {} : { targetsFile }) });
+    // The clouds' own settings blocks are their connectors' to check, as the broker does when it starts.
+    const problems = cloudSettingsProblems(bundle.catalogue);
+    for (const problem of problems) process.stderr.write(`${bundle.files.targets}: ${problem}\n`);
+    return problems.length === 0 ? bundle : undefined;
   } catch (error) {
     if (!isBrokerError(error)) throw error;
     process.stderr.write(`${error.message}\n`);

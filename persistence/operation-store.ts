@@ -1,6 +1,7 @@
 import { Entity } from 'dynamodb-toolbox/entity';
 import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
+import type { Condition } from 'dynamodb-toolbox/entity/actions/parseCondition';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { any } from 'dynamodb-toolbox/schema/any';
 import { item } from 'dynamodb-toolbox/schema/item';
@@ -177,7 +178,7 @@ export class OperationStore implements OperationRepository, OperationFeed, Opera
             maxPages: 1,
             ...(startKey ? { exclusiveStartKey: startKey } : {}),
             ...(conditions.length > 0 ? { filters: { Operation: { and: conditions } } } : {}),
-          } as never)
+          })
           .send();
         for (const [index, found] of Items.entries()) {
           items.push((found as { doc: Operation }).doc);
@@ -196,8 +197,8 @@ export class OperationStore implements OperationRepository, OperationFeed, Opera
   }
 }
 
-function feedConditions(filter: OperationFilter): Record<string, unknown>[] {
-  const conditions: Record<string, unknown>[] = [];
+function feedConditions(filter: OperationFilter): Condition<OperationEntity>[] {
+  const conditions: Condition<OperationEntity>[] = [];
   if (filter.status !== undefined) conditions.push({ attr: 'status', eq: filter.status });
   if (filter.kind !== undefined) conditions.push({ attr: 'kind', eq: filter.kind });
   if (filter.resourceId !== undefined) conditions.push({ attr: 'resourceId', eq: filter.resourceId });

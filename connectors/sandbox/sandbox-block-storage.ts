@@ -10,6 +10,7 @@ import type {
   VolumeState,
 } from '../../core/ports/cloud/block-storage.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
+import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { advance, type SandboxSnapshot, type SandboxState, type SandboxVolume } from './sandbox-state.ts';
 
 const VOLUME_STATES = new Set([
@@ -50,7 +51,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       const used = Object.values(data.volumes)
         .filter((v) => this.#live(v))
         .reduce((sum, v) => sum + v.sizeGiB, 0);
-      if (used + input.sizeGiB > this.#target.sandbox!.capacity.volumeGiB)
+      if (used + input.sizeGiB > sandboxSettingsOf(this.#target).capacity.volumeGiB)
         throw new BrokerError(
           'sandbox.capacity',
           `target ${this.#target.id} has no room for ${input.sizeGiB} GiB`,
@@ -203,7 +204,7 @@ export class SandboxBlockStorage implements BlockStorageService {
   }
 
   #ms(): number {
-    return this.#target.sandbox!.timings.volumeMs;
+    return sandboxSettingsOf(this.#target).timings.volumeMs;
   }
 }
 

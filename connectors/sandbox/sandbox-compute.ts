@@ -10,6 +10,7 @@ import type {
   ServerState,
 } from '../../core/ports/cloud/compute.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
+import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { advance, type SandboxData, type SandboxServer, type SandboxState } from './sandbox-state.ts';
 
 const KNOWN_STATES = new Set<string>([
@@ -76,7 +77,7 @@ export class SandboxCompute implements ComputeService {
         host: `${target.id}-host-1`,
         createdAt: new Date(at).toISOString(),
         state: 'building',
-        pending: { to: fails ? 'error' : 'active', at: at + target.sandbox!.timings.buildMs },
+        pending: { to: fails ? 'error' : 'active', at: at + sandboxSettingsOf(target).timings.buildMs },
         ...(fails ? { fault: 'simulated build failure' } : {}),
       };
       data.servers[created.id] = created;
@@ -260,7 +261,7 @@ export class SandboxCompute implements ComputeService {
   }
 
   #checkCapacity(data: SandboxData, size: LogicalSize): void {
-    const capacity = this.#o.target.sandbox!.capacity;
+    const capacity = sandboxSettingsOf(this.#o.target).capacity;
     let vcpus = size.vcpus;
     let ram = size.ramMiB;
     for (const s of Object.values(data.servers)) {
@@ -273,7 +274,7 @@ export class SandboxCompute implements ComputeService {
   }
 
   #timings() {
-    return this.#o.target.sandbox!.timings;
+    return sandboxSettingsOf(this.#o.target).timings;
   }
 
   #view(server: SandboxServer): CloudServer {

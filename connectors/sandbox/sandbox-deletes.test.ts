@@ -14,7 +14,7 @@ const target: Target = {
   sizes: { small: 'sb.small' },
   images: { 'ubuntu-24.04': 'sb-ubuntu-2404' },
   connection: {},
-  sandbox: {
+  cloudSettings: {
     capacity: { vcpus: 16, ramMiB: 65536, volumeGiB: 100 },
     timings: { buildMs: 100, actionMs: 100, deleteMs: 1_000, volumeMs: 1_000 },
   },

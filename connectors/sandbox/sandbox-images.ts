@@ -5,6 +5,7 @@ import type { CloudImage, CopyImageInput, ImageService, ImageState } from '../..
 import type { PayloadStore } from '../../core/ports/cloud/object-storage.ts';
 import type { CloudProvider } from '../../core/ports/cloud/provider.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
+import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { advance, type SandboxImage, type SandboxState } from './sandbox-state.ts';
 
 const IMAGE_STATES = new Set(['pending', 'available', 'deleting', 'deleted', 'error']);
@@ -76,7 +77,7 @@ export class SandboxImages implements ImageService {
         name: input.name,
         sizeBytes: original.sizeBytes ?? 0,
         state: 'pending',
-        pending: { to: 'available', at: this.#now() + this.#target.sandbox!.timings.actionMs },
+        pending: { to: 'available', at: this.#now() + sandboxSettingsOf(this.#target).timings.actionMs },
       };
     });
     this.#faults.after('copyImageFrom');

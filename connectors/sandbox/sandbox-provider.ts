@@ -13,6 +13,7 @@ import { SandboxFaults } from './sandbox-faults.ts';
 import { SandboxImages, SandboxPayloads } from './sandbox-images.ts';
 import { SandboxNetwork } from './sandbox-network.ts';
 import { SandboxObjectStorage } from './sandbox-object-storage.ts';
+import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { SandboxState } from './sandbox-state.ts';
 
 export interface SandboxOptions {
@@ -49,6 +50,7 @@ export class SandboxProvider implements CloudProvider {
 
   constructor(target: Target, options: SandboxOptions) {
     const now = options.now ?? Date.now;
+    sandboxSettingsOf(target); // a target with invalid settings never starts (catalogue.invalid)
     const state = new SandboxState(options.dataDir ? join(options.dataDir, `${target.id}.json`) : undefined);
     this.target = target;
     this.faults = new SandboxFaults(target.id);
@@ -70,8 +72,7 @@ export class SandboxProvider implements CloudProvider {
 
   /** The simulated capacity of the target (targets.yaml `sandbox.capacity`). */
   async limits(): Promise<CloudLimits> {
-    const capacity = this.target.sandbox?.capacity;
-    if (!capacity) return { source: 'sandbox', resources: {} };
+    const { capacity } = sandboxSettingsOf(this.target);
     return {
       source: 'sandbox',
       resources: {

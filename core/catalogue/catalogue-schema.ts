@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CLOUDS, RESOURCE_KINDS, SITES, type TargetCatalogue } from '../model/target.ts';
+import {
+  CLOUDS,
+  type Cloud,
+  RESOURCE_KINDS,
+  SITES,
+  type Target,
+  type TargetCatalogue,
+} from '../model/target.ts';
 
 /** The shape of `policies/targets.yaml`. Secrets never live here: only references (`credentialsRef`). */
 const logicalName = z
@@ -14,21 +21,9 @@ const attributes = z
   })
   .catchall(z.union([z.string(), z.number(), z.boolean()]));
 
-const sandboxSettings = z.object({
-  capacity: z.object({
-    vcpus: z.number().int().positive(),
-    ramMiB: z.number().int().positive(),
-    volumeGiB: z.number().int().positive(),
-  }),
-  timings: z
-    .object({
-      buildMs: z.number().int().nonnegative().default(1500),
-      actionMs: z.number().int().nonnegative().default(500),
-      deleteMs: z.number().int().nonnegative().default(500),
-      volumeMs: z.number().int().nonnegative().default(300),
-    })
-    .default({ buildMs: 1500, actionMs: 500, deleteMs: 500, volumeMs: 300 }),
-});
+const cloudSettingsBlocks = Object.fromEntries(
+  CLOUDS.map((cloud) => [cloud, z.record(z.string(), z.unknown()).optional()]),
+) as Record<Cloud, z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>;
 
 const connectionValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -52,11 +47,13 @@ const target = z
         message: 'connection must not hold secrets; name a reference (e.g. credentialsRef) instead',
       })
       .default({}),
-    sandbox: sandboxSettings.optional(),
+    // A block named after a cloud holds settings only that cloud's connector reads (and validates).
+    ...cloudSettingsBlocks,
   })
-  .refine((t) => (t.cloud === 'sandbox') === (t.sandbox !== undefined), {
-    message: 'sandbox settings are required on sandbox targets and not allowed on others',
-    path: ['sandbox'],
+  .superRefine((t, ctx) => {
+    for (const cloud of CLOUDS)
+      if (cloud !== t.cloud && t[cloud] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [cloud], message: `${cloud} settings on a ${t.cloud} target` });
   });
 
 export const catalogueSchema = z
@@ -101,7 +98,16 @@ export function describeCatalogueIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
-/** Narrowing helper: the parsed output is structurally a TargetCatalogue. */
+/** The parsed document as the core's catalogue: each target's own cloud block becomes its `cloudSettings`. */
 export function asCatalogue(parsed: z.output<typeof catalogueSchema>): TargetCatalogue {
-  return parsed as TargetCatalogue;
+  return {
+    sizes: parsed.sizes,
+    images: parsed.images,
+    targets: parsed.targets.map((parsedTarget) => {
+      const target: Record<string, unknown> = { ...parsedTarget };
+      for (const cloud of CLOUDS) delete target[cloud];
+      const settings = parsedTarget[parsedTarget.cloud];
+      return (settings ? { ...target, cloudSettings: settings } : target) as unknown as Target;
+    }),
+  };
 }

@@ -40,6 +40,12 @@ function measuredProvider(provider: CloudProvider, metrics: BrokerMetrics): Clou
     ...(services as Pick<CloudProvider, Exclude<(typeof SERVICES)[number], 'payloads'>>),
     health: () =>
       timed(provider.health(), (outcome, ms) => metrics.cloudCall(targetId, 'health', outcome, ms)),
+    ...(provider.limits
+      ? {
+          limits: () =>
+            timed(provider.limits!(), (outcome, ms) => metrics.cloudCall(targetId, 'limits', outcome, ms)),
+        }
+      : {}),
     ...(provider.close ? { close: () => provider.close!() } : {}),
   };
 }

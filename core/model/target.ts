@@ -40,14 +40,11 @@ export interface Target {
   /** Logical image → the cloud's image id / AMI on this target. */
   images: Record<string, string>;
   connection: TargetConnection;
-  /** Settings of the in-process simulation; present only on sandbox targets. */
-  sandbox?: SandboxSettings;
-}
-
-export interface SandboxSettings {
-  capacity: { vcpus: number; ramMiB: number; volumeGiB: number };
-  /** How long the simulated cloud takes for each transition, in milliseconds. */
-  timings: { buildMs: number; actionMs: number; deleteMs: number; volumeMs: number };
+  /**
+   * Settings only this target's connector reads: the block named after its cloud in the targets file (e.g.
+   * `sandbox:`, the simulation's capacity and timings). The connector validates them, not the core.
+   */
+  cloudSettings?: Readonly<Record<string, unknown>>;
 }
 
 export interface LogicalSize {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadOrCreateDevKey, publicJwks } from '../../auth/dev-signing-key.ts';
 import { sandboxEndpoints } from '../../connectors/sandbox/sandbox-endpoints.ts';
+import { reportQuotaUse } from '../../core/metrics/quota-use.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import { ensureTables, idempotencyTableName } from '../../persistence/broker-table.ts';
 import { releaseAbandonedClaims } from '../../persistence/idempotency-guard.ts';
@@ -105,6 +106,13 @@ export async function startEmbeddedBroker(
     },
   });
   composed = broker;
+  // Quota use is a level kept in the ledger: read it when scraped (a failed read leaves the last values).
+  metrics.beforeScrape(() =>
+    reportQuotaUse(broker.stores.quotas, metrics).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   queue.attach((ref) => broker.worker.run(ref));
   await broker.reconciler.resumeUnfinished();
   const stopDelivery = startDeliveryLoop(broker.events, logger);

@@ -17,7 +17,7 @@ type Instrument = Counter<string> | Gauge<string> | Histogram<string>;
  */
 export class PrometheusMetrics extends BrokerMetrics {
   readonly registry: Registry;
-  readonly #beforeScrape: (() => void)[] = [];
+  readonly #beforeScrape: (() => void | Promise<void>)[] = [];
 
   constructor() {
     const registry = new Registry();
@@ -54,13 +54,13 @@ export class PrometheusMetrics extends BrokerMetrics {
   }
 
   /** Runs `observe` before each scrape (reads a level where it lives). */
-  beforeScrape(observe: () => void): void {
+  beforeScrape(observe: () => void | Promise<void>): void {
     this.#beforeScrape.push(observe);
   }
 
   /** The exposition, in Prometheus text format 0.0.4. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    for (const observe of this.#beforeScrape) observe();
+    for (const observe of this.#beforeScrape) await observe();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -124,6 +124,26 @@ describe('GET /metrics after a real flow on the embedded default', () => {
     }
   });
 
+  it('shows each tenant’s quota use and limit per site and resource, read from the ledger when scraped', () => {
+    const used = (resource: string) =>
+      total(samplesOf(families, METRICS.quotaUsed.name, { tenant: 'tenant-metrics', resource }));
+    // Two VMs (the internal one and the phi one that failed over) and one bucket; the denied create holds nothing.
+    expect(used('instances')).toBe(2);
+    expect(used('buckets')).toBe(1);
+    expect(
+      total(
+        samplesOf(families, METRICS.quotaUsed.name, {
+          tenant: 'tenant-metrics',
+          site: 'onprem',
+          resource: 'instances',
+        }),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    const limits = samplesOf(families, METRICS.quotaLimit.name, { tenant: 'tenant-metrics', site: 'onprem' });
+    expect(limits).toHaveLength(7);
+    for (const limit of limits) expect(limit.value).toBeGreaterThan(0);
+  });
+
   it('counts requests by route template and status, with latency histograms', () => {
     const name = METRICS.httpRequests.name;
     expect(total(samplesOf(families, name, { route: '/v1/vms', method: 'POST', status: '202' }))).toBe(2);
@@ -202,7 +222,12 @@ describe('GET /metrics after a real flow on the embedded default', () => {
 
   it('carries no tenant text: no canary name, tag or path, no tenant id outside quota labels', () => {
     for (const canary of CANARIES) expect(exposition.toLowerCase()).not.toContain(canary.toLowerCase());
-    expect(exposition).not.toContain('tenant-metrics');
+    const withTenant = exposition.split('\n').filter((line) => line.includes('tenant-metrics'));
+    expect(withTenant.length).toBeGreaterThan(0);
+    for (const line of withTenant)
+      expect(line).toMatch(
+        /^hcb_quota_(used|limit)\{tenant="tenant-metrics",site="(onprem|public)",resource="\w+"\} /,
+      );
   });
 
   it('answers 401 without a token and 403 to every tenant role, even from this host', async () => {

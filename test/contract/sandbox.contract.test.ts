@@ -17,7 +17,7 @@ const target: Target = {
   sizes: { small: 'sb.small', medium: 'sb.medium' },
   images: { 'ubuntu-24.04': 'sb-ubuntu-2404' },
   connection: {},
-  sandbox: {
+  cloudSettings: {
     capacity: { vcpus: 16, ramMiB: 65536, volumeGiB: 100 },
     timings: { buildMs: 50, actionMs: 30, deleteMs: 30, volumeMs: 20 },
   },

@@ -7,7 +7,8 @@ import { startWebhookReceiver } from './webhook-receiver.ts';
 /**
  * A VM's life on a real cloud told through events: a webhook (signatures verified with
  * `standardwebhooks`) and the event stream both see create, stop and delete on `targetId` — each
- * operation's outcome and each status change, once per id — plus a denied placement.
+ * operation's outcome and each status change, once per id — plus a denied placement and a create refused
+ * by the tenant's quota.
  */
 export async function vmLifeThroughEvents(
   h: Harness,
@@ -25,7 +26,13 @@ export async function vmLifeThroughEvents(
       token: admin,
       body: {
         url: receiver.url,
-        events: ['operation.succeeded', 'operation.failed', 'vm.statusChanged', 'placement.denied'],
+        events: [
+          'operation.succeeded',
+          'operation.failed',
+          'vm.statusChanged',
+          'placement.denied',
+          'quota.exceeded',
+        ],
       },
     });
     expect(created.status, created.text).toBe(201);
@@ -47,6 +54,15 @@ export async function vmLifeThroughEvents(
     const deleteOp = await settle(await h.call('DELETE', `/v1/vms/${vmId}`, { token: app }));
     const denied = await h.call('POST', '/v1/vms', { token: app, body: deniedBody });
     expect(denied.status, denied.text).toBe(403);
+    // No room left on either site: the same create is refused by the quota, before any cloud call.
+    const noRoom = await h.call('PUT', `/v1/quotas/${tenant}`, {
+      token: admin,
+      body: { onprem: { instances: 0 }, public: { instances: 0 } },
+    });
+    expect(noRoom.status, noRoom.text).toBe(200);
+    const overQuota = await h.call('POST', '/v1/vms', { token: app, body });
+    expect(overQuota.status, overQuota.text).toBe(403);
+    expect(overQuota.body.code).toBe('quota.exceeded');
 
     const expected: Record<string, string> = {
       [`evt-${createOp}.succeeded`]: 'operation.succeeded',
@@ -56,6 +72,7 @@ export async function vmLifeThroughEvents(
       [`evt-${deleteOp}.succeeded`]: 'operation.succeeded',
       [`evt-${deleteOp}.vm.deleted`]: 'vm.statusChanged',
       [`evt-${denied.body.requestId}.placement.denied`]: 'placement.denied',
+      [`evt-${overQuota.body.requestId}.quota.exceeded`]: 'quota.exceeded',
     };
     await waitFor(
       async () => Object.keys(expected).filter((id) => !receiver.processed.has(id)),
