@@ -165,7 +165,8 @@ function TargetUse({ id }: { id: string }) {
             if (!r) return null;
             return (
               <div key={key}>
-                {r.used ?? '?'} of {r.limit ?? 'unlimited'} {label}
+                {/* Some clouds report a limit without the project's use. */}
+                {r.used === undefined ? 'limit' : `${r.used} of`} {r.limit ?? 'unlimited'} {label}
               </div>
             );
           })
