@@ -14,6 +14,7 @@ import type { IdempotencyGuard } from '../core/ports/idempotency.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import type { BrokerMetrics } from '../core/ports/metrics.ts';
 import type { PlacementEngine } from '../core/ports/placement-engine.ts';
+import type { PolicyCatalogue } from '../core/ports/policy-catalogue.ts';
 import type { QuotaLedger } from '../core/ports/quota-ledger.ts';
 import type { OperationFeed, OperationRepository } from '../core/ports/repositories.ts';
 import type { TargetCapacity } from '../core/targets/target-capacity.ts';
@@ -38,6 +39,7 @@ import { linkRoutes } from './routes/links.ts';
 import { type MetricsEndpoint, metricsRoutes } from './routes/metrics.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
+import { policyRoutes } from './routes/policies.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { targetDetailRoutes } from './routes/target-detail.ts';
 import { targetRoutes } from './routes/targets.ts';
@@ -76,6 +78,8 @@ export interface ApiDeps {
   /** Requests are counted and timed here (docs/metrics.md); `metricsEndpoint` serves `GET /metrics`. */
   metrics?: BrokerMetrics;
   metricsEndpoint?: MetricsEndpoint;
+  /** The policy bundle in force and its tests' results, read-only (`/v1/policies`). */
+  policies?: PolicyCatalogue;
 }
 
 const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -128,6 +132,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   if (deps.quotas) app.route('/', quotaRoutes(deps.quotas, deps.authorizer));
   if (deps.targetCapacity)
     app.route('/', targetDetailRoutes(deps.targets, deps.targetCapacity, deps.quotas, deps.authorizer));
+  if (deps.policies) app.route('/', policyRoutes(deps.policies, deps.authorizer));
   app.route('/', docsRoutes());
   if (deps.metricsEndpoint)
     app.route('/', metricsRoutes(deps.metricsEndpoint, deps.verifier, deps.authorizer));

@@ -21,7 +21,10 @@ const COMING = [
 
 /** The resource type a route names: its action's prefix, except fault injection and reconcile (on targets). */
 const resourceOf = (action: string) =>
-  action.startsWith('sandbox.') || action.startsWith('reconcile.') || action.startsWith('metrics.')
+  action.startsWith('sandbox.') ||
+  action.startsWith('reconcile.') ||
+  action.startsWith('metrics.') ||
+  action.startsWith('policy.')
     ? 'target'
     : action === 'placement.simulate'
       ? 'placement'

@@ -44,6 +44,7 @@ import { PowertoolsIdempotencyGuard } from '../persistence/idempotency-guard.ts'
 import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
+import { BundlePolicyCatalogue } from '../policy-engine/policy-catalogue.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
 import { createEventParts, type EventParts } from './events.ts';
@@ -215,6 +216,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       maxLifetimeSeconds: config.jwt.maxLifetimeSeconds,
     }),
     corsOrigins: config.corsOrigins,
+    policies: new BundlePolicyCatalogue(bundle, config.policiesDir),
     usage: new UsageService({
       records: stores.usageRecords,
       clock,

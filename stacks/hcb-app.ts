@@ -55,6 +55,7 @@ export function addHcbStacks(app: App, config: StageConfig, options: HcbAppOptio
     description: `hcb ${config.stage}: admin portal (S3, CloudFront, WAF)`,
     terminationProtection: production,
     config,
+    content: options.code === 'stub' ? 'stub' : 'dist',
   });
 
   Tags.of(app).add('project', names.project);

@@ -1,7 +1,12 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../test/support/stacks/test-app.ts';
 import { dev } from './config/dev.ts';
+import { PORTAL_DIST, portalRuntimeConfig } from './constructs/portal-content.ts';
+import { PortalStack } from './portal-stack.ts';
 
 describe('portal stack (dev)', () => {
   let t: Template;
@@ -104,4 +109,45 @@ describe('portal stack (dev)', () => {
         HostedZoneId: dev.dns.hostedZoneId,
       });
   });
+
+  it('uploads the portal and a config.json naming the API URL and the identity provider of the stage', () => {
+    t.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: { Ref: Match.stringLikeRegexp('^ContentBucket') },
+      Prune: false,
+      DistributionPaths: ['/index.html', '/config.json'],
+      SourceObjectKeys: [Match.anyValue(), Match.anyValue()],
+      SystemMetadata: Match.objectLike({ sse: 'aws:kms' }),
+    });
+    expect(portalRuntimeConfig(dev)).toEqual({
+      apiUrl: `https://${dev.api.domainName}`,
+      auth: { mode: 'oidc', issuer: dev.idp.issuer, clientId: dev.portal.clientId, scope: 'openid' },
+    });
+    // The staged asset holds exactly that file, as the portal fetches it.
+    const staged = readdirSync(app.outdir)
+      .map((d) => join(app.outdir, d, 'config.json'))
+      .filter((f) => existsSync(f));
+    expect(staged).toHaveLength(1);
+    expect(JSON.parse(readFileSync(staged[0]!, 'utf8'))).toEqual(portalRuntimeConfig(dev));
+  });
+
+  it.skipIf(!existsSync(resolve(PORTAL_DIST, 'index.html')))(
+    'stages the built portal/dist for a real synth',
+    () => {
+      const distApp = new App();
+      const stack = new PortalStack(distApp, 'PortalDist', {
+        env: { account: dev.account, region: 'us-east-1' },
+        config: dev,
+        content: 'dist',
+      });
+      const deployment = Object.values(
+        Template.fromStack(stack).findResources('Custom::CDKBucketDeployment'),
+      )[0];
+      expect(deployment).toBeDefined();
+      const outdir = distApp.outdir;
+      const stagedIndex = readdirSync(outdir).some(
+        (d) => existsSync(join(outdir, d, 'index.html')) && existsSync(join(outdir, d, 'assets')),
+      );
+      expect(stagedIndex).toBe(true);
+    },
+  );
 });

@@ -12,10 +12,13 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config/stage-config.ts';
 import { hostedZone } from './constructs/broker-api.ts';
+import { PortalContent } from './constructs/portal-content.ts';
 import { acknowledge, HIPAA } from './nag/acknowledge.ts';
 
 export interface PortalStackProps extends StackProps {
   readonly config: StageConfig;
+  /** `dist` uploads portal/dist (synth and deploy); `stub` a placeholder page (assertion tests). */
+  readonly content?: 'dist' | 'stub';
 }
 
 /**
@@ -192,6 +195,16 @@ export class PortalStack extends Stack {
       HIPAA.accessControl,
       'the content key lets CloudFront decrypt for distributions of this account only (aws:SourceArn arn:aws:cloudfront::<account>:distribution/*); naming this distribution would make key, bucket and distribution depend on each other in a cycle. The bucket policy still admits only this distribution.',
     );
+
+    new PortalContent(this, 'Content', {
+      config,
+      bucket: this.contentBucket,
+      key: contentKey,
+      distribution: this.distribution,
+      content: props.content ?? 'dist',
+      logRetentionDays: retentionDays,
+      logsKey,
+    });
 
     const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
     new route53.ARecord(this, 'AliasA', { zone, recordName: config.portal.domainName, target });

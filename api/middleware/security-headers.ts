@@ -40,7 +40,7 @@ export function corsPolicy(origins: readonly string[]) {
   return cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-    allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+    allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'last-event-id'],
     exposeHeaders: ['location', 'x-request-id', 'idempotent-replayed', 'retry-after', 'www-authenticate'],
     maxAge: 600,
   });

@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { apiClient } from './api/client.ts';
 import { ApiContext } from './api/context.ts';
+import { useEventStream } from './api/event-stream.ts';
 import { useSession } from './auth/session.ts';
 import { completeOidcRedirect } from './auth/sign-in.ts';
 import { loadConfig, type PortalConfig } from './config.ts';
@@ -13,7 +14,20 @@ import './styles.css';
 
 function App({ config }: { config: PortalConfig }) {
   const session = useSession();
-  return session ? <RouterProvider router={router} /> : <SignIn config={config} />;
+  return session ? (
+    <>
+      <LiveEvents baseUrl={config.apiUrl || location.origin} />
+      <RouterProvider router={router} />
+    </>
+  ) : (
+    <SignIn config={config} />
+  );
+}
+
+/** Follows the event stream while signed in (lists then refresh on events instead of polling). */
+function LiveEvents({ baseUrl }: { baseUrl: string }) {
+  useEventStream(baseUrl);
+  return null;
 }
 
 const rootElement = document.getElementById('root')!;

@@ -1,17 +1,21 @@
 import { createRootRoute, createRoute, createRouter, Link, Outlet } from '@tanstack/react-router';
+import { useLiveEvents } from './api/event-stream.ts';
 import { abilities, useSession } from './auth/session.ts';
 import { signOut } from './auth/sign-in.ts';
 import { Audit } from './pages/audit.tsx';
 import { CreateVm } from './pages/create-vm.tsx';
+import { ImagesLinks } from './pages/images-links.tsx';
 import { Inventory } from './pages/inventory.tsx';
 import { Operations } from './pages/operations.tsx';
 import { Overview } from './pages/overview.tsx';
 import { Policies } from './pages/policies.tsx';
+import { Quotas } from './pages/quotas.tsx';
 import { Storage } from './pages/storage.tsx';
 
 function Layout() {
   const session = useSession();
   const can = abilities(session);
+  const live = useLiveEvents();
   return (
     <>
       <a href="#main" className="skip">
@@ -23,13 +27,18 @@ function Layout() {
           <Link to="/">Overview</Link>
           <Link to="/inventory">Inventory</Link>
           <Link to="/storage">Storage</Link>
+          <Link to="/images">Images &amp; links</Link>
           {can.change ? <Link to="/create">Create VM</Link> : null}
           <Link to="/operations">Operations</Link>
+          <Link to="/quotas">Quotas</Link>
           <Link to="/policies">Policies</Link>
           {can.audit ? <Link to="/audit">Audit</Link> : null}
         </nav>
         <span className="who">
           {session?.subject} · {session?.tenant} · {session?.roles.join(', ')}
+          <span className="badge" data-testid="live-status" title="How lists stay current">
+            {live === 'live' ? 'live updates' : 'polling'}
+          </span>
           {session?.via === 'development' ? (
             <span className="badge sim-badge">development sign-in</span>
           ) : null}
@@ -61,8 +70,10 @@ const routes = [
   createRoute({ getParentRoute: () => root, path: '/', component: Overview }),
   createRoute({ getParentRoute: () => root, path: '/inventory', component: Inventory }),
   createRoute({ getParentRoute: () => root, path: '/storage', component: Storage }),
+  createRoute({ getParentRoute: () => root, path: '/images', component: ImagesLinks }),
   createRoute({ getParentRoute: () => root, path: '/create', component: only('change', CreateVm) }),
   createRoute({ getParentRoute: () => root, path: '/operations', component: Operations }),
+  createRoute({ getParentRoute: () => root, path: '/quotas', component: Quotas }),
   createRoute({ getParentRoute: () => root, path: '/policies', component: Policies }),
   createRoute({ getParentRoute: () => root, path: '/audit', component: only('audit', Audit) }),
 ];

@@ -44,3 +44,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 }
+
+/**
+ * The page has drawn its data: nothing says "Loading…" any more. (Not Playwright's `networkidle`: the
+ * portal keeps the event stream open while signed in, so the network is never idle.)
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState('load');
+  await page.waitForFunction(
+    () => ![...document.querySelectorAll('[aria-live]')].some((e) => /Loading/.test(e.textContent ?? '')),
+  );
+  await page.waitForTimeout(300);
+}

@@ -43,7 +43,12 @@ export const dev: StageConfig = {
     throttle: { rateLimit: 50, burstLimit: 100 },
     publicDocs: true,
   },
-  portal: { domainName: 'portal.dev.hcb.hospital.example', wafRateLimit: 1000, allowedCountries: ['US'] },
+  portal: {
+    domainName: 'portal.dev.hcb.hospital.example',
+    wafRateLimit: 1000,
+    allowedCountries: ['US'],
+    clientId: 'hcb-portal',
+  },
   functions: {
     api: { memoryMiB: 1024, timeoutSeconds: 29, reservedConcurrency: 10 },
     worker: { memoryMiB: 1024, timeoutSeconds: 120, reservedConcurrency: 5 },

@@ -43,7 +43,12 @@ export const prod: StageConfig = {
     throttle: { rateLimit: 500, burstLimit: 1000 },
     publicDocs: false,
   },
-  portal: { domainName: 'portal.hcb.hospital.example', wafRateLimit: 2000, allowedCountries: ['US'] },
+  portal: {
+    domainName: 'portal.hcb.hospital.example',
+    wafRateLimit: 2000,
+    allowedCountries: ['US'],
+    clientId: 'hcb-portal',
+  },
   functions: {
     api: { memoryMiB: 1769, timeoutSeconds: 29, reservedConcurrency: 200 },
     worker: { memoryMiB: 1024, timeoutSeconds: 120, reservedConcurrency: 20 },

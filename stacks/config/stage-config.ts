@@ -85,6 +85,8 @@ export interface StageConfig {
     readonly wafRateLimit: number;
     /** ISO 3166-1 alpha-2 codes allowed to load the portal (CloudFront geo restriction). */
     readonly allowedCountries: readonly string[];
+    /** The portal's public OIDC client at `idp.issuer` (authorization code + PKCE; no secret). */
+    readonly clientId: string;
   };
   readonly functions: {
     readonly api: FunctionSizing;
@@ -212,6 +214,7 @@ export function stageConfigProblems(config: StageConfig): string[] {
     config.portal.allowedCountries.every((c) => /^[A-Z]{2}$/.test(c)),
     'allowedCountries: ISO alpha-2 codes',
   );
+  check(config.portal.clientId.length > 0, 'portal.clientId is required');
   check(config.portal.wafRateLimit >= 10, 'portal.wafRateLimit must be ≥ 10 (WAF minimum)');
   for (const [name, f] of Object.entries({
     api: config.functions.api,

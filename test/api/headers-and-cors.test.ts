@@ -64,6 +64,8 @@ describe('response headers, CORS and token lifetime', () => {
       expect(reply.headers.get('access-control-allow-methods')).toContain('POST');
       expect(reply.headers.get('access-control-allow-headers')).toContain('authorization');
       expect(reply.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+      // The portal resumes the event stream after the last event it saw.
+      expect(reply.headers.get('access-control-allow-headers')).toContain('last-event-id');
       expect(reply.headers.get('access-control-allow-credentials')).toBeNull();
     }
   });

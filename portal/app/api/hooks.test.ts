@@ -1,10 +1,8 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { renderHook, waitFor } from '@testing-library/react';
-import { createElement, type ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeBroker } from '../../test/fake-broker.ts';
 import { sessionStore } from '../auth/session.ts';
-import { ApiProblem, apiClient } from './client.ts';
-import { ApiContext } from './context.ts';
+import { ApiProblem } from './client.ts';
 import {
   useCreateVm,
   useOperation,
@@ -14,39 +12,6 @@ import {
   useVms,
   useVolumeAttachment,
 } from './hooks.ts';
-
-type Answer = { status: number; body: unknown; type?: string };
-type Seen = { method: string; path: string; headers: Headers; body: string };
-
-/** A broker stand-in answering by "METHOD /path", recording what the hooks sent. */
-function fakeBroker(answers: Record<string, Answer | (() => Answer)>) {
-  const seen: Seen[] = [];
-  const fetcher = async (input: Request) => {
-    const url = new URL(input.url);
-    const key = `${input.method} ${url.pathname}`;
-    seen.push({
-      method: input.method,
-      path: url.pathname + url.search,
-      headers: input.headers,
-      body: await input.text(),
-    });
-    const entry = answers[key];
-    const answer = typeof entry === 'function' ? entry() : entry;
-    if (!answer) return new Response('{}', { status: 599 });
-    return new Response(JSON.stringify(answer.body), {
-      status: answer.status,
-      headers: { 'content-type': answer.type ?? 'application/json' },
-    });
-  };
-  const queries = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const wrapper = ({ children }: { children: ReactNode }) =>
-    createElement(
-      ApiContext,
-      { value: apiClient('http://broker.test', fetcher as typeof fetch) },
-      createElement(QueryClientProvider, { client: queries }, children),
-    );
-  return { seen, wrapper };
-}
 
 const target = {
   id: 'sandbox-onprem-north',

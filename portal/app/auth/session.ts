@@ -48,6 +48,8 @@ export function abilities(session: Session | undefined) {
   return {
     change: has('app', 'admin'),
     audit: has('admin', 'auditor', 'operator'),
+    /** Changing limits: a tenant's admin for its own tenant, an operator for any (api.cedar). */
+    quotas: has('admin', 'operator'),
     view: has('app', 'admin', 'auditor', 'operator'),
   };
 }

@@ -23,6 +23,7 @@ export function OperationProgress({ id, label }: { id: string; label: string }) 
           <li key={step.name}>
             {step.name} <StatusBadge value={step.status} />
             {step.attempts > 1 ? <span className="muted"> ({step.attempts} attempts)</span> : null}
+            {step.note ? <span className="muted"> — {step.note}</span> : null}
           </li>
         ))}
       </ol>

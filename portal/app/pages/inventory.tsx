@@ -30,7 +30,8 @@ export function Inventory() {
   const act = useVmAction();
   const remove = useDeleteVm();
   const followed = useFollowed().slice(0, 3);
-  const sizes = [...new Set((useTargets().data ?? []).flatMap((t) => t.sizes))];
+  const targets = useTargets().data ?? [];
+  const sizes = [...new Set(targets.flatMap((t) => t.sizes))];
   const [consoleView, setConsole] = useState<{ name: string; text: string }>();
 
   const run = (vm: Vm, action: Schemas['VmAction']) =>
@@ -194,6 +195,17 @@ export function Inventory() {
                                 ))}
                             </select>
                           </label>
+                        ) : null}
+                        {vm.status === 'active' ? (
+                          // A move to another host of the same target: the broker refuses cross-target
+                          // moves (placement decided the target; a new VM is the way to another one).
+                          <button
+                            type="button"
+                            onClick={() => run(vm, { type: 'migrate' })}
+                            aria-label={`migrate ${vm.name}`}
+                          >
+                            migrate
+                          </button>
                         ) : null}
                         {vm.status !== 'deleting' && vm.status !== 'deleted' ? (
                           <ConfirmButton

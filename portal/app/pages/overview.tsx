@@ -1,6 +1,6 @@
 import { Link } from '@tanstack/react-router';
 import type { Schemas } from '../api/client.ts';
-import { useAudit, useTargets, useVms } from '../api/hooks.ts';
+import { useAudit, useOperations, useTargetDetail, useTargets, useVms } from '../api/hooks.ts';
 import { abilities, useSession } from '../auth/session.ts';
 import { SiteBadge, StatusBadge } from '../components/badges.tsx';
 import { Loading, ProblemView } from '../components/problem-view.tsx';
@@ -16,6 +16,7 @@ export function Overview() {
   const phi = (vms.data?.items ?? []).filter((vm) => vm.classification === 'phi' && vm.status !== 'deleted');
   const phiOffPrem = phi.filter((vm) => vm.placement && byId.get(vm.placement.targetId)?.site !== 'onprem');
   const failed = (vms.data?.items ?? []).filter((vm) => vm.status === 'error');
+  const failedOps = useOperations({ status: 'failed' });
   const denials = (useAudit({}, can.audit).data?.items ?? [])
     .filter((r) => r.outcome === 'denied')
     .slice(0, 5);
@@ -63,6 +64,20 @@ export function Overview() {
           </ul>
         </section>
       ) : null}
+      <section aria-labelledby="failed-ops">
+        <h2 id="failed-ops">Recent failed operations</h2>
+        <ProblemView error={failedOps.error} />
+        {failedOps.data && failedOps.data.items.length === 0 ? <p className="muted">None.</p> : null}
+        <ul data-testid="failed-operations">
+          {(failedOps.data?.items ?? []).slice(0, 5).map((op) => (
+            <li key={op.id}>
+              {new Date(op.createdAt).toLocaleString()}: <code>{op.kind}</code> {op.resource.type}{' '}
+              <code>{op.resource.id}</code> — {op.error?.code ?? 'failed'}
+            </li>
+          ))}
+        </ul>
+        <Link to="/operations">All operations</Link>
+      </section>
       <section aria-labelledby="targets">
         <h2 id="targets">Targets</h2>
         {targets.isPending ? <Loading what="targets" /> : null}
@@ -81,6 +96,8 @@ export function Overview() {
                     <th scope="col">Region</th>
                     <th scope="col">Health</th>
                     <th scope="col">Circuit</th>
+                    <th scope="col">Cloud capacity used</th>
+                    <th scope="col">Your quota on the site</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -99,6 +116,7 @@ export function Overview() {
                       <td>
                         <StatusBadge value={t.circuit} />
                       </td>
+                      <TargetUse id={t.id} />
                     </tr>
                   ))}
                 </tbody>
@@ -107,6 +125,73 @@ export function Overview() {
           </div>
         ))}
       </section>
+    </>
+  );
+}
+
+const SHOWN = [
+  ['instances', 'instances'],
+  ['vcpus', 'vCPUs'],
+] as const;
+
+/** The cloud's own limits (the whole project's or account's use) and the tenant's quota on the site. */
+function TargetUse({ id }: { id: string }) {
+  const detail = useTargetDetail(id);
+  if (detail.error)
+    return (
+      <td colSpan={2} className="muted">
+        unavailable
+      </td>
+    );
+  if (!detail.data)
+    return (
+      <td colSpan={2} className="muted">
+        …
+      </td>
+    );
+  const { capacity, quotas } = detail.data;
+  return (
+    <>
+      <td data-testid="capacity">
+        {capacity.error ? (
+          <span className="muted">
+            {capacity.error === 'limits.unsupported'
+              ? 'not reported by this cloud'
+              : `not readable (${capacity.error})`}
+          </span>
+        ) : (
+          SHOWN.map(([key, label]) => {
+            const r = capacity.resources[key];
+            if (!r) return null;
+            return (
+              <div key={key}>
+                {/* Some clouds report a limit without the project's use. */}
+                {r.used === undefined ? 'limit' : `${r.used} of`} {r.limit ?? 'unlimited'} {label}
+              </div>
+            );
+          })
+        )}
+      </td>
+      <td data-testid="target-quota">
+        {quotas ? (
+          SHOWN.map(([key, label]) => {
+            const q = quotas[key];
+            return (
+              <div key={key}>
+                <meter
+                  min={0}
+                  max={Math.max(q.limit, 1)}
+                  value={q.used + q.reserved}
+                  aria-label={`${label} quota used`}
+                />{' '}
+                {q.used + q.reserved} of {q.limit} {label}
+              </div>
+            );
+          })
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
     </>
   );
 }

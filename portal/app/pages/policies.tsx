@@ -2,18 +2,24 @@ import { useState } from 'react';
 import type { Schemas } from '../api/client.ts';
 import { usePlacementPreview } from '../api/hooks.ts';
 import { PlacementPreview } from '../components/placement-preview.tsx';
+import { PolicyBundleView, PolicyTestsView } from '../components/policy-bundle.tsx';
 import { Loading, ProblemView } from '../components/problem-view.tsx';
 
 const KINDS = ['vm', 'volume', 'bucket'] as const;
 const CLASSES = ['public', 'internal', 'pii', 'phi'] as const;
 
-/** What-if over the placement policies: which targets would take this workload, and which policy says so. */
+/**
+ * The policy bundle in force and its tests' results, and a what-if over the placement policies: which
+ * targets would take this workload, and which policy says so.
+ */
 export function Policies() {
   const [input, setInput] = useState<Schemas['SimulatePlacement']>({ kind: 'vm', classification: 'phi' });
   const decision = usePlacementPreview(input);
   return (
     <>
       <h1>Policies</h1>
+      <PolicyBundleView />
+      <h2>What if</h2>
       <p>
         Placement is decided by the Cedar policy bundle (files under <code>policies/</code>, reviewed like
         code). Ask it what it would decide:
@@ -46,6 +52,7 @@ export function Policies() {
       </form>
       <ProblemView error={decision.error} />
       {decision.data ? <PlacementPreview decision={decision.data} /> : <Loading what="the decision" />}
+      <PolicyTestsView />
     </>
   );
 }

@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import type { Schemas } from '../api/client.ts';
-import { useBuckets, useVms, useVolumeAttachment, useVolumes } from '../api/hooks.ts';
+import { useBuckets, useSnapshots, useVms, useVolumeAttachment, useVolumes } from '../api/hooks.ts';
 import { abilities, useSession } from '../auth/session.ts';
 import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
+import { BucketPresign } from '../components/bucket-presign.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
 import { Loading, ProblemView } from '../components/problem-view.tsx';
 import { followOperation, useFollowed } from '../operations-followed.ts';
+import { NewBucket } from './new-bucket.tsx';
 import { NewVolume } from './new-volume.tsx';
 
 /** Attach an available volume to one of the tenant's running VMs, or detach an attached one. */
@@ -111,7 +113,9 @@ export function Storage() {
           </table>
         </div>
       ) : null}
+      <Snapshots volumes={volumes.data?.items ?? []} />
       <h2>Buckets</h2>
+      {can.change ? <NewBucket /> : null}
       {buckets.isPending ? <Loading what="buckets" /> : null}
       <ProblemView error={buckets.error} />
       {buckets.data?.items.length === 0 ? <p className="muted">No buckets.</p> : null}
@@ -124,11 +128,12 @@ export function Storage() {
                 <th scope="col">Class</th>
                 <th scope="col">Status</th>
                 <th scope="col">Target</th>
+                {can.change ? <th scope="col">Actions</th> : null}
               </tr>
             </thead>
             <tbody>
               {buckets.data.items.map((b) => (
-                <tr key={b.id}>
+                <tr key={b.id} data-testid="bucket-row">
                   <td>{b.name}</td>
                   <td>
                     <ClassificationBadge value={b.classification} />
@@ -137,6 +142,52 @@ export function Storage() {
                     <StatusBadge value={b.status} />
                   </td>
                   <td>{b.placement?.targetId ?? '—'}</td>
+                  {can.change ? <td>{b.status === 'active' ? <BucketPresign bucket={b} /> : null}</td> : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** Every volume's snapshots (taken with a VM's snapshot action or the volume's). */
+function Snapshots({ volumes }: { volumes: Schemas['Volume'][] }) {
+  const snapshots = useSnapshots(volumes.filter((v) => v.status !== 'deleted').map((v) => v.id));
+  const volumeName = new Map(volumes.map((v) => [v.id, v.name]));
+  return (
+    <>
+      <h2>Snapshots</h2>
+      <ProblemView error={snapshots.error} />
+      {snapshots.items.length === 0 ? <p className="muted">No snapshots.</p> : null}
+      {snapshots.items.length > 0 ? (
+        <div className="table-scroll">
+          <table aria-label="Snapshots">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Of volume</th>
+                <th scope="col">Class</th>
+                <th scope="col">Status</th>
+                <th scope="col">Size</th>
+                <th scope="col">Target</th>
+              </tr>
+            </thead>
+            <tbody>
+              {snapshots.items.map((s) => (
+                <tr key={s.id} data-testid="snapshot-row">
+                  <td>{s.name}</td>
+                  <td>{volumeName.get(s.volumeId) ?? <code>{s.volumeId}</code>}</td>
+                  <td>
+                    <ClassificationBadge value={s.classification} />
+                  </td>
+                  <td>
+                    <StatusBadge value={s.status} />
+                  </td>
+                  <td>{s.sizeGiB} GiB</td>
+                  <td>{s.placement.targetId}</td>
                 </tr>
               ))}
             </tbody>

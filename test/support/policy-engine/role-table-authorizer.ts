@@ -78,6 +78,7 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'sandbox.faults': ['operator'],
   'reconcile.run': ['operator'],
   'usage.read': ['app', 'admin', 'auditor', 'operator'],
+  'policy.read': ['app', 'admin', 'auditor', 'operator'],
   'usage.readAll': ['operator'],
   'metrics.read': ['operator'],
 };

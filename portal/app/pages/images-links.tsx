@@ -1,0 +1,99 @@
+import { useImages, useLinks, useVms } from '../api/hooks.ts';
+import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
+import { Loading, ProblemView } from '../components/problem-view.tsx';
+
+/** The tenant's images (from VMs or copies) and links (permitted flows between VMs or to a network). */
+export function ImagesLinks() {
+  const images = useImages();
+  const links = useLinks();
+  const vmName = new Map((useVms().data?.items ?? []).map((vm) => [vm.id, vm.name]));
+  const vm = (id: string) => vmName.get(id) ?? <code>{id}</code>;
+  return (
+    <>
+      <h1>Images and links</h1>
+      <h2>Images</h2>
+      {images.isPending ? <Loading what="images" /> : null}
+      <ProblemView error={images.error} />
+      {images.data?.items.length === 0 ? <p className="muted">No images.</p> : null}
+      {images.data?.items.length ? (
+        <div className="table-scroll">
+          <table aria-label="Images">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Class</th>
+                <th scope="col">Status</th>
+                <th scope="col">From</th>
+                <th scope="col">Target</th>
+              </tr>
+            </thead>
+            <tbody>
+              {images.data.items.map((image) => (
+                <tr key={image.id} data-testid="image-row">
+                  <td>{image.name}</td>
+                  <td>
+                    <ClassificationBadge value={image.classification} />
+                  </td>
+                  <td>
+                    <StatusBadge value={image.status} />
+                  </td>
+                  <td>
+                    {image.source.kind === 'vm' ? (
+                      <>VM {vm(image.source.vmId)}</>
+                    ) : (
+                      <>
+                        copy of <code>{image.source.imageId}</code>
+                      </>
+                    )}
+                  </td>
+                  <td>{image.placement.targetId}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <h2>Links</h2>
+      {links.isPending ? <Loading what="links" /> : null}
+      <ProblemView error={links.error} />
+      {links.data?.items.length === 0 ? <p className="muted">No links.</p> : null}
+      {links.data?.items.length ? (
+        <div className="table-scroll">
+          <table aria-label="Links">
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">Port</th>
+                <th scope="col">Status</th>
+                <th scope="col">Permitted by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {links.data.items.map((link) => (
+                <tr key={link.id} data-testid="link-row">
+                  <td>{vm(link.from.vmId)}</td>
+                  <td>{'vmId' in link.to ? vm(link.to.vmId) : <code>{link.to.cidr}</code>}</td>
+                  <td>
+                    {link.protocol}/{link.port}
+                  </td>
+                  <td>
+                    <StatusBadge value={link.status} />
+                    {link.fault ? <div className="field-error">{link.fault}</div> : null}
+                  </td>
+                  <td>
+                    {link.policies.map((p) => (
+                      <code key={p} className="policy-id">
+                        {p}
+                      </code>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  );
+}
