@@ -21,7 +21,9 @@ step "Admin portal: Debian's chromium for its browser tests, and the built app"
 command -v chromium >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
-[ -f portal/dist/index.html ] || { npm --prefix portal ci --no-audit --no-fund && npm --prefix portal run build; }
+# Built every run (a few seconds), so the browser tests never drive a build older than the sources.
+[ -d portal/node_modules ] || npm --prefix portal ci --no-audit --no-fund
+npm --prefix portal run build >/dev/null
 
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
 export HCB_OPENSTACK_ENV="${HCB_OPENSTACK_ENV:-/var/lib/hcb-openstack/openstack.env}"
