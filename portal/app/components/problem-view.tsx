@@ -36,3 +36,22 @@ export function Loading({ what }: { what: string }) {
     </p>
   );
 }
+
+/** A list query's state above its table: loading, its problem, or that it came back empty (one place). */
+export function ListStatus({
+  query,
+  what,
+  empty,
+}: {
+  query: { isPending: boolean; error: unknown; data?: { items: readonly unknown[] } | undefined };
+  what: string;
+  empty: string;
+}) {
+  return (
+    <>
+      {query.isPending ? <Loading what={what} /> : null}
+      <ProblemView error={query.error} />
+      {query.data?.items.length === 0 ? <p className="muted">{empty}</p> : null}
+    </>
+  );
+}

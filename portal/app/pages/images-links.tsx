@@ -1,6 +1,6 @@
 import { useImages, useLinks, useVms } from '../api/hooks.ts';
 import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
-import { Loading, ProblemView } from '../components/problem-view.tsx';
+import { ListStatus } from '../components/problem-view.tsx';
 
 /** The tenant's images (from VMs or copies) and links (permitted flows between VMs or to a network). */
 export function ImagesLinks() {
@@ -12,9 +12,7 @@ export function ImagesLinks() {
     <>
       <h1>Images and links</h1>
       <h2>Images</h2>
-      {images.isPending ? <Loading what="images" /> : null}
-      <ProblemView error={images.error} />
-      {images.data?.items.length === 0 ? <p className="muted">No images.</p> : null}
+      <ListStatus query={images} what="images" empty="No images." />
       {images.data?.items.length ? (
         <div className="table-scroll">
           <table aria-label="Images">
@@ -54,9 +52,7 @@ export function ImagesLinks() {
         </div>
       ) : null}
       <h2>Links</h2>
-      {links.isPending ? <Loading what="links" /> : null}
-      <ProblemView error={links.error} />
-      {links.data?.items.length === 0 ? <p className="muted">No links.</p> : null}
+      <ListStatus query={links} what="links" empty="No links." />
       {links.data?.items.length ? (
         <div className="table-scroll">
           <table aria-label="Links">

@@ -6,7 +6,7 @@ import { abilities, useSession } from '../auth/session.ts';
 import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
-import { Loading, ProblemView } from '../components/problem-view.tsx';
+import { ListStatus, ProblemView } from '../components/problem-view.tsx';
 import { followOperation, useFollowed } from '../operations-followed.ts';
 
 const STATUSES = ['pending', 'building', 'active', 'stopped', 'paused', 'error', 'deleting'] as const;
@@ -104,9 +104,7 @@ export function Inventory() {
           <pre className="console">{consoleView.text}</pre>
         </section>
       ) : null}
-      {vms.isPending ? <Loading what="VMs" /> : null}
-      <ProblemView error={vms.error} />
-      {vms.data && vms.data.items.length === 0 ? <p className="muted">No VMs match.</p> : null}
+      <ListStatus query={vms} what="VMs" empty="No VMs match." />
       {vms.data && vms.data.items.length > 0 ? (
         <div className="table-scroll">
           <table aria-label="VMs">

@@ -3,7 +3,7 @@ import type { Schemas } from '../api/client.ts';
 import { type OperationFilters, useOperations } from '../api/hooks.ts';
 import { StatusBadge } from '../components/badges.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
-import { Loading, ProblemView } from '../components/problem-view.tsx';
+import { ListStatus } from '../components/problem-view.tsx';
 
 const STATUSES: Schemas['Operation']['status'][] = ['pending', 'running', 'succeeded', 'failed'];
 
@@ -53,11 +53,7 @@ export function Operations() {
         </label>
         <button type="submit">Filter</button>
       </form>
-      {operations.isPending ? <Loading what="operations" /> : null}
-      <ProblemView error={operations.error} />
-      {operations.data && operations.data.items.length === 0 ? (
-        <p className="muted">No operation matches.</p>
-      ) : null}
+      <ListStatus query={operations} what="operations" empty="No operation matches." />
       {operations.data && operations.data.items.length > 0 ? (
         <div className="table-scroll">
           <table aria-label="Operations">

@@ -5,7 +5,7 @@ import { abilities, useSession } from '../auth/session.ts';
 import { ClassificationBadge, StatusBadge } from '../components/badges.tsx';
 import { BucketPresign } from '../components/bucket-presign.tsx';
 import { OperationProgress } from '../components/operation-progress.tsx';
-import { Loading, ProblemView } from '../components/problem-view.tsx';
+import { ListStatus, ProblemView } from '../components/problem-view.tsx';
 import { followOperation, useFollowed } from '../operations-followed.ts';
 import { NewBucket } from './new-bucket.tsx';
 import { NewVolume } from './new-volume.tsx';
@@ -70,9 +70,7 @@ export function Storage() {
       {followed.map((f) => (
         <OperationProgress key={f.id} id={f.id} label={f.label} />
       ))}
-      {volumes.isPending ? <Loading what="volumes" /> : null}
-      <ProblemView error={volumes.error} />
-      {volumes.data?.items.length === 0 ? <p className="muted">No volumes.</p> : null}
+      <ListStatus query={volumes} what="volumes" empty="No volumes." />
       {volumes.data?.items.length ? (
         <div className="table-scroll">
           <table aria-label="Volumes">
@@ -116,9 +114,7 @@ export function Storage() {
       <Snapshots volumes={volumes.data?.items ?? []} />
       <h2>Buckets</h2>
       {can.change ? <NewBucket /> : null}
-      {buckets.isPending ? <Loading what="buckets" /> : null}
-      <ProblemView error={buckets.error} />
-      {buckets.data?.items.length === 0 ? <p className="muted">No buckets.</p> : null}
+      <ListStatus query={buckets} what="buckets" empty="No buckets." />
       {buckets.data?.items.length ? (
         <div className="table-scroll">
           <table aria-label="Buckets">
