@@ -118,6 +118,19 @@ function fuzz(roles: string, seed: number): Promise<Run> {
   );
 }
 
+/**
+ * True when a run failed only of Hypothesis's own lambda-source cache (`FlakyFailure` raised from
+ * hypothesis/internal/lambda_sources.py while Schemathesis draws examples), with no finding reported.
+ */
+function diedOfHypothesisCache(run: Run): boolean {
+  return (
+    run.status !== 0 &&
+    !run.output.includes('FAILURES') &&
+    run.output.includes('hypothesis.errors.FlakyFailure') &&
+    run.output.includes('hypothesis/internal/lambda_sources.py')
+  );
+}
+
 /** The failure sections and summary, long lines cut (a fuzzed URL can be kilobytes); the rest is in the log. */
 function explain(run: Run): string {
   const start = run.output.indexOf('FAILURES');
@@ -143,7 +156,12 @@ describe('Schemathesis against the embedded default', () => {
     ['admin', 2],
   ] as const) {
     it(`finds nothing with an ${roles} token (every check)`, async () => {
-      const run = await fuzz(roles, seed);
+      let run = await fuzz(roles, seed);
+      if (diedOfHypothesisCache(run)) {
+        // The fuzzer's own error, not a finding: run it once more (a finding is never retried).
+        console.info(`schemathesis (${roles}): internal Hypothesis error, running again (${run.log})`);
+        run = await fuzz(roles, seed);
+      }
       console.info(`schemathesis (${roles}): ${run.generated} cases in ${run.seconds.toFixed(0)} s`);
       expect(run.generated, explain(run)).toBeGreaterThan(200);
       expect(run.status, explain(run)).toBe(0);
