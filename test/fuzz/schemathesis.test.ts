@@ -70,7 +70,9 @@ interface Run {
 }
 
 /** Runs Schemathesis with every check as one principal; resolves with its exit status and summary. */
-function fuzz(roles: string, seed: number, workers = 2): Promise<Run> {
+// One worker: Hypothesis's lambda-source cache is shared by worker threads and not safe across them (with
+// two, a run often died of its own FlakyFailure while drawing coverage examples).
+function fuzz(roles: string, seed: number, workers = 1): Promise<Run> {
   const args = [
     '--config-file',
     join(HERE, 'schemathesis.toml'),
@@ -159,10 +161,9 @@ describe('Schemathesis against the embedded default', () => {
     it(`finds nothing with an ${roles} token (every check)`, async () => {
       let run = await fuzz(roles, seed);
       if (diedOfHypothesisCache(run)) {
-        // The fuzzer's own error, not a finding: its cache is not thread-safe, so run once more on one
-        // worker (a finding is never retried).
+        // The fuzzer's own error, not a finding: run it once more (a finding is never retried).
         console.info(`schemathesis (${roles}): internal Hypothesis error, running again (${run.log})`);
-        run = await fuzz(roles, seed, 1);
+        run = await fuzz(roles, seed);
       }
       console.info(`schemathesis (${roles}): ${run.generated} cases in ${run.seconds.toFixed(0)} s`);
       expect(run.generated, explain(run)).toBeGreaterThan(200);
