@@ -160,8 +160,10 @@ async function idToken(issuer: string, nonce: string | null): Promise<string> {
 /** The built portal as a static site (index.html for every route), with the deployed shape's config.json. */
 function servePortal(request: IncomingMessage, response: ServerResponse, issuer: string): void {
   const path = new URL(request.url ?? '/', 'http://portal').pathname;
-  if (path === '/config.json')
-    return json(response, {}, { apiUrl: API_BASE.url, auth: { mode: 'oidc', issuer, clientId: CLIENT_ID } });
+  if (path === '/config.json') {
+    json(response, {}, { apiUrl: API_BASE.url, auth: { mode: 'oidc', issuer, clientId: CLIENT_ID } });
+    return;
+  }
   const file = normalize(join(DIST, path));
   const asset =
     file.startsWith(DIST) && existsSync(file) && extname(file) !== '' ? file : join(DIST, 'index.html');
