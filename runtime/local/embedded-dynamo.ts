@@ -2,9 +2,12 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
+import { type IteratorCount, withClosingIterators } from './dynalite-iterators.ts';
 
 export interface EmbeddedDynamo {
   endpoint: string;
+  /** The store's open iterators: none once every read has answered. */
+  iterators: IteratorCount;
   close(): Promise<void>;
 }
 
@@ -19,12 +22,14 @@ export async function startEmbeddedDynamo(dataDir: string | undefined): Promise<
     path = join(dataDir, 'dynamodb');
     mkdirSync(path, { recursive: true });
   }
-  const server = dynalite({
-    ...(path ? { path } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
+  const { started: server, iterators } = withClosingIterators(() =>
+    dynalite({
+      ...(path ? { path } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -32,6 +37,7 @@ export async function startEmbeddedDynamo(dataDir: string | undefined): Promise<
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    iterators,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
