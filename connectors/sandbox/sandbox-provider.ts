@@ -51,7 +51,10 @@ export class SandboxProvider implements CloudProvider {
   constructor(target: Target, options: SandboxOptions) {
     const now = options.now ?? Date.now;
     sandboxSettingsOf(target); // a target with invalid settings never starts (catalogue.invalid)
-    const state = new SandboxState(options.dataDir ? join(options.dataDir, `${target.id}.json`) : undefined);
+    const state = new SandboxState(
+      options.dataDir ? join(options.dataDir, `${target.id}.json`) : undefined,
+      now,
+    );
     this.target = target;
     this.faults = new SandboxFaults(target.id);
     this.compute = new SandboxCompute({

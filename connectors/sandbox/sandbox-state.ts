@@ -103,19 +103,27 @@ const empty = (): SandboxData => ({
  * The simulated cloud's storage: in memory, and written to a JSON file (when a path is given) before any
  * mutating call returns — like a real cloud, what it acknowledged survives the broker's crash, which is
  * what the kill-and-resume test relies on.
+ *
+ * What has finished deleting is dropped at the next write, as Nova, Cinder, Glance and EC2 stop showing it:
+ * asking for it answers "not found" either way, and keeping it would grow memory, the file and the cost of
+ * every write (each rewrites the whole file) with every server ever deleted.
  */
 export class SandboxState {
   readonly data: SandboxData;
   readonly #file: string | undefined;
+  readonly #now: () => number;
 
-  constructor(file: string | undefined) {
+  constructor(file: string | undefined, now: () => number = Date.now) {
     this.#file = file;
+    this.#now = now;
     this.data = file ? load(file) : empty();
+    dropDeleted(this.data, now());
   }
 
-  /** Applies `change` and persists it atomically. */
+  /** Applies `change`, drops what has finished deleting, and persists it atomically. */
   mutate<T>(change: (data: SandboxData) => T): T {
     const result = change(this.data);
+    dropDeleted(this.data, this.#now());
     if (this.#file) {
       mkdirSync(dirname(this.#file), { recursive: true });
       const temp = `${this.#file}.tmp`;
@@ -123,6 +131,19 @@ export class SandboxState {
       renameSync(temp, this.#file);
     }
     return result;
+  }
+}
+
+/** The records with a lifecycle: they end in `deleted`. */
+const DELETABLE = ['servers', 'volumes', 'snapshots', 'images'] as const;
+
+function dropDeleted(data: SandboxData, now: number): void {
+  for (const kind of DELETABLE) {
+    const records: Record<string, Transitioning<string>> = data[kind];
+    for (const [id, record] of Object.entries(records)) {
+      advance(record, now);
+      if (record.state === 'deleted') delete records[id];
+    }
   }
 }
 
