@@ -6,6 +6,7 @@ import { sandboxEndpoints } from '../../connectors/sandbox/sandbox-endpoints.ts'
 import { reportQuotaUse } from '../../core/metrics/quota-use.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import { ensureTables, idempotencyTableName } from '../../persistence/broker-table.ts';
+import { sweptTables } from '../../persistence/expiry-sweep.ts';
 import { releaseAbandonedClaims } from '../../persistence/idempotency-guard.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
 import { type Broker, type BrokerParts, createBroker } from '../compose.ts';
@@ -16,6 +17,7 @@ import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
+import { startExpirySweeper } from './expiry-sweeper.ts';
 import { isLoopbackPeer } from './loopback-peer.ts';
 import { portalRoutes } from './portal-routes.ts';
 import { reconcileRoute } from './reconcile-route.ts';
@@ -116,6 +118,14 @@ export async function startEmbeddedBroker(
   queue.attach((ref) => broker.worker.run(ref));
   await broker.reconciler.resumeUnfinished();
   const stopDelivery = startDeliveryLoop(broker.events, logger);
+  // dynalite ignores TTL: without this, expired idempotency records and events would stay on disk forever.
+  const expiry = embedded
+    ? startExpirySweeper(
+        dynamo,
+        sweptTables(config.tableName, idempotencyTableName(config.tableName)),
+        logger,
+      )
+    : undefined;
   return {
     ...broker,
     queue,
@@ -125,6 +135,7 @@ export async function startEmbeddedBroker(
     metrics,
     async close() {
       await stopDelivery();
+      await expiry?.stop();
       await queue.close();
       await broker.close();
       dynamo.destroy();
