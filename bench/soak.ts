@@ -210,14 +210,10 @@ async function main() {
     const live = await liveData(broker.dataDir, config.tableName);
     const liveBytes = live.storeBytes + live.sandboxBytes;
     const tenth = Math.floor(samples.length / 10);
+    const kinds = ['create', 'list', 'get', 'simulate', 'action', 'delete'] as const;
     const first = p99(samples.slice(0, tenth));
     const last = p99(samples.slice(-tenth));
-    const counts = Object.fromEntries(
-      (['create', 'list', 'get', 'simulate', 'action', 'delete'] as const).map((k) => [
-        k,
-        samples.filter((s) => s.kind === k).length,
-      ]),
-    );
+    const counts = Object.fromEntries(kinds.map((k) => [k, samples.filter((s) => s.kind === k).length]));
     const rssGrowth = (end.rss - warmedUp.rss) / MB;
     const ratio = folder / liveBytes;
     const p99Ratio = last / first;
@@ -233,6 +229,17 @@ async function main() {
     );
     console.log(
       `p99 first 10 % ${first.toFixed(1)} ms, last 10 % ${last.toFixed(1)} ms → ${p99Ratio.toFixed(2)}× (bound 1.5×)`,
+    );
+    const median = (of: Sample[], kind: Kind) =>
+      percentile(
+        of
+          .filter((s) => s.kind === kind)
+          .map((s) => s.ms)
+          .sort((a, b) => a - b),
+        50,
+      );
+    console.log(
+      `median by kind, first → last 10 %: ${kinds.map((k) => `${k} ${median(samples.slice(0, tenth), k).toFixed(0)} → ${median(samples.slice(-tenth), k).toFixed(0)} ms`).join(', ')}`,
     );
     if (failures.size > 0) {
       console.log('unexpected answers:');
