@@ -18,6 +18,8 @@ interface DynaliteDbModule {
 /** Iterators the embedded store has opened and not closed yet (tests read it; a leak makes it grow). */
 export interface IteratorCount {
   open(): number;
+  /** Every iterator opened so far (a test proves the fix is in place: reads went through it). */
+  opened(): number;
 }
 
 const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as DynaliteDbModule;
@@ -29,21 +31,23 @@ const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as Dyn
  * Why: dynalite 4 reads tables through Readable streams over abstract-level iterators and, when a stream
  * ends or is destroyed, closes the iterator by calling `iterator.return()` — but abstract-level iterators
  * have no `return()`; they have `close()`, which "must always be called" (abstract-level's README,
- * https://github.com/Level/abstract-level#iteratorclose). So every Query, Scan and conditional check left
+ * https://github.com/Level/abstract-level#iteratorclose). So every Query and Scan left
  * an iterator open, each holding a LevelDB snapshot: the process's native memory grew with every read, and
  * LevelDB could never delete the table files those snapshots pinned, so the data folder kept every version
  * of every item ever written. Giving each iterator the `return()` dynalite calls fixes both.
  */
 export function withClosingIterators<T>(start: () => T): { started: T; iterators: IteratorCount } {
   let open = 0;
+  let opened = 0;
   const original = dynaliteDb.create;
   dynaliteDb.create = (options) => {
     const store = original(options);
     for (const method of ['keys', 'values'] as const) {
-      const opened = store.db[method].bind(store.db);
+      const openIterator = store.db[method].bind(store.db);
       store.db[method] = (iteratorOptions?: unknown) => {
-        const iterator = opened(iteratorOptions);
+        const iterator = openIterator(iteratorOptions);
         open += 1;
+        opened += 1;
         let closing: Promise<void> | undefined;
         iterator.return = () => {
           if (!closing) {
@@ -58,7 +62,7 @@ export function withClosingIterators<T>(start: () => T): { started: T; iterators
     return store;
   };
   try {
-    return { started: start(), iterators: { open: () => open } };
+    return { started: start(), iterators: { open: () => open, opened: () => opened } };
   } finally {
     dynaliteDb.create = original;
   }
