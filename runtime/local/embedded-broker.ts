@@ -119,11 +119,15 @@ export async function startEmbeddedBroker(
   await broker.reconciler.resumeUnfinished();
   const stopDelivery = startDeliveryLoop(broker.events, logger);
   // dynalite ignores TTL: without this, expired idempotency records and events would stay on disk forever.
+  // Expiry times come from the system clock (idempotency, events) or the broker's (target health): an item
+  // is swept only once it is past by both, so a test's clock set ahead never sweeps a live record early.
+  const clock = overrides.clock;
   const expiry = embedded
     ? startExpirySweeper(
         dynamo,
         sweptTables(config.tableName, idempotencyTableName(config.tableName)),
         logger,
+        clock ? { now: () => Math.min(Date.now(), clock.now().getTime()) } : {},
       )
     : undefined;
   return {

@@ -58,6 +58,15 @@ describe('embedded store: expired items are swept', () => {
     await expect(sweepExpired(client, tables, now)).resolves.toBe(0);
   });
 
+  it('measures "past" against the clock it is given', async () => {
+    const sweeper = startExpirySweeper(client, tables, silentLogger, {
+      now: () => (now - 2 * 86_400) * 1000,
+    });
+    await expect(sweeper.sweep()).resolves.toBe(0);
+    await sweeper.stop();
+    expect(await left(IDEMPOTENCY, 'id')).toHaveLength(4);
+  });
+
   it('the sweeper sweeps at start and on demand, and stops', async () => {
     const sweeper = startExpirySweeper(client, tables, silentLogger);
     // The sweep at start has run (or runs) before this one: together they delete the four.

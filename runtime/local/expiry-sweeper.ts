@@ -14,19 +14,22 @@ export interface ExpirySweeper {
 /**
  * The embedded default's stand-in for DynamoDB's TTL: a sweep at start and then on a timer that never keeps
  * the process alive. Sweeps never overlap, and `stop` waits for the one running (the store must outlive it).
+ * `now` (epoch ms) is what "past" is measured against.
  */
 export function startExpirySweeper(
   client: DynamoDBClient,
   tables: readonly SweptTable[],
   logger: Logger,
-  everyMs = SWEEP_EVERY_MS,
+  options: { everyMs?: number; now?: () => number } = {},
 ): ExpirySweeper {
+  const everyMs = options.everyMs ?? SWEEP_EVERY_MS;
+  const now = options.now ?? Date.now;
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
   const sweep = () => {
     running = running
       .catch(() => 0) // the previous sweep's failure was reported by whoever awaited it
-      .then(() => (stopped ? 0 : sweepExpired(client, tables)));
+      .then(() => (stopped ? 0 : sweepExpired(client, tables, Math.floor(now() / 1000))));
     return running;
   };
   const tick = () =>
