@@ -60,6 +60,14 @@ export class AuditStore implements AuditLog {
 
   readonly #anchor: AuditAnchor;
   readonly #log: Logger | undefined;
+  /**
+   * Group commit of anchor writes: concurrent appends share one write of the highest head among them
+   * (an anchor only needs the newest head; a lower one is covered by it). `#queued`: the highest head
+   * not yet handed to a write; `#covered`: the highest head a finished write carried.
+   */
+  #queued: ChainHead | undefined;
+  #anchoring: Promise<void> | undefined;
+  #covered = 0;
 
   constructor(
     table: BrokerTable,
@@ -164,10 +172,31 @@ export class AuditStore implements AuditLog {
   }
 
   /**
+   * Resolves once a write carrying `head` or a later one has finished: at most one anchor write runs at
+   * a time, and the appends that arrive meanwhile share the next one.
+   */
+  async #anchorHead(head: ChainHead): Promise<void> {
+    if (this.#queued === undefined || head.seq > this.#queued.seq) this.#queued = head;
+    while (this.#covered < head.seq) {
+      if (this.#anchoring) {
+        await this.#anchoring;
+        continue;
+      }
+      const next = this.#queued;
+      if (next === undefined) return;
+      this.#queued = undefined;
+      this.#anchoring = this.#writeAnchor(next).finally(() => {
+        this.#covered = Math.max(this.#covered, next.seq);
+        this.#anchoring = undefined;
+      });
+    }
+  }
+
+  /**
    * The record is stored: failing the request now would make its caller append it twice, so an anchor
    * write that fails is logged and left to the next append, whose higher head covers this one.
    */
-  async #anchorHead(head: ChainHead): Promise<void> {
+  async #writeAnchor(head: ChainHead): Promise<void> {
     try {
       await this.#anchor.record(this.#chain, head);
     } catch (error) {
