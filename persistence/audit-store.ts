@@ -66,6 +66,8 @@ export class AuditStore implements AuditLog {
    * not yet handed to a write; `#covered`: the highest head a finished write carried.
    */
   #queued: ChainHead | undefined;
+  /** The end of this process's queue of appends (settled: a failed append does not stop the next). */
+  #appended: Promise<unknown> = Promise.resolve();
   #anchoring: Promise<void> | undefined;
   #covered = 0;
 
@@ -87,6 +89,17 @@ export class AuditStore implements AuditLog {
   }
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
+    // One append of this process at a time: concurrent ones would all build on the same cached head, and
+    // all but one lose the conditional put, re-read and back off — under a burst of requests that costs
+    // seconds. Queued, each takes one put; other processes still meet the condition.
+    const stored = this.#appended.then(() => this.#store(entry));
+    this.#appended = stored.catch(() => undefined);
+    const record = await stored;
+    await this.#anchorHead({ seq: record.seq, hash: record.hash });
+    return record;
+  }
+
+  async #store(entry: AuditEntry): Promise<AuditRecord> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const last = this.#head ?? (await this.#last());
       const record = sealRecord(
@@ -115,7 +128,6 @@ export class AuditStore implements AuditLog {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
         continue;
       }
-      await this.#anchorHead({ seq: record.seq, hash: record.hash });
       return record;
     }
     throw new BrokerError('audit.contention', 'could not append to the audit chain', {
