@@ -73,6 +73,36 @@ describe('AuditStore', () => {
     expect(new Set(page.items.map((r) => r.requestId)).size).toBe(80);
   });
 
+  it('concurrent appends share anchor writes, and each returns only once its head is anchored', async () => {
+    /** An anchor whose writes take a while, so appends arrive while one is in flight. */
+    class SlowAnchor extends MemoryAnchor {
+      override async record(chain: string, head: ChainHead) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await super.record(chain, head);
+      }
+    }
+    const slow = new SlowAnchor();
+    const store = new AuditStore(
+      createBrokerTable('audit-test', documentClientFor(client)),
+      'sa-east-1',
+      systemClock,
+      cursors,
+      slow,
+    );
+    const anchoredWhenDone = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const record = await store.append(entry(i, 'burst'));
+        return { seq: record.seq, anchored: (await slow.latest('sa-east-1'))?.seq ?? 0 };
+      }),
+    );
+    for (const { seq, anchored } of anchoredWhenDone) expect(anchored).toBeGreaterThanOrEqual(seq);
+    const heads = slow.heads.get('sa-east-1')!.map((h) => h.seq);
+    expect(heads.at(-1)).toBe(30);
+    expect(heads.length).toBeLessThan(30);
+    expect(heads).toEqual([...heads].sort((x, y) => x - y));
+    expect(await store.verify()).toEqual({ chain: 'sa-east-1', records: 30, ok: true, anchoredSeq: 30 });
+  });
+
   it('keeps chains of different regions apart', async () => {
     const us = new AuditStore(
       createBrokerTable('audit-test', documentClientFor(client)),

@@ -60,6 +60,16 @@ export class AuditStore implements AuditLog {
 
   readonly #anchor: AuditAnchor;
   readonly #log: Logger | undefined;
+  /**
+   * Group commit of anchor writes: concurrent appends share one write of the highest head among them
+   * (an anchor only needs the newest head; a lower one is covered by it). `#queued`: the highest head
+   * not yet handed to a write; `#covered`: the highest head a finished write carried.
+   */
+  #queued: ChainHead | undefined;
+  /** The end of this process's queue of appends (settled: a failed append does not stop the next). */
+  #appended: Promise<unknown> = Promise.resolve();
+  #anchoring: Promise<void> | undefined;
+  #covered = 0;
 
   constructor(
     table: BrokerTable,
@@ -79,6 +89,17 @@ export class AuditStore implements AuditLog {
   }
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
+    // One append of this process at a time: concurrent ones would all build on the same cached head, and
+    // all but one lose the conditional put, re-read and back off — under a burst of requests that costs
+    // seconds. Queued, each takes one put; other processes still meet the condition.
+    const stored = this.#appended.then(() => this.#store(entry));
+    this.#appended = stored.catch(() => undefined);
+    const record = await stored;
+    await this.#anchorHead({ seq: record.seq, hash: record.hash });
+    return record;
+  }
+
+  async #store(entry: AuditEntry): Promise<AuditRecord> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const last = this.#head ?? (await this.#last());
       const record = sealRecord(
@@ -107,7 +128,6 @@ export class AuditStore implements AuditLog {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
         continue;
       }
-      await this.#anchorHead({ seq: record.seq, hash: record.hash });
       return record;
     }
     throw new BrokerError('audit.contention', 'could not append to the audit chain', {
@@ -164,10 +184,31 @@ export class AuditStore implements AuditLog {
   }
 
   /**
+   * Resolves once a write carrying `head` or a later one has finished: at most one anchor write runs at
+   * a time, and the appends that arrive meanwhile share the next one.
+   */
+  async #anchorHead(head: ChainHead): Promise<void> {
+    if (this.#queued === undefined || head.seq > this.#queued.seq) this.#queued = head;
+    while (this.#covered < head.seq) {
+      if (this.#anchoring) {
+        await this.#anchoring;
+        continue;
+      }
+      const next = this.#queued;
+      if (next === undefined) return;
+      this.#queued = undefined;
+      this.#anchoring = this.#writeAnchor(next).finally(() => {
+        this.#covered = Math.max(this.#covered, next.seq);
+        this.#anchoring = undefined;
+      });
+    }
+  }
+
+  /**
    * The record is stored: failing the request now would make its caller append it twice, so an anchor
    * write that fails is logged and left to the next append, whose higher head covers this one.
    */
-  async #anchorHead(head: ChainHead): Promise<void> {
+  async #writeAnchor(head: ChainHead): Promise<void> {
     try {
       await this.#anchor.record(this.#chain, head);
     } catch (error) {

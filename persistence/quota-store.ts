@@ -25,6 +25,7 @@ import {
   type StoredCounters,
   totalsChange,
   totalsOf,
+  usedOf,
 } from './quota-item.ts';
 
 /**
@@ -35,6 +36,9 @@ import {
  * within its limit, and creates the resource's hold in the same write; confirm, change and release are
  * conditional on the hold's state and version, so a retried step never counts twice.
  */
+/** The attributes headroom is decided on: limits and totals, not the holds. */
+const TOTALS_PROJECTION = ['limits', ...QUOTA_RESOURCES.flatMap((r) => [held(r), usedOf(r)])].join(', ');
+
 /** Attempts of a conditional write that lost a race with another (each re-reads first). */
 const ATTEMPTS = 8;
 
@@ -184,7 +188,7 @@ export class QuotaStore implements QuotaLedger {
   async sitesWithRoom(tenant: string, demand: QuotaDemand): Promise<ReadonlySet<Site>> {
     const sites = await Promise.all(
       SITES.map(async (site) => {
-        const stored = (await this.#read(tenant, site)) ?? {};
+        const stored = (await this.#readTotals(tenant, site)) ?? {};
         const limits = { ...this.#defaults[site], ...stored.limits };
         return firstOver(demand, limits, totalsOf(stored).held) ? undefined : site;
       }),
@@ -286,6 +290,26 @@ export class QuotaStore implements QuotaLedger {
           ...(stored.limitsVersion === undefined ? {} : { limitsVersion: stored.limitsVersion }),
         });
       return stored;
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  /**
+   * The counter item without its holds: the limits and totals headroom is decided on. Placement reads
+   * this on every create, and the holds map (one entry per resource) is most of the item's size.
+   */
+  async #readTotals(tenant: string, site: Site): Promise<StoredCounters | undefined> {
+    try {
+      const { Item } = await this.#doc.send(
+        new GetCommand({
+          TableName: this.#name,
+          Key: keyOf(tenant, site),
+          ConsistentRead: true,
+          ProjectionExpression: TOTALS_PROJECTION,
+        }),
+      );
+      return Item as StoredCounters | undefined;
     } catch (error) {
       throw storeError(error);
     }

@@ -11,6 +11,7 @@ import {
   principalType,
   withAttributes,
 } from './request-entities.ts';
+import { decisiveTags } from './tag-literals.ts';
 import { type Verdict, verdictOf, verdictOfThrown } from './verdict.ts';
 import { VerdictCache } from './verdict-cache.ts';
 
@@ -19,6 +20,8 @@ export interface CedarPlacementOptions {
   cacheSize?: number;
   /** One Cedar call for all candidates (fused-placement.ts) where the bundle allows it. Default true. */
   fused?: boolean;
+  /** Drop the tags no policy tests for (tag-literals.ts) before asking Cedar. Default true. */
+  trimTags?: boolean;
 }
 
 const PLACE = { type: 'Action', id: 'place' } as const;
@@ -40,6 +43,8 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
   readonly #targetEntities: ReadonlyMap<string, EntityJson>;
   /** Context keys some placement policy reads (undefined: keep all, a policy reads `context` whole). */
   readonly #contextKeys: ReadonlySet<string> | undefined;
+  /** Tags some placement policy tests for (tag-literals.ts); undefined: a policy reads the set whole. */
+  readonly #decisiveTags: ReadonlySet<string> | undefined;
   readonly #actionEntity: EntityJson | undefined;
   readonly #reasons: ReadonlyMap<string, string>;
   readonly #cache: VerdictCache;
@@ -57,6 +62,7 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
       ]),
     );
     this.#contextKeys = placePolicies.some((p) => p.readsWholeContext) ? undefined : read;
+    this.#decisiveTags = options.trimTags === false ? undefined : decisiveTags(placePolicies);
     this.#actionEntity = actionEntity('place', bundle.schema);
     this.#reasons = new Map(
       bundle.policies.flatMap((p) => (p.reason === undefined ? [] : [[p.id, p.reason]])),
@@ -73,6 +79,11 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
     if (tenant) shared.push(tenant);
     if (this.#actionEntity) shared.push(this.#actionEntity);
     const context = withAttributes(placementContext(request), this.#contextKeys) as Context;
+    if (this.#decisiveTags && Array.isArray(context.tags)) {
+      const keep = this.#decisiveTags;
+      // Sorted: a set's order means nothing to Cedar, and the cache key below should not see it either.
+      context.tags = (context.tags as string[]).filter((tag) => keep.has(tag)).sort();
+    }
     const setId = this.#bundle.slices.setFor('place', request.principal.tenant);
     // Everything Cedar is given, but the target (the tenant entity and the action follow from the bundle).
     const { roles, sub, tenant: tenantId } = request.principal;

@@ -151,6 +151,24 @@ describe('OpenStack compute (Nova)', () => {
     expect(new Set(hosts)).toEqual(new Set(['nova.test']));
   });
 
+  it('lists without the flavor list while the catalogue names every flavor, and loads it once when not', async () => {
+    const fake = new FakeFetch();
+    const p = unitProvider(fake);
+    let servers = [server('a'), server('b', { flavor: { original_name: 'm1.medium' } })];
+    fake.on('GET', /servers\/detail$/, () => json(200, { servers }));
+    const flavorCalls = () =>
+      novaCalls(fake).filter((c) => c.url.pathname.endsWith('/flavors/detail')).length;
+    const sizes: (string | undefined)[] = [];
+    for await (const s of p.compute.listServers()) sizes.push(s.sizeRef);
+    expect(sizes).toEqual(['m1.small', 'm1.medium']);
+    expect(flavorCalls()).toBe(0);
+    // A flavor the catalogue does not name (here: one Nova reports by id) needs the list, once.
+    servers = [server('c', { flavor: { id: 'f-other' } }), server('d', { flavor: { id: 'f-other' } })];
+    for await (const s of p.compute.listServers()) sizes.push(s.sizeRef);
+    expect(flavorCalls()).toBe(1);
+    expect(sizes.slice(2)).toEqual(['f-other', 'f-other']);
+  });
+
   it('finds a server by broker id with a tag filter, checking the metadata', async () => {
     const fake = new FakeFetch();
     const p = unitProvider(fake);

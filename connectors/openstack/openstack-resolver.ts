@@ -65,6 +65,11 @@ export class OpenStackResolver {
     );
   }
 
+  /** Whether `sizeRefOf(flavorName)` is settled without the flavor list (the catalogue names it). */
+  namesFlavor(flavorName: string): boolean {
+    return Object.values(this.#target.sizes).includes(flavorName);
+  }
+
   /** Loaded flavors, if any, for the synchronous `sizeRefOf`. */
   #cachedFlavors: NovaFlavor[] | undefined;
 

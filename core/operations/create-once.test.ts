@@ -53,8 +53,9 @@ function world() {
     queue: { enqueue: async (ref: { operationId: string }) => write(() => queued.push(ref.operationId)) },
   };
   const decision = { chosen: { targetId: 't1' }, candidates: [] } as unknown as PlacementDecision;
-  const spec = (fingerprint = 'f1'): CreateOnceSpec<Thing> => ({
+  const spec = (fingerprint = 'f1', preparesPurely = false): CreateOnceSpec<Thing> => ({
     tenant: 't',
+    preparesPurely,
     idempotency: { scope: 'alice/key-1', fingerprint },
     prefix: 'vm',
     prepare: async (ids, recorded) => ({
@@ -101,17 +102,19 @@ function world() {
 
 describe('createOnce: one resource per Idempotency-Key, whatever moment a crash hits (I4)', () => {
   // Writes of a create: bind the key, the operation, the resource, the queue message.
-  const moments = [1, 2, 3, 4].flatMap((at) => (['before', 'after'] as const).map((when) => ({ at, when })));
+  const moments = [1, 2, 3, 4].flatMap((at) =>
+    (['before', 'after'] as const).flatMap((when) => [false, true].map((pure) => ({ at, when, pure }))),
+  );
 
   it.each(moments)(
-    'crash at write $at ($when it lands), re-send: the one resource, its operation queued',
-    async ({ at, when }) => {
+    'crash at write $at ($when it lands), re-send: the one resource, its operation queued (pure prepare: $pure)',
+    async ({ at, when, pure }) => {
       const w = world();
       w.crashAt(at, when);
-      await expect(createOnce(w.deps, w.spec())).rejects.toBeInstanceOf(Crash);
+      await expect(createOnce(w.deps, w.spec('f1', pure))).rejects.toBeInstanceOf(Crash);
       w.noCrash();
-      const again = await createOnce(w.deps, w.spec());
-      const resend = await createOnce(w.deps, w.spec());
+      const again = await createOnce(w.deps, w.spec('f1', pure));
+      const resend = await createOnce(w.deps, w.spec('f1', pure));
       expect([...w.things.keys()]).toEqual([again.resource.id]);
       expect([...w.ops.values()].map((op) => op.resource.id)).toEqual([again.resource.id]);
       expect(resend.resource.id).toBe(again.resource.id);
@@ -149,6 +152,36 @@ describe('createOnce: one resource per Idempotency-Key, whatever moment a crash 
     expect(new Set(replies.map((r) => r.resource.id)).size).toBe(1);
     expect(w.things.size).toBe(1);
     expect(w.ops.size).toBe(1);
+  });
+
+  it('a pure preparation runs alongside the key lookup; once the key is bound its refusal is dropped', async () => {
+    const w = world();
+    const first = await createOnce(w.deps, w.spec('f1', true));
+    const events: string[] = [];
+    const lookup = w.deps.bindings.get;
+    w.deps.bindings.get = async (tenant, scope) => {
+      events.push('lookup started');
+      const found = await lookup(tenant, scope);
+      events.push('lookup done');
+      return found;
+    };
+    const refusing: CreateOnceSpec<Thing> = {
+      ...w.spec('f1', true),
+      prepare: async () => {
+        events.push('prepare started');
+        throw new BrokerError('quota.exceeded', 'full now');
+      },
+    };
+    const again = await createOnce(w.deps, refusing);
+    expect(again.resource.id).toBe(first.resource.id);
+    expect(events).toEqual(['prepare started', 'lookup started', 'lookup done']);
+    // Unbound, the same refusal is the answer and nothing is written.
+    const { idempotency: _, ...rest } = refusing;
+    await expect(
+      createOnce(w.deps, { ...rest, idempotency: { scope: 'alice/key-2', fingerprint: 'f1' } }),
+    ).rejects.toMatchObject({ code: 'quota.exceeded' });
+    expect(w.bindings.has('alice/key-2')).toBe(false);
+    expect(w.things.size).toBe(1);
   });
 
   it('without a key, every request creates', async () => {

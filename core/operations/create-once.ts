@@ -34,6 +34,11 @@ export interface CreateOnceSpec<R> {
    * trace). `recorded`: the placement an earlier attempt already wrote into the operation — keep it.
    */
   prepare(ids: CreateIds, recorded?: PlacementDecision): Promise<Created<R>>;
+  /**
+   * `prepare` has no effect outside this process (no payload stashed on a target): it may then run while
+   * the Idempotency-Key's binding is looked up, and be thrown away when the key is already bound.
+   */
+  preparesPurely?: boolean;
   resources: { get(tenant: string, id: string): Promise<R | undefined>; create(resource: R): Promise<void> };
   /** The record to write when the create operation already ended without it (its request crashed). */
   failed(resource: R, operation: Operation): R;
@@ -56,10 +61,13 @@ export async function createOnce<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R
   const key = spec.idempotency;
   const fresh = (): CreateIds => ({ resourceId: newId(spec.prefix), operationId: newId('op') });
   if (!key) return write(deps, spec, await spec.prepare(fresh()));
+  const ids = fresh();
+  // A pure preparation runs alongside the key's lookup (one store round trip less on the request path);
+  // when the key turns out bound, its result, or its refusal, is dropped unused.
+  const early = spec.preparesPurely ? settle(spec.prepare(ids)) : undefined;
   let binding = await deps.bindings.get(spec.tenant, key.scope);
   if (!binding) {
-    const ids = fresh();
-    const prepared = await spec.prepare(ids);
+    const prepared = early ? unsettle(await early) : await spec.prepare(ids);
     if (await deps.bindings.bind(spec.tenant, key.scope, { ...ids, fingerprint: key.fingerprint }))
       return write(deps, spec, prepared);
     // A concurrent request with the same key bound it first: answer with its resource.
@@ -69,6 +77,20 @@ export async function createOnce<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R
   if (binding.fingerprint !== key.fingerprint)
     throw new BrokerError('idempotency.keyReused', 'this Idempotency-Key was used with a different request');
   return resume(deps, spec, binding);
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+function unsettle<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
 }
 
 async function write<R>(deps: CreateOnceDeps, spec: CreateOnceSpec<R>, unadmitted: Created<R>) {

@@ -97,6 +97,8 @@ export class VmService {
       ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
       prefix: 'vm',
       prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
+      // Only a phi VM's user data is stashed on its target while preparing (#storeUserData).
+      preparesPurely: input.userData === undefined || input.classification !== 'phi',
       resources: this.#deps.vms,
       failed: (vm): Vm => ({ ...withoutActiveOperation(vm), status: 'error', task: undefined }),
       admit: (prepared) =>
