@@ -4,15 +4,27 @@
  * Node.js processes, as Lambda does, and times import + first request against `node -e ""` spawned the
  * same way, interleaved (BENCH_N rounds, default 20).
  *
+ * For comparison, in the same run: the same code bundled as the stacks did before (NodejsFunction's one
+ * file, every zod locale, built-ins as ESM imports, the policies validated at start).
+ *
  * The first request builds the broker (policies, Cedar, stores); `/healthz` needs nothing more, the
  * authenticated `GET /v1/vms` also fetches the IdP's JWKS (HTTP on 127.0.0.1), verifies the token, asks
  * Cedar and queries DynamoDB (dynalite in this process).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { API_START_BUDGET_BYTES, type BrokerEntry, bundleFunction } from '../stacks/lambda-esbuild.ts';
+import { build } from 'esbuild';
+import {
+  API_START_BUDGET_BYTES,
+  type BrokerEntry,
+  bundleFunction,
+  CEDAR_WASM,
+  ESM_DIRNAME_DEFINE,
+  ESM_REQUIRE_BANNER,
+  LAMBDA_NODE_TARGET,
+} from '../stacks/lambda-esbuild.ts';
 import { type ProbeRequest, startBundleProbe } from '../test/support/lambda-bundle-probe.ts';
 import { machine, summarize } from './stats.ts';
 
@@ -44,34 +56,65 @@ for (const entry of ENTRIES) {
   });
 }
 
+/** The API function as the stacks bundled it before: one file, no plugins, policies validated at start. */
+async function bundleAsBefore(outdir: string): Promise<number> {
+  const ROOT = resolve(import.meta.dirname, '..');
+  const { metafile } = await build({
+    entryPoints: [join(ROOT, 'functions/api.ts')],
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_NODE_TARGET,
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
+    keepNames: true,
+    outfile: join(outdir, 'index.mjs'),
+    banner: { js: ESM_REQUIRE_BANNER },
+    define: ESM_DIRNAME_DEFINE,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  cpSync(join(ROOT, 'policies'), join(outdir, 'policies'), {
+    recursive: true,
+    filter: (source) => !source.endsWith('.ts'),
+  });
+  copyFileSync(join(ROOT, CEDAR_WASM), join(outdir, basename(CEDAR_WASM)));
+  return Object.values(metafile.outputs)[0]!.bytes;
+}
+const before = join(root, 'api-before');
+const beforeBytes = await bundleAsBefore(before);
+
+type Run = Awaited<ReturnType<Awaited<ReturnType<typeof startBundleProbe>>['run']>>;
 const probe = await startBundleProbe();
 const api = join(root, 'api');
-const empty: number[] = [];
-const runs = {
-  healthz: [] as Awaited<ReturnType<typeof probe.run>>[],
-  vms: [] as Awaited<ReturnType<typeof probe.run>>[],
+const empty: { wallMs: number; cpuMs: number }[] = [];
+const runs = { healthz: [] as Run[], vms: [] as Run[], beforeHealthz: [] as Run[], beforeVms: [] as Run[] };
+const ok = (run: Run) => {
+  if (run.statuses[0] !== 200) throw new Error(`unexpected answer: ${run.statuses} ${run.bodies}`);
+  return run;
 };
 // One unmeasured round: the file system cache warm, as on a Lambda host that has the code.
-await probe.emptyNodeMs();
+await probe.emptyNode();
 await probe.run(api, HEALTHZ);
+await probe.run(before, HEALTHZ);
 for (let i = 0; i < N; i++) {
-  empty.push(await probe.emptyNodeMs());
-  const healthz = await probe.run(api, HEALTHZ);
-  const vms = await probe.run(api, LIST_VMS);
-  if (healthz.statuses[0] !== 200 || vms.statuses[0] !== 200)
-    throw new Error(`unexpected answers: ${healthz.statuses} ${vms.statuses} ${vms.bodies}`);
-  runs.healthz.push(healthz);
-  runs.vms.push(vms);
+  empty.push(await probe.emptyNode());
+  runs.healthz.push(ok(await probe.run(api, HEALTHZ)));
+  runs.vms.push(ok(await probe.run(api, LIST_VMS)));
+  runs.beforeHealthz.push(ok(await probe.run(before, HEALTHZ)));
+  runs.beforeVms.push(ok(await probe.run(before, LIST_VMS)));
 }
 await probe.close();
 rmSync(root, { recursive: true, force: true });
 
-const base = summarize(empty);
-const row = (name: string, samples: Awaited<ReturnType<typeof probe.run>>[]) => {
+const base = summarize(empty.map((e) => e.wallMs));
+const baseCpu = summarize(empty.map((e) => e.cpuMs));
+const row = (name: string, samples: Run[]) => {
   const wall = summarize(samples.map((s) => s.wallMs));
+  const cpu = summarize(samples.map((s) => s.cpuMs));
   const imported = summarize(samples.map((s) => s.importMs));
   const first = summarize(samples.map((s) => s.firstMs));
-  return `| ${name} | ${wall.p50.toFixed(0)} ms | ${(wall.p50 - base.p50).toFixed(0)} ms | ${(wall.p50 / base.p50).toFixed(2)} | ${imported.p50.toFixed(0)} ms | ${first.p50.toFixed(0)} ms |`;
+  return `| ${name} | ${wall.p50.toFixed(0)} ms | ${(wall.p50 - base.p50).toFixed(0)} ms | ${(wall.p50 / base.p50).toFixed(2)} | ${cpu.p50.toFixed(0)} ms (${(cpu.p50 / baseCpu.p50).toFixed(2)}) | ${imported.p50.toFixed(0)} ms | ${first.p50.toFixed(0)} ms |`;
 };
 process.stdout.write(
   [
@@ -84,15 +127,17 @@ process.stdout.write(
         `| ${s.entry} | ${kib(s.start)} | ${kib(s.all)} (${s.files}) | ${kib(s.gzipAll)} | ${kib(s.wasm)} | ${s.buildMs.toFixed(0)} ms |`,
     ),
     '',
-    `API start budget: ${kib(API_START_BUDGET_BYTES)}.`,
+    `API start budget: ${kib(API_START_BUDGET_BYTES)}. The same API bundled as before (one file): ${kib(beforeBytes)}.`,
     '',
     `Fresh processes, ${N} of each, interleaved; medians. Wall = spawn to exit as the parent sees it.`,
     '',
-    '| process | wall | over node -e "" | ratio | import (in process) | import + first request (in process) |',
-    '|---|---|---|---|---|---|',
-    `| node -e "" | ${base.p50.toFixed(0)} ms | 0 ms | 1.00 | | |`,
+    '| process | wall | over node -e "" | ratio | CPU (ratio) | import (in process) | import + first request (in process) |',
+    '|---|---|---|---|---|---|---|',
+    `| node -e "" | ${base.p50.toFixed(0)} ms | 0 ms | 1.00 | ${baseCpu.p50.toFixed(0)} ms (1.00) | | |`,
     row('API: import + GET /healthz', runs.healthz),
     row('API: import + authenticated GET /v1/vms', runs.vms),
+    row('before: import + GET /healthz', runs.beforeHealthz),
+    row('before: import + authenticated GET /v1/vms', runs.beforeVms),
     '',
   ].join('\n'),
 );

@@ -29,6 +29,8 @@ export interface ProbeResult {
   importMs: number;
   /** Import plus the first request (which builds the broker). */
   firstMs: number;
+  /** CPU time of the whole process (user + system, all threads): less shaken by a busy machine. */
+  cpuMs: number;
   statuses: number[];
   bodies: string[];
 }
@@ -38,8 +40,8 @@ export type ProbeRequest = { method: 'GET'; path: string; authenticated: boolean
 export interface BundleProbe {
   /** Runs the bundle in `dir` in a fresh process and sends it `requests`, in order. */
   run(dir: string, requests: ProbeRequest[]): Promise<ProbeResult>;
-  /** Wall time of `node -e ""`, spawned the same way: the baseline. */
-  emptyNodeMs(): Promise<number>;
+  /** `node -e ""` (printing its CPU time), spawned the same way: the baseline. */
+  emptyNode(): Promise<{ wallMs: number; cpuMs: number }>;
   close(): Promise<void>;
 }
 
@@ -105,8 +107,9 @@ export async function startBundleProbe(): Promise<BundleProbe> {
       const line = stdout.trim().split('\n').pop()!;
       return { wallMs, ...(JSON.parse(line) as Omit<ProbeResult, 'wallMs'>) };
     },
-    async emptyNodeMs() {
-      return (await spawnTimed(['-e', ''], { PATH: baseEnv.PATH })).wallMs;
+    async emptyNode() {
+      const { stdout, wallMs } = await spawnTimed(['-e', `console.log(${CPU_MS})`], { PATH: baseEnv.PATH });
+      return { wallMs, cpuMs: Number(stdout.trim()) };
     },
     async close() {
       jwks.close();
@@ -115,6 +118,8 @@ export async function startBundleProbe(): Promise<BundleProbe> {
     },
   };
 }
+
+const CPU_MS = '(process.cpuUsage().user + process.cpuUsage().system) / 1000';
 
 /** The child: import, then each event in turn; one JSON line out, then exit (SDK sockets stay open). */
 const CHILD = `
@@ -130,7 +135,8 @@ for (const event of JSON.parse(process.env.HCB_PROBE_EVENTS)) {
   statuses.push(reply.statusCode);
   bodies.push(String(reply.body ?? '').slice(0, 400));
 }
-console.log(JSON.stringify({ importMs, firstMs, statuses, bodies }));
+const cpuMs = ${CPU_MS};
+console.log(JSON.stringify({ importMs, firstMs, cpuMs, statuses, bodies }));
 process.exit(0);
 `;
 
