@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { AuditAnchor } from '../core/ports/audit-log.ts';
-import { S3AuditAnchor } from './aws/s3-audit-anchor.ts';
 import { secretsManagerResolver } from './aws/secret-resolver.ts';
 import type { BrokerConfig } from './config.ts';
 import { loadOrCreateSecretFile } from './local/audit-key-secret.ts';
@@ -11,12 +9,13 @@ import { FileAuditAnchor } from './local/file-audit-anchor.ts';
 export function auditAnchorFor(config: BrokerConfig): AuditAnchor {
   const where = config.auditAnchor;
   if (where?.startsWith('file://')) return new FileAuditAnchor(fileURLToPath(where));
-  if (where?.startsWith('s3://'))
-    return new S3AuditAnchor(
-      // An endpoint override (the AWS emulator) serves buckets by path, not by host name.
-      new S3Client({ region: config.region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }),
-      where.slice('s3://'.length),
+  if (where?.startsWith('s3://')) {
+    const bucket = where.slice('s3://'.length);
+    // The S3 client is imported on the first mutating request, not at a cold start that only reads.
+    return anchorOnFirstUse(async () =>
+      (await import('./aws/s3-audit-anchor.ts')).s3AuditAnchor(config.region, bucket),
     );
+  }
   throw new Error(
     "HCB_AUDIT_ANCHOR must name where the audit chain's head is anchored (s3://bucket or file:///dir)",
   );
@@ -35,4 +34,18 @@ export async function auditKeySecretFor(config: BrokerConfig): Promise<string> {
     return secret;
   }
   throw new Error('HCB_AUDIT_KEY_SECRET must name the audit key secret (secretsmanager:<arn> or file:/path)');
+}
+
+/** An anchor whose real one is loaded once, when it is first used. */
+function anchorOnFirstUse(load: () => Promise<AuditAnchor>): AuditAnchor {
+  let anchor: Promise<AuditAnchor> | undefined;
+  const loaded = () =>
+    (anchor ??= load().catch((error: unknown) => {
+      anchor = undefined;
+      throw error;
+    }));
+  return {
+    record: async (chain, head) => (await loaded()).record(chain, head),
+    latest: async (chain) => (await loaded()).latest(chain),
+  };
 }

@@ -9,6 +9,8 @@ export interface BundleLocation {
   policiesDir: string;
   /** targets.yaml; default `<policiesDir>/targets.yaml`. */
   targetsFile?: string;
+  /** The folder paths in messages are relative to: the working directory unless said (a build's output). */
+  shownFrom?: string;
 }
 
 export const SCHEMA_FILE = 'schema.cedarschema';
@@ -19,6 +21,13 @@ export const TESTS_DIR = 'tests';
 /** Reads the bundle's files from disk. */
 export function readBundleSources(location: BundleLocation): BundleSources {
   const dir = resolve(location.policiesDir);
+  const from = location.shownFrom ?? process.cwd();
+  const shown = (path: string) => shownPath(path, from);
+  const read = (path: string, name: string): SourceFile => ({
+    path: shown(path),
+    name,
+    text: readFileSync(path, 'utf8'),
+  });
   const schemaPath = join(dir, SCHEMA_FILE);
   if (!existsSync(schemaPath))
     throw new BrokerError('policy.bundleMissing', `${shown(schemaPath)}: no Cedar schema found`);
@@ -47,12 +56,8 @@ function cedarFiles(dir: string): string[] {
     .sort();
 }
 
-function read(path: string, name: string): SourceFile {
-  return { path: shown(path), name, text: readFileSync(path, 'utf8') };
-}
-
 /** Paths in messages: relative to the working directory when inside it (clickable in a terminal). */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
+function shownPath(path: string, from: string): string {
+  const rel = relative(from, path);
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

@@ -10,7 +10,7 @@ import { type CompiledPolicies, type CompiledPolicy, compilePolicies } from './p
 import { PolicySlices } from './policy-slices.ts';
 import { loadSchema, type SchemaModel } from './schema-model.ts';
 import type { SourceFile } from './source-file.ts';
-import { loadTargets } from './targets-part.ts';
+import { loadTargets, type TargetsPart } from './targets-part.ts';
 import { loadTenants } from './tenants-part.ts';
 
 /** The files of a bundle, as read (bundle-files.ts) or made up by a test. */
@@ -47,23 +47,16 @@ export interface PolicyBundle {
  */
 export function compileBundle(sources: BundleSources): PolicyBundle {
   const started = performance.now();
-  const problems = new BundleProblems();
-  if (sources.policies.length === 0)
-    problems.add(sources.schema.path, 'no .cedar policy files next to the schema');
-  const { schema, compiled } = compileRules(sources, problems);
-  const targets = loadTargets(sources.targets, schema, problems);
-  const tenants = loadTenants(sources.tenants, schema, problems);
-  problems.throwIfAny();
-  if (!schema || !targets || !tenants)
-    throw new BrokerError('policy.bundleInvalid', 'the policy bundle is invalid');
+  const parts = validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources);
+  const { compiled, targets } = parts;
   const slices = new PolicySlices(compiled.policies);
   return {
     hash: bundleHash(sources),
-    schema,
+    schema: parts.schema,
     policies: compiled.policies,
     catalogue: targets.catalogue,
     targets: targets.entities,
-    tenants,
+    tenants: parts.tenants,
     slices,
     warnings: [...compiled.warnings, ...unknownTargets(compiled.policies, targets.catalogue)],
     files: {
@@ -76,6 +69,56 @@ export function compileBundle(sources: BundleSources): PolicyBundle {
   };
 }
 
+/** What validating a bundle's files yields (all but the cedar-wasm parse), and the digest of those files. */
+export interface ValidatedBundle {
+  digest: string;
+  schema: SchemaModel;
+  compiled: CompiledPolicies;
+  targets: TargetsPart;
+  tenants: Map<string, EntityJson>;
+}
+
+/** Validates every file of the bundle (see compileBundle); throws `policy.bundleInvalid` on any problem. */
+export function validateBundle(sources: BundleSources): ValidatedBundle {
+  const problems = new BundleProblems();
+  if (sources.policies.length === 0)
+    problems.add(sources.schema.path, 'no .cedar policy files next to the schema');
+  const { schema, compiled } = compileRules(sources, problems);
+  const targets = loadTargets(sources.targets, schema, problems);
+  const tenants = loadTenants(sources.tenants, schema, problems);
+  problems.throwIfAny();
+  if (!schema || !targets || !tenants)
+    throw new BrokerError('policy.bundleInvalid', 'the policy bundle is invalid');
+  return { digest: bundleDigest(sources), schema, compiled, targets, tenants };
+}
+
+/** Bundles validated when the Lambda bundle was built (validated-bundle.ts), by the digest of their files. */
+const validatedBundles = new Map<string, ValidatedBundle>();
+
+/**
+ * Trusts a bundle validated at build time in place of validating it again — but only for files whose
+ * paths and text are exactly those it was made from: any other bundle is validated as usual.
+ */
+export function trustValidatedBundle(validated: ValidatedBundle): void {
+  validatedBundles.set(validated.digest, validated);
+}
+
+function bundleDigest(sources: BundleSources): string {
+  const files = [
+    sources.schema,
+    ...sources.policies,
+    sources.targets,
+    ...(sources.tenants ? [sources.tenants] : []),
+  ];
+  return digestOf(files);
+}
+
+function digestOf(files: readonly SourceFile[]): string {
+  const key = createHash('sha256');
+  for (const file of files) key.update(`${file.path}\0${file.text}\0`);
+  return key.digest('hex');
+}
+
 /** Valid schema + policies already compiled in this process, by content: tests compile many bundles. */
 const compiledRules = new Map<string, { schema: SchemaModel; compiled: CompiledPolicies }>();
 
@@ -83,9 +126,7 @@ function compileRules(
   sources: BundleSources,
   problems: BundleProblems,
 ): { schema?: SchemaModel; compiled: CompiledPolicies } {
-  const key = createHash('sha256');
-  for (const file of [sources.schema, ...sources.policies]) key.update(`${file.path}\0${file.text}\0`);
-  const digest = key.digest('hex');
+  const digest = digestOf([sources.schema, ...sources.policies]);
   const cached = compiledRules.get(digest);
   if (cached) return cached;
   const before = problems.count;

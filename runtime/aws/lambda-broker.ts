@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { OperationQueue } from '../../core/ports/queue.ts';
+import type { OperationQueue, OperationRef } from '../../core/ports/queue.ts';
 import { CURSOR_SECRET_MIN_BYTES } from '../../persistence/cursor.ts';
 import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
+import { trustValidatedBundle } from '../../policy-engine/bundle/policy-bundle.ts';
+import { readValidatedBundle } from '../../policy-engine/bundle/validated-bundle.ts';
 import { type Broker, createBroker } from '../compose.ts';
 import { type BrokerConfig, loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
 import { EmbeddedMetricFormatMetrics } from '../metrics/emf-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { secretsManagerResolver } from './secret-resolver.ts';
-import { SqsOperationQueue } from './sqs-queue.ts';
 
 let broker: Promise<Broker> | undefined;
 
@@ -43,13 +43,16 @@ async function build(
     region: config.region,
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
+  // Validated when the function was built, for exactly these files; any other bundle is validated here.
+  const validated = readValidatedBundle(config.policiesDir);
+  if (validated) trustValidatedBundle(validated);
   const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
   const cursorSecret = await lambdaCursorSecret(environment);
   return createBroker({
     config,
     bundle,
     dynamo,
-    queue: queue ?? new SqsOperationQueue(new SQSClient({}), config.queueUrl!),
+    queue: queue ?? sqsQueueOnFirstUse(config.queueUrl!),
     jwks: new URL(config.jwt.jwksUrl),
     cursorSecret,
     providerFactories: defaultProviderFactories(config, bundle.catalogue, undefined),
@@ -76,6 +79,20 @@ export async function lambdaCursorSecret(
   if (secret.length < CURSOR_SECRET_MIN_BYTES)
     throw new Error(`the cursor secret must be at least ${CURSOR_SECRET_MIN_BYTES} bytes`);
   return secret;
+}
+
+/** The operations queue on SQS, its SDK client imported on the first enqueue (not at cold start). */
+function sqsQueueOnFirstUse(queueUrl: string): OperationQueue {
+  let queue: Promise<OperationQueue> | undefined;
+  const loaded = () =>
+    (queue ??= Promise.all([import('@aws-sdk/client-sqs'), import('./sqs-queue.ts')]).then(
+      ([{ SQSClient }, { SqsOperationQueue }]) => new SqsOperationQueue(new SQSClient({}), queueUrl),
+      (error: unknown) => {
+        queue = undefined;
+        throw error;
+      },
+    ));
+  return { enqueue: async (ref: OperationRef, delayMs?: number) => (await loaded()).enqueue(ref, delayMs) };
 }
 
 function env(name: string): string | undefined {

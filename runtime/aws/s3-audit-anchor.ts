@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AuditAnchor, ChainHead } from '../../core/ports/audit-log.ts';
 
 /** Sequence numbers count down in keys, so the newest head is the first key S3 lists. */
@@ -47,4 +47,12 @@ export class S3AuditAnchor implements AuditAnchor {
     const match = KEY.exec(listed.Contents?.[0]?.Key ?? '');
     return match ? { seq: Number(match[1]), hash: match[2]! } : undefined;
   }
+}
+
+/** The anchor in `bucket`; an endpoint override (the AWS emulator) serves buckets by path, not by host name. */
+export function s3AuditAnchor(region: string, bucket: string): S3AuditAnchor {
+  return new S3AuditAnchor(
+    new S3Client({ region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }),
+    bucket,
+  );
 }

@@ -1,17 +1,18 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BrokerError } from '../../core/errors.ts';
 
 /**
  * Resolves `secretsmanager:<arn or name>` references (OpenStack credentials in targets.yaml) through the
- * SDK's default credential chain. The client is made on first use, so a broker without such references
- * never touches Secrets Manager.
+ * SDK's default credential chain. The client (and the SDK module) is loaded on first use, so a broker
+ * without such references never touches Secrets Manager, and a cold start does not import it.
  */
 export function secretsManagerResolver(): (secretId: string) => Promise<string> {
   let client: SecretsManagerClient | undefined;
   return async (secretId) => {
-    client ??= new SecretsManagerClient({});
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    client ??= new sdk.SecretsManagerClient({});
     try {
-      const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const { SecretString } = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
       if (SecretString === undefined)
         throw new BrokerError('secrets.misconfigured', 'the credentials secret holds no string value');
       return SecretString;

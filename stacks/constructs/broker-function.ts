@@ -1,14 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSizing, LogLevel } from '../config/stage-config.ts';
-import { CEDAR_WASM, ESM_DIRNAME_DEFINE, ESM_REQUIRE_BANNER, LAMBDA_NODE_TARGET } from '../lambda-esbuild.ts';
+import type { BrokerEntry } from '../lambda-esbuild.ts';
 import { acknowledge, HIPAA } from '../nag/acknowledge.ts';
 import { ManagedPolicyRole } from './managed-policy-role.ts';
 
@@ -22,7 +22,7 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
  */
 export type FunctionCode = 'bundle' | 'stub';
 
-export type BrokerEntry = 'api' | 'worker' | 'reconciler';
+export type { BrokerEntry };
 
 export interface BrokerFunctionProps {
   readonly entry: BrokerEntry;
@@ -38,7 +38,7 @@ export interface BrokerFunctionProps {
   readonly code: FunctionCode;
 }
 
-/** Where the functions find the policy files at runtime (copied into the bundle by the afterBundling hook). */
+/** Where the functions find the policy files at runtime (copied into the bundle by stacks/lambda-esbuild.ts). */
 export const LAMBDA_POLICIES_DIR = '/var/task/policies';
 
 /**
@@ -105,23 +105,16 @@ export class BrokerFunction extends Construct {
       environment: { ...props.environment, LOG_LEVEL: props.logLevel },
     };
 
-    this.function =
-      props.code === 'bundle'
-        ? new nodejs.NodejsFunction(this, 'Function', {
-            ...common,
-            entry: resolve(REPO_ROOT, 'functions', `${props.entry}.ts`),
-            handler: 'handler',
-            projectRoot: REPO_ROOT,
-            depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
-            bundling: bundlingOptions(),
-          })
-        : new lambda.Function(this, 'Function', {
-            ...common,
-            handler: 'index.handler',
-            code: lambda.Code.fromInline(
+    this.function = new lambda.Function(this, 'Function', {
+      ...common,
+      handler: 'index.handler',
+      code:
+        props.code === 'bundle'
+          ? functionBundle(props.entry)
+          : lambda.Code.fromInline(
               "exports.handler = async () => { throw new Error('stub code: CDK assertion tests only'); };",
             ),
-          });
+    });
 
     acknowledge(
       this.role,
@@ -132,29 +125,29 @@ export class BrokerFunction extends Construct {
   }
 }
 
-/** esbuild options shared by the three functions: one self-contained ESM file plus the policy files. */
-export function bundlingOptions(): nodejs.BundlingOptions {
-  return {
-    forceDockerBundling: false,
-    format: nodejs.OutputFormat.ESM,
-    target: LAMBDA_NODE_TARGET,
-    mainFields: ['module', 'main'],
-    banner: ESM_REQUIRE_BANNER,
-    minify: true,
-    keepNames: true,
-    sourceMap: false,
-    define: ESM_DIRNAME_DEFINE,
-    // Bundle the AWS SDK too: the version the tests ran against is the version that runs.
-    externalModules: [],
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (inputDir: string, outputDir: string) => [
-        `cp -R "${inputDir}/policies" "${outputDir}/policies"`,
-        `find "${outputDir}/policies" -name '*.ts' -type f -delete`,
-        // The Cedar engine's WebAssembly, only when the bundle uses it.
-        `if grep -q cedar_wasm_bg.wasm "${outputDir}/index.mjs"; then cp "${inputDir}/${CEDAR_WASM}" "${outputDir}/"; fi`,
-      ],
+/**
+ * The function's code as stacks/lambda-esbuild.ts bundles it: `index.mjs` with the chunks it loads on
+ * first use, the policies and the Cedar WebAssembly, hashed by that output (as NodejsFunction does).
+ * esbuild runs locally, never in Docker: the image is only a required placeholder.
+ */
+function functionBundle(entry: BrokerEntry): lambda.Code {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('local-esbuild-only'),
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(
+            process.execPath,
+            [resolve(REPO_ROOT, 'stacks/bundle-function.ts'), entry, outputDir],
+            {
+              cwd: REPO_ROOT,
+              stdio: ['ignore', process.stderr, 'inherit'],
+            },
+          );
+          return true;
+        },
+      },
     },
-  };
+  });
 }
