@@ -24,7 +24,11 @@ const adminViewAction: ActionOf = (c) => (c.req.query('view') === 'admin' ? 'vm.
 
 /** Opening a console is its own action in policy (`vm.console`); the other VM actions are `vm.action`. */
 const consoleAction: ActionOf = async (c) => {
-  const body: unknown = await c.req.json().catch(() => undefined);
+  // A clone: the body stays unread for the idempotency fingerprint and the validator.
+  const body: unknown = await c.req.raw
+    .clone()
+    .json()
+    .catch(() => undefined);
   const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
   return type === 'console' ? 'vm.console' : 'vm.action';
 };
