@@ -140,6 +140,12 @@ describe('VM lifecycle over the API', () => {
         destHost: after.host,
         progressPercent: 100,
       });
+      const operator = await h.token('platform', ['operator']);
+      const forOperator = await h.call('GET', `/v1/vms/${id}?view=admin&tenant=clinic-a`, {
+        token: operator,
+      });
+      expect(forOperator.status, forOperator.text).toBe(200);
+      expect(forOperator.body.hosting.host).toBe(after.host);
       const forApp = await h.call('GET', `/v1/vms/${id}?view=admin`, { token: app });
       expect(forApp.status).toBe(403);
       expect(forApp.body.details.action).toBe('vm.readHost');
