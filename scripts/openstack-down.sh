@@ -11,7 +11,7 @@ T0=$SECONDS
 
 # Workers first (so they don't log errors about vanished APIs), then the rest.
 # shellcheck disable=SC2086
-stop_svcs nova-compute cinder-volume
+stop_svcs nova-compute nova-compute-2 cinder-volume
 # shellcheck disable=SC2086
 stop_svcs $ALL_SERVICES
 

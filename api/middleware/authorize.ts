@@ -1,7 +1,15 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { BrokerError } from '../../core/errors.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { ApiEnv } from '../context.ts';
+
+/**
+ * Names the action from the request itself, for a route whose variants policy tells apart (the console
+ * among a VM's actions, the admin view of a VM). It only picks the name; the route's validator still
+ * checks the request, so an unreadable body picks the route's plain action and is refused as invalid.
+ */
+export type ActionOf = (c: Context<ApiEnv>) => string | Promise<string>;
 
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -16,8 +24,9 @@ export const TENANT_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
  *
  * An `Idempotency-Key` is honoured (a fresh run or a replay) only after the request is allowed.
  */
-export function action(authorizer: Authorizer, name: string, resourceType: string) {
+export function action(authorizer: Authorizer, actionName: string | ActionOf, resourceType: string) {
   return createMiddleware<ApiEnv>(async (c, next) => {
+    const name = typeof actionName === 'string' ? actionName : await actionName(c);
     c.set('action', name);
     const principal = c.var.principal;
     // A route about a tenant itself names it in its path (`/v1/quotas/{tenant}`); the rest use `?tenant=`.

@@ -4,7 +4,7 @@ import { toVmView } from '../../core/model/vm.ts';
 import type { Authorizer } from '../../core/ports/authorizer.ts';
 import type { VmService } from '../../core/vms/vm-service.ts';
 import { type ApiEnv, requestContext } from '../context.ts';
-import { action } from '../middleware/authorize.ts';
+import { type ActionOf, action } from '../middleware/authorize.ts';
 import { placementSummary } from '../placement-summary.ts';
 import { IdempotencyHeaderSchema, IdParamSchema, problemResponses } from '../schemas/common.ts';
 import {
@@ -16,7 +16,22 @@ import {
   VmSchema,
   VmWithOperationSchema,
 } from '../schemas/vm.ts';
+import { VmGetQuerySchema } from '../schemas/vm-hosting.ts';
 import { json, jsonBody } from './json-content.ts';
+
+/** The admin view of a VM (its host) is its own action in policy: `vm.readHost`. */
+const adminViewAction: ActionOf = (c) => (c.req.query('view') === 'admin' ? 'vm.readHost' : 'vm.read');
+
+/** Opening a console is its own action in policy (`vm.console`); the other VM actions are `vm.action`. */
+const consoleAction: ActionOf = async (c) => {
+  // A clone: the body stays unread for the idempotency fingerprint and the validator.
+  const body: unknown = await c.req.raw
+    .clone()
+    .json()
+    .catch(() => undefined);
+  const type = typeof body === 'object' && body !== null ? (body as { type?: unknown }).type : undefined;
+  return type === 'console' ? 'vm.console' : 'vm.action';
+};
 
 /** `/v1/vms`: create, list, get, act on and delete VMs. */
 export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
@@ -89,12 +104,18 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
       method: 'get',
       path: '/v1/vms/{id}',
       tags: ['VMs'],
-      summary: 'Get a VM',
-      middleware: [action(authorizer, 'vm.read', 'vm')],
-      request: { params: VmId },
-      responses: { 200: json(VmSchema, 'the VM'), ...problemResponses(400, 401, 403, 404) },
+      summary: 'Get a VM (`?view=admin`: with its host and migrations)',
+      middleware: [action(authorizer, adminViewAction, 'vm')],
+      request: { params: VmId, query: VmGetQuerySchema },
+      responses: { 200: json(VmSchema, 'the VM'), ...problemResponses(400, 401, 403, 404, 502, 503) },
     }),
-    async (c) => c.json(toVmView(await vms.get(c.var.principal, c.req.valid('param').id)), 200),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      if (c.req.valid('query').view !== 'admin')
+        return c.json(toVmView(await vms.get(c.var.principal, id)), 200);
+      const { vm, hosting } = await vms.getWithHosting(c.var.principal, id);
+      return c.json({ ...toVmView(vm), ...(hosting ? { hosting } : {}) }, 200);
+    },
   );
 
   app.openapi(
@@ -103,7 +124,7 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
       path: '/v1/vms/{id}/actions',
       tags: ['VMs'],
       summary: 'Start, stop, reboot, pause, unpause, resize, snapshot, console or migrate',
-      middleware: [action(authorizer, 'vm.action', 'vm')],
+      middleware: [action(authorizer, consoleAction, 'vm')],
       request: { params: VmId, headers: IdempotencyHeaderSchema, ...jsonBody(VmActionSchema) },
       responses: {
         200: json(ConsoleSchema, 'console (synchronous)'),

@@ -14,6 +14,7 @@ import {
   TargetRefSchema,
 } from './common.ts';
 import { OperationSchema } from './operation.ts';
+import { VmHostingSchema } from './vm-hosting.ts';
 
 const NameSchema = ResourceNameSchema;
 
@@ -59,6 +60,7 @@ export const VmSchema = z
     fault: z.string().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    hosting: VmHostingSchema.optional(),
   })
   .openapi('Vm');
 
@@ -105,8 +107,24 @@ export const ConsoleSchema = z
   .object({
     vm: VmSchema,
     console: z.union([
-      z.object({ kind: z.literal('url'), protocol: z.string(), url: z.string() }),
-      z.object({ kind: z.literal('output'), output: z.string() }),
+      z
+        .object({
+          kind: z.literal('url'),
+          protocol: z.string(),
+          type: z.string().openapi({ description: '`novnc` (OpenStack), `simulated-novnc` (sandbox)' }),
+          url: z
+            .string()
+            .openapi({ description: 'opens once, until expiresAt: the token in it is one-time' }),
+          expiresAt: z.string(),
+        })
+        .openapi({ title: 'ConsoleLink' }),
+      z
+        .object({
+          kind: z.literal('output'),
+          type: z.literal('console-output').openapi({ description: 'AWS: EC2 GetConsoleOutput' }),
+          output: z.string(),
+        })
+        .openapi({ title: 'ConsoleOutput' }),
     ]),
   })
   .openapi('VmConsole');

@@ -280,7 +280,7 @@ describe('Ec2Compute lifecycle', () => {
 
   it('decodes the console output', async () => {
     const { c } = compute({ GetConsoleOutput: () => ({ Output: Buffer.from('login:').toString('base64') }) });
-    expect(await c.getConsole('i-1')).toEqual({ kind: 'output', output: 'login:' });
+    expect(await c.getConsole('i-1')).toEqual({ kind: 'output', type: 'console-output', output: 'login:' });
   });
 });
 

@@ -18,6 +18,7 @@ import type {
   CreateServerInput,
   ServerConsole,
   ServerImageInput,
+  ServerMigration,
   ServerState,
 } from '../../core/ports/cloud/compute.ts';
 import { awsCall, hasAwsCode, unsupported } from './aws-errors.ts';
@@ -220,18 +221,31 @@ export class Ec2Compute implements ComputeService {
     return { imageId: out.ImageId };
   }
 
-  /** The serial console's recent output (EC2 offers no console URL through its API). */
+  /**
+   * The instance's console output (GetConsoleOutput). EC2 offers no console URL through its API: its
+   * interactive serial console is an SSH session opened with a key pushed through EC2 Instance Connect
+   * (SendSerialConsoleSSHPublicKey), which the broker does not broker and the emulator does not offer.
+   */
   async getConsole(serverId: string): Promise<ServerConsole> {
     const out = await this.#fresh.retry(serverId, () =>
       awsCall('GetConsoleOutput', () =>
         this.#o.ec2.send(new GetConsoleOutputCommand({ InstanceId: serverId })),
       ),
     );
-    return { kind: 'output', output: out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '' };
+    return {
+      kind: 'output',
+      type: 'console-output',
+      output: out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '',
+    };
   }
 
   async liveMigrate(): Promise<void> {
     throw unsupported('live migration (AWS moves instances itself)');
+  }
+
+  /** EC2 shows no host and offers no migration: the list is always empty. */
+  async listMigrations(): Promise<ServerMigration[]> {
+    return [];
   }
 
   async #act(operation: string, serverId: string, call: (ec2: EC2Client) => Promise<unknown>): Promise<void> {

@@ -107,7 +107,20 @@ describe('target.connection', () => {
       interface: 'public',
       credentialsRef: 'env:OS',
       payloadContainer: 'hcb-payloads',
+      // Nova's default [consoleauth] token_ttl.
+      consoleLinkTtlSeconds: 600,
     });
+  });
+
+  it('takes the console link lifetime the cloud is configured with, and refuses a nonsensical one', () => {
+    const base = { authUrl: 'http://k', credentialsRef: 'env:OS' };
+    expect(parseConnection(target({ ...base, consoleLinkTtlSeconds: 120 })).consoleLinkTtlSeconds).toBe(120);
+    expect(() => parseConnection(target({ ...base, consoleLinkTtlSeconds: 0 }))).toThrow(
+      /consoleLinkTtlSeconds/,
+    );
+    expect(() => parseConnection(target({ ...base, consoleLinkTtlSeconds: '60' }))).toThrow(
+      /consoleLinkTtlSeconds/,
+    );
   });
 
   it('refuses anything that looks like a secret, and unknown keys', () => {

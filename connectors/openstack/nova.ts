@@ -211,6 +211,9 @@ export function toCloudServer(
   // admin-only and never copied.
   if (state === 'error' && server.fault)
     view.fault = `${server.fault.code}: ${server.fault.message}`.slice(0, 255);
+  // Admin-only in Nova's default policy: shown when the broker's role may read it.
+  const host = server['OS-EXT-SRV-ATTR:host'];
+  if (host) view.host = host;
   return view;
 }
 

@@ -5,6 +5,7 @@ import type {
   CreateServerInput,
   ServerConsole,
   ServerImageInput,
+  ServerMigration,
   ServerState,
 } from '../../core/ports/cloud/compute.ts';
 import type { Glance } from './glance.ts';
@@ -12,6 +13,7 @@ import { BROKER_IMAGE_KEY } from './glance.ts';
 import type { CreateServerBody, Nova } from './nova.ts';
 import { BROKER_VM_KEY, toCloudServer } from './nova.ts';
 import type { NovaActions } from './nova-actions.ts';
+import { type NovaMigrations, toServerMigration } from './nova-migrations.ts';
 import { openstackError } from './openstack-errors.ts';
 import type { OpenStackResolver } from './openstack-resolver.ts';
 
@@ -29,12 +31,27 @@ export class OpenStackCompute implements ComputeService {
   readonly #actions: NovaActions;
   readonly #glance: Glance;
   readonly #resolve: OpenStackResolver;
+  readonly #migrations: NovaMigrations;
+  readonly #consoleTtlMs: number;
+  readonly #now: () => number;
 
-  constructor(clients: { nova: Nova; actions: NovaActions; glance: Glance; resolver: OpenStackResolver }) {
+  constructor(clients: {
+    nova: Nova;
+    actions: NovaActions;
+    glance: Glance;
+    resolver: OpenStackResolver;
+    migrations: NovaMigrations;
+    /** The cloud's `[consoleauth] token_ttl`: Nova's answer does not say when its token expires. */
+    consoleLinkTtlSeconds: number;
+    now?: () => number;
+  }) {
     this.#nova = clients.nova;
     this.#actions = clients.actions;
     this.#glance = clients.glance;
     this.#resolve = clients.resolver;
+    this.#migrations = clients.migrations;
+    this.#consoleTtlMs = clients.consoleLinkTtlSeconds * 1000;
+    this.#now = clients.now ?? Date.now;
   }
 
   /**
@@ -147,19 +164,41 @@ export class OpenStackCompute implements ComputeService {
     return this.#actions.createImage(serverId, input.name, { [BROKER_IMAGE_KEY]: input.brokerId });
   }
 
-  /** noVNC URL; where the cloud offers no graphical console, the console log instead. */
+  /**
+   * noVNC URL with Nova's one-time token (consumed by nova-novncproxy on connect, expiring after
+   * `[consoleauth] token_ttl`); where the cloud offers no graphical console, the console log instead.
+   */
   async getConsole(serverId: string): Promise<ServerConsole> {
     try {
+      const issuedAt = this.#now();
       const c = await this.#actions.remoteConsole(serverId, { protocol: 'vnc', type: 'novnc' });
-      return { kind: 'url', protocol: c.protocol, url: c.url };
+      const expiresAt = new Date(issuedAt + this.#consoleTtlMs).toISOString();
+      return { kind: 'url', protocol: c.protocol, type: c.type, url: c.url, expiresAt };
     } catch (error) {
       if (!isBrokerError(error, 'unsupported') && !isBrokerError(error, 'invalidRequest')) throw error;
-      return { kind: 'output', output: await this.#actions.consoleOutput(serverId) };
+      return { kind: 'output', type: 'console-output', output: await this.#actions.consoleOutput(serverId) };
     }
   }
 
   async liveMigrate(serverId: string, host?: string): Promise<void> {
     await this.#actions.liveMigrate(serverId, host);
+  }
+
+  /** Every migration of the server, newest first; a running live migration with its memory copied so far. */
+  async listMigrations(serverId: string): Promise<ServerMigration[]> {
+    const all = [];
+    for await (const m of this.#migrations.listForServer(serverId)) all.push(m);
+    const live = all.some((m) => m.migration_type === 'live-migration' && m.status === 'running')
+      ? await this.#migrations.inProgress(serverId)
+      : [];
+    return all
+      .map((m) =>
+        toServerMigration(
+          m,
+          live.find((r) => r.id === m.id),
+        ),
+      )
+      .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
   }
 
   /** Runs an action; a 409 because the server is already where the action leads counts as done. */

@@ -17,6 +17,7 @@ import { openstackError } from './openstack-errors.ts';
  *   credentialsRef: secretsmanager:arn:aws:secretsmanager:…   # or env:OS, file:/etc/hcb/openstack.env
  *   payloadContainer: hcb-payloads   # private Swift container for on-prem payloads
  *   requestTimeoutMs: 30000
+ *   consoleLinkTtlSeconds: 600       # the cloud's nova.conf [consoleauth] token_ttl (default 600)
  * ```
  * Never a secret: keys that look like one are refused.
  */
@@ -33,6 +34,8 @@ export interface OpenStackConnection {
   credentialsRef: string;
   payloadContainer: string;
   requestTimeoutMs?: number;
+  /** How long Nova's console tokens live (`[consoleauth] token_ttl`), so a console link says when it expires. */
+  consoleLinkTtlSeconds: number;
 }
 
 const KNOWN = new Set([
@@ -48,6 +51,7 @@ const KNOWN = new Set([
   'credentialsRef',
   'payloadContainer',
   'requestTimeoutMs',
+  'consoleLinkTtlSeconds',
 ]);
 const SECRET_LIKE = /password|secret|token|apikey|privatekey/i;
 
@@ -75,12 +79,16 @@ export function parseConnection(target: Target): OpenStackConnection {
   const timeout = c.requestTimeoutMs;
   if (timeout !== undefined && (typeof timeout !== 'number' || timeout <= 0))
     throw fail('requestTimeoutMs must be a positive number');
+  const consoleTtl = c.consoleLinkTtlSeconds ?? 600;
+  if (typeof consoleTtl !== 'number' || !Number.isInteger(consoleTtl) || consoleTtl <= 0)
+    throw fail('consoleLinkTtlSeconds must be a positive whole number');
   const out: OpenStackConnection = {
     authUrl: authUrl.replace(/\/+$/, ''),
     regionName: str('regionName') ?? target.region,
     interface: iface,
     credentialsRef,
     payloadContainer: str('payloadContainer') ?? 'hcb-payloads',
+    consoleLinkTtlSeconds: consoleTtl,
   };
   for (const key of [
     'projectName',

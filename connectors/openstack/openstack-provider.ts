@@ -16,6 +16,7 @@ import { Neutron } from './neutron.ts';
 import { NeutronSecurityGroups } from './neutron-security-groups.ts';
 import { Nova } from './nova.ts';
 import { NovaActions } from './nova-actions.ts';
+import { NovaMigrations } from './nova-migrations.ts';
 import { OpenStackBlockStorage } from './openstack-block-storage.ts';
 import { OpenStackCompute } from './openstack-compute.ts';
 import { type OpenStackConnection, parseConnection } from './openstack-connection.ts';
@@ -112,7 +113,15 @@ export class OpenStackProvider implements CloudProvider {
       glance: this.glance,
       neutron: this.neutron,
     });
-    this.compute = new OpenStackCompute({ nova: this.nova, actions, glance: this.glance, resolver });
+    this.compute = new OpenStackCompute({
+      nova: this.nova,
+      actions,
+      glance: this.glance,
+      resolver,
+      migrations: new NovaMigrations(this.nova),
+      consoleLinkTtlSeconds: c.consoleLinkTtlSeconds,
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.blockStorage = new OpenStackBlockStorage({ cinder: this.cinder, actions });
     this.objectStorage = new OpenStackObjectStorage(this.swift, options.now);
     this.network = new OpenStackNetwork({

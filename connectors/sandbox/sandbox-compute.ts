@@ -7,9 +7,12 @@ import type {
   CreateServerInput,
   ServerConsole,
   ServerImageInput,
+  ServerMigration,
   ServerState,
 } from '../../core/ports/cloud/compute.ts';
+import { type ConsoleRedemption, SandboxConsoleTokens } from './sandbox-console.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
+import { hostNow, sandboxHosts, toServerMigration } from './sandbox-migrations.ts';
 import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { advance, type SandboxData, type SandboxServer, type SandboxState } from './sandbox-state.ts';
 
@@ -44,9 +47,14 @@ export interface SandboxComputeOptions {
 /** Simulated compute: servers build, stop, resize… asynchronously, on the target's own timings. */
 export class SandboxCompute implements ComputeService {
   readonly #o: SandboxComputeOptions;
+  readonly #consoleTokens: SandboxConsoleTokens;
 
   constructor(options: SandboxComputeOptions) {
     this.#o = options;
+    this.#consoleTokens = new SandboxConsoleTokens(
+      options.now,
+      () => sandboxSettingsOf(options.target).console.tokenTtlSeconds * 1000,
+    );
   }
 
   async createServer(input: CreateServerInput): Promise<CloudServer> {
@@ -74,7 +82,7 @@ export class SandboxCompute implements ComputeService {
         addresses: [`10.${hostOctet(target.id)}.0.${data.nextAddress++ % 250}`],
         tags: input.tags,
         securityGroups: input.securityGroupIds ?? [],
-        host: `${target.id}-host-1`,
+        host: sandboxHosts(target.id)[0],
         createdAt: new Date(at).toISOString(),
         state: 'building',
         pending: { to: fails ? 'error' : 'active', at: at + sandboxSettingsOf(target).timings.buildMs },
@@ -199,17 +207,50 @@ export class SandboxCompute implements ComputeService {
     return { imageId: id };
   }
 
+  /** A link to the broker's simulated console page with a one-time token (sandbox-endpoints.ts serves it). */
   async getConsole(serverId: string): Promise<ServerConsole> {
     await this.#o.faults.before('getConsole');
     const server = this.#server(serverId);
-    const url = `${this.#o.consoleBaseUrl}/sandbox/console/${encodeURIComponent(this.#o.target.id)}/${server.id}`;
-    return { kind: 'url', protocol: 'simulated-vnc', url };
+    const { token, expiresAt } = this.#consoleTokens.issue(server.id);
+    const url = `${this.#o.consoleBaseUrl}/sandbox/console/${token}`;
+    return {
+      kind: 'url',
+      protocol: 'simulated-vnc',
+      type: 'simulated-novnc',
+      url,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
   }
 
+  /** Spends a console token; on success, the server it opens (still existing). */
+  redeemConsole(token: string): ConsoleRedemption & { server?: CloudServer } {
+    const redeemed = this.#consoleTokens.redeem(token);
+    if (!redeemed.ok) return redeemed;
+    const server = this.#o.state.data.servers[redeemed.serverId];
+    return server && this.#live(server) ? { ...redeemed, server: this.#view(server) } : redeemed;
+  }
+
+  /** Each target has two simulated hosts; without a named one the server moves to the other. */
   async liveMigrate(serverId: string, host?: string): Promise<void> {
+    const hosts = sandboxHosts(this.#o.target.id);
+    if (host !== undefined && !hosts.includes(host))
+      throw new BrokerError('sandbox.invalidRequest', `host ${host} is not a host of ${this.#o.target.id}`);
     await this.#act('liveMigrate', serverId, ['active'], 'migrating', 'active', (s) => {
-      s.host = host ?? `${this.#o.target.id}-host-${s.host.endsWith('-1') ? 2 : 1}`;
+      const at = this.#o.now();
+      const to = host ?? hosts.find((h) => h !== s.host) ?? hosts[0];
+      s.migrations = [
+        ...(s.migrations ?? []),
+        { id: randomUUID(), from: s.host, to, startedAt: at, endsAt: at + this.#timings().actionMs },
+      ];
+      s.host = to;
     });
+  }
+
+  async listMigrations(serverId: string): Promise<ServerMigration[]> {
+    await this.#o.faults.before('listMigrations');
+    const server = this.#server(serverId);
+    const now = this.#o.now();
+    return (server.migrations ?? []).map((m) => toServerMigration(m, now)).reverse();
   }
 
   async #act(
@@ -290,6 +331,7 @@ export class SandboxCompute implements ComputeService {
     };
     if (server.brokerId !== undefined) view.brokerId = server.brokerId;
     if (server.state === 'error' && server.fault) view.fault = server.fault;
+    view.host = hostNow(server, this.#o.now());
     return view;
   }
 }

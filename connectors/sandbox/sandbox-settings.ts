@@ -4,7 +4,8 @@ import type { Target } from '../../core/model/target.ts';
 
 /**
  * A sandbox target's own settings: the `sandbox:` block of its entry in the targets file, which only this
- * connector reads. Capacity bounds what the simulation hosts; timings say how long each transition takes.
+ * connector reads. Capacity bounds what the simulation hosts; timings say how long each transition takes; console, how
+ * long a console link lives.
  */
 const sandboxSettingsSchema = z.strictObject({
   capacity: z.strictObject({
@@ -20,6 +21,10 @@ const sandboxSettingsSchema = z.strictObject({
       volumeMs: z.number().int().nonnegative().default(300),
     })
     .default({ buildMs: 1500, actionMs: 500, deleteMs: 500, volumeMs: 300 }),
+  /** How long a console link stays valid (Nova's `[consoleauth] token_ttl` plays this part on OpenStack). */
+  console: z
+    .strictObject({ tokenTtlSeconds: z.number().int().positive().max(3600).default(60) })
+    .default({ tokenTtlSeconds: 60 }),
 });
 
 export type SandboxSettings = z.output<typeof sandboxSettingsSchema>;

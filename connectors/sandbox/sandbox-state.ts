@@ -21,9 +21,20 @@ export interface SandboxServer extends Transitioning<string> {
   tags: Record<string, string>;
   securityGroups: string[];
   host: string;
+  /** Live migrations between the target's two simulated hosts, oldest first. */
+  migrations?: SandboxMigration[];
   createdAt: string;
   /** Set when the simulation was told to fail this build. */
   fault?: string;
+}
+
+/** One simulated live migration: the server runs on `from` until `endsAt`, then on `to`. */
+export interface SandboxMigration {
+  id: string;
+  from: string;
+  to: string;
+  startedAt: number;
+  endsAt: number;
 }
 
 export interface SandboxVolume extends Transitioning<string> {

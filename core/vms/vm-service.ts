@@ -32,6 +32,7 @@ import type {
 import { admitCreate } from '../quotas/admission.ts';
 import { vmDemand } from '../quotas/quota-limits.ts';
 import { DELETABLE_FROM, VM_ACTION_RULES } from './vm-actions.ts';
+import { readVmHosting, type VmHosting } from './vm-hosting.ts';
 
 export interface CreateVmInput {
   name: string;
@@ -184,6 +185,13 @@ export class VmService {
         details: { status: vm.status },
       });
     return this.#deps.vms.update(vm.tenant, id, { serviceEndpoint: designated ? true : null });
+  }
+
+  /** The VM with where it runs inside its target (vm-hosting.ts). */
+  async getWithHosting(principal: Principal, id: string): Promise<{ vm: Vm; hosting?: VmHosting }> {
+    const vm = await this.get(principal, id);
+    const hosting = await readVmHosting(vm, this.#deps.providers);
+    return hosting ? { vm, hosting } : { vm };
   }
 
   async act(ctx: RequestContext, id: string, action: VmActionInput): Promise<ActionResult> {

@@ -227,7 +227,7 @@ gen_nova() {
   # ratios below placement admits ~6000 m1.small (RAM is the limit).
   cat >"$ETC/nova/nova.conf" <<EOF
 [DEFAULT]
-host = host-ovs-filter-active
+host = $COMPUTE_HOST_1
 my_ip = 127.0.0.1
 compute_driver = fake.FakeDriver
 enabled_apis = osapi_compute
@@ -279,6 +279,13 @@ driver = noop
 EOF
   # nova-compute must not see DB URLs (it logs "No DB access allowed").
   grep -v '^connection = ' "$ETC/nova/nova.conf" >"$ETC/nova/nova-compute.conf"
+  # A second compute host, so a live migration really moves (doc: the ML2 'test' driver binds ports
+  # only on its magic host names; host-ovs-no_filter is OVS like the first). Its own state dir.
+  mkdir -p "$OS_DIR/nova-2/instances"
+  sed -e "s|^host = $COMPUTE_HOST_1\$|host = $COMPUTE_HOST_2|" \
+    -e "s|^state_path = .*|state_path = $OS_DIR/nova-2|" \
+    -e "s|^instances_path = .*|instances_path = $OS_DIR/nova-2/instances|" \
+    "$ETC/nova/nova-compute.conf" >"$ETC/nova/nova-compute-2.conf"
 }
 
 gen_cinder() {

@@ -11,8 +11,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # Everything we run, in start order (doc: "Start order that avoids races").
 ALL_SERVICES="memcached keystone swift-account swift-container swift-object swift-proxy glance
-neutron placement nova-api nova-conductor nova-scheduler nova-compute
+neutron placement nova-api nova-conductor nova-scheduler nova-compute nova-compute-2
 cinder-api cinder-scheduler cinder-volume"
+
+# The two fake compute hosts (a live migration moves a server from one to the other).
+COMPUTE_HOST_1=host-ovs-filter-active
+COMPUTE_HOST_2=host-ovs-no_filter
 
 declare -A PORT=([keystone]=5000 [swift-proxy]=8080 [glance]=9292 [neutron]=9696
   [placement]=8778 [nova-api]=8774 [cinder-api]=8776 [memcached]=11211

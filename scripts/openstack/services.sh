@@ -147,6 +147,7 @@ start_nova_control() {
 }
 start_nova_compute() {
   start_svc nova-compute "$PY" "$HERE/nova-compute" --config-file "$ETC/nova/nova-compute.conf"
+  start_svc nova-compute-2 "$PY" "$HERE/nova-compute" --config-file "$ETC/nova/nova-compute-2.conf"
 }
 start_cinder_api() {
   # cinder-wsgi parses sys.argv: uwsgi's --pyargv passes our config file.
@@ -167,18 +168,21 @@ start_cinder_volume() {
 # (discover_hosts_in_cells_interval = 5). On a restart the mapping already
 # exists, so also wait for a heartbeat newer than this nova-compute process.
 compute_ready() {
-  local age=$(($(date +%s) - $(stat -c %Y "$RUN/nova-compute.pid") + 1))
-  [ "$(mysql_os -e "SELECT COUNT(*) FROM nova_api.host_mappings WHERE host='host-ovs-filter-active'" 2>/dev/null || true)" = 1 ] &&
+  local svc=$1 host=$2 age
+  age=$(($(date +%s) - $(stat -c %Y "$RUN/$svc.pid") + 1))
+  [ "$(mysql_os -e "SELECT COUNT(*) FROM nova_api.host_mappings WHERE host='$host'" 2>/dev/null || true)" = 1 ] &&
     [ "$(mysql_os -e "SELECT COUNT(*) FROM nova.services WHERE \`binary\`='nova-compute'
-      AND host='host-ovs-filter-active' AND deleted=0
+      AND host='$host' AND deleted=0
       AND updated_at >= UTC_TIMESTAMP() - INTERVAL $age SECOND" 2>/dev/null || true)" = 1 ]
 }
 wait_compute_mapped() {
   local t0=$SECONDS
-  until compute_ready; do
-    svc_alive nova-compute || die nova-compute "nova-compute exited"
-    svc_alive nova-scheduler || die nova-scheduler "nova-scheduler exited"
-    [ $((SECONDS - t0)) -lt 180 ] || die nova-compute "compute host not up and discovered in cell1 after 180s"
+  until compute_ready nova-compute "$COMPUTE_HOST_1" && compute_ready nova-compute-2 "$COMPUTE_HOST_2"; do
+    local svc
+    for svc in nova-compute nova-compute-2 nova-scheduler; do
+      svc_alive "$svc" || die "$svc" "$svc exited"
+    done
+    [ $((SECONDS - t0)) -lt 180 ] || die nova-compute "compute hosts not up and discovered in cell1 after 180s"
     sleep 2
   done
 }

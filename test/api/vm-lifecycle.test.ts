@@ -111,7 +111,45 @@ describe('VM lifecycle over the API', () => {
     });
 
     it('live-migrates within its target; a move to another target is refused, by policy first', async () => {
-      expect((await actAndSettle({ type: 'migrate' })).vm.status).toBe('active');
+      const admin = await h.token('clinic-a', ['admin']);
+      const adminView = async () => {
+        const reply = await h.call('GET', `/v1/vms/${id}?view=admin`, { token: admin });
+        expect(reply.status, reply.text).toBe(200);
+        return reply.body.hosting;
+      };
+      const before = await adminView();
+      expect(before.host).toMatch(/-host-[12]$/);
+      const reply = await act({ type: 'migrate' });
+      let during = await adminView();
+      for (let i = 0; i < 100 && during.migrations.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        during = await adminView();
+      }
+      expect(during.migrations[0]).toMatchObject({ sourceHost: before.host });
+      // Seen while it runs (the simulated move takes the target's actionMs), the host is still the old one.
+      if (during.migrations[0].state === 'running') {
+        expect(during.migrations[0].progressPercent).toBeLessThan(100);
+        expect(during.host).toBe(before.host);
+      }
+      expect((await h.settle(app, reply.body.operation.id)).status).toBe('succeeded');
+      const after = await adminView();
+      expect(after.host).not.toBe(before.host);
+      expect(after.migrations[0]).toMatchObject({
+        state: 'completed',
+        sourceHost: before.host,
+        destHost: after.host,
+        progressPercent: 100,
+      });
+      const operator = await h.token('platform', ['operator']);
+      const forOperator = await h.call('GET', `/v1/vms/${id}?view=admin&tenant=clinic-a`, {
+        token: operator,
+      });
+      expect(forOperator.status, forOperator.text).toBe(200);
+      expect(forOperator.body.hosting.host).toBe(after.host);
+      const forApp = await h.call('GET', `/v1/vms/${id}?view=admin`, { token: app });
+      expect(forApp.status).toBe(403);
+      expect(forApp.body.details.action).toBe('vm.readHost');
+      expect((await h.call('GET', `/v1/vms/${id}`, { token: app })).body).not.toHaveProperty('hosting');
       const elsewhere = await act({ type: 'migrate', targetId: 'sandbox-public-west' }, 422);
       expect(elsewhere.body.code).toBe('migrate.unsupported');
       const phi = (await create({ name: 'phi-stays', classification: 'phi' })).body;
@@ -130,12 +168,25 @@ describe('VM lifecycle over the API', () => {
       expect(nowhere.body.errors[0].field).toBe('body.targetId');
     });
 
-    it('console answers 200 with a link, synchronously', async () => {
-      const reply = await act({ type: 'console' }, 200);
-      expect(reply.body.console).toMatchObject({ kind: 'url' });
+    it("console answers 200 with a one-time link, synchronously, to the tenant's admins only", async () => {
+      const refused = await act({ type: 'console' }, 403);
+      expect(refused.body.details.action).toBe('vm.console');
+      const admin = await h.token('clinic-a', ['admin']);
+      const reply = await h.call('POST', `/v1/vms/${id}/actions`, {
+        token: admin,
+        body: { type: 'console' },
+      });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.console).toMatchObject({ kind: 'url', type: 'simulated-novnc' });
       expect(reply.body.console.url).toContain(h.base);
+      expect(Date.parse(reply.body.console.expiresAt)).toBeGreaterThan(Date.now());
       const page = await fetch(reply.body.console.url);
+      expect(page.status).toBe(200);
       expect(await page.text()).toContain('SIMULATION');
+      const again = await fetch(reply.body.console.url);
+      expect(again.status).toBe(410);
+      expect(again.headers.get('content-type')).toBe('application/problem+json');
+      expect((await again.json()).code).toBe('console.tokenUsed');
     });
 
     it('refuses an action the VM is not in a state for (409), and one while another runs', async () => {

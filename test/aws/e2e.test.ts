@@ -119,12 +119,18 @@ describe('the broker end to end with AWS targets (emulator)', () => {
     expect(Images).toHaveLength(1);
     await settle(await h.call('DELETE', `/v1/images/${copy.id}`, { token: app }));
     await settle(await h.call('DELETE', `/v1/images/${snapshot.result.imageId}`, { token: app }));
+    // EC2 offers no console link through its API: the console's output (GetConsoleOutput), to admins.
     const console = await h.call('POST', `/v1/vms/${vmId}/actions`, {
-      token: app,
+      token: await h.token('tenant-aws', ['admin']),
       body: { type: 'console' },
     });
     expect(console.status).toBe(200);
-    expect(console.body.console.kind).toBe('output');
+    expect(console.body.console).toMatchObject({ kind: 'output', type: 'console-output' });
+    // No hosts on AWS: the admin view names the target and no host.
+    const hosting = await h.call('GET', `/v1/vms/${vmId}?view=admin`, {
+      token: await h.token('tenant-aws', ['admin']),
+    });
+    expect(hosting.body.hosting).toEqual({ targetId: 'aws-us-east-1', migrations: [] });
     const pause = await h.call('POST', `/v1/vms/${vmId}/actions`, { token: app, body: { type: 'pause' } });
     expect(pause.status).toBe(422);
     expect(pause.body.code).toBe('vm.actionUnsupported');

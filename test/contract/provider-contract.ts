@@ -15,6 +15,8 @@ export interface ProviderFixture {
   /** Upper bound for any single state transition on this cloud. */
   settleTimeoutMs: number;
   pollMs: number;
+  /** Opens a console link as a browser would and answers the HTTP status, where the site serves the page. */
+  openConsole?: (url: string) => Promise<number>;
   /** Removes anything the suite left behind (called once at the end). */
   cleanup?: () => Promise<void>;
 }
@@ -155,6 +157,55 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         const console = await p.compute.getConsole(server.id);
         if (console.kind === 'url') expect(console.url).toMatch(/^https?:\/\//);
         else expect(typeof console.output).toBe('string');
+      });
+
+      it('gives each console link its own token, expiring soon (or, without links, the output)', async () => {
+        const first = await p.compute.getConsole(server.id);
+        const second = await p.compute.getConsole(server.id);
+        expect(first.kind).toBe(p.capabilities.has('consoleUrl') ? 'url' : 'output');
+        if (first.kind === 'output' || second.kind === 'output') {
+          expect(first.type).toBe('console-output');
+          return;
+        }
+        // A new token each time: two links never coincide.
+        expect(second.url).not.toBe(first.url);
+        const ttl = Date.parse(first.expiresAt) - Date.now();
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(3_600_000);
+        if (f.openConsole) {
+          expect(await f.openConsole(first.url)).toBe(200);
+          expect(await f.openConsole(first.url)).toBe(410);
+          expect(await f.openConsole(second.url)).toBe(200);
+        }
+      });
+
+      it('live-migrates to another host where it can (the host changes), and lists the move', async () => {
+        if (!p.capabilities.has('liveMigrate')) {
+          expect(server.host).toBeUndefined();
+          expect(await p.compute.listMigrations(server.id)).toEqual([]);
+          return;
+        }
+        const before = await p.compute.getServer(server.id);
+        expect(before.host).toBeTruthy();
+        await p.compute.liveMigrate(server.id);
+        const after = await waitFor(
+          () => p.compute.getServer(server.id),
+          (s) => (s.state === 'active' && s.host !== before.host) || s.state === 'error',
+          { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'live migration' },
+        );
+        expect(after.state).toBe('active');
+        expect(after.host).not.toBe(before.host);
+        const migrations = await waitFor(
+          () => p.compute.listMigrations(server.id),
+          (list) => list[0]?.state === 'completed' || list[0]?.state === 'failed',
+          { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'migration record' },
+        );
+        expect(migrations[0]).toMatchObject({
+          state: 'completed',
+          sourceHost: before.host,
+          destHost: after.host,
+          progressPercent: 100,
+        });
       });
     });
 

@@ -49,6 +49,11 @@ describeProviderContract('sandbox', async () => {
     image: 'ubuntu-24.04',
     settleTimeoutMs: 5_000,
     pollMs: 20,
+    openConsole: async (url) => {
+      const page = await fetch(url);
+      await page.arrayBuffer();
+      return page.status;
+    },
     cleanup: async () => {
       server.close();
     },

@@ -92,11 +92,25 @@ describe('the broker end to end with a real OpenStack target', () => {
       [{ type: 'pause' }, 'paused'],
       [{ type: 'unpause' }, 'active'],
       [{ type: 'resize', size: 'medium' }, 'active'],
-      [{ type: 'migrate' }, 'active'],
     ] as const) {
       await settle(await h.call('POST', `/v1/vms/${vm.id}/actions`, { token: app, body: action }));
       expect((await get(`/v1/vms/${vm.id}`)).status, action.type).toBe(status);
     }
+    // Live migration between the cloud's two fake compute hosts: the admin view shows it moved.
+    const admin = await h.token('tenant-os', ['admin']);
+    const hosting = async () =>
+      (await h.call('GET', `/v1/vms/${vm.id}?view=admin`, { token: admin })).body.hosting;
+    const before = await hosting();
+    expect(before.host).toBeTruthy();
+    await settle(await h.call('POST', `/v1/vms/${vm.id}/actions`, { token: app, body: { type: 'migrate' } }));
+    expect((await get(`/v1/vms/${vm.id}`)).status).toBe('active');
+    const after = await hosting();
+    expect(after.host).not.toBe(before.host);
+    expect(after.migrations[0]).toMatchObject({
+      state: 'completed',
+      sourceHost: before.host,
+      destHost: after.host,
+    });
     expect((await get(`/v1/vms/${vm.id}`)).size).toBe('medium');
     expect((await os.compute.getServer(vm.serverId)).sizeRef).toBe('m1.medium');
     const snapshot = await settle(
@@ -110,11 +124,12 @@ describe('the broker end to end with a real OpenStack target', () => {
       classification: 'phi',
     });
     const console = await h.call('POST', `/v1/vms/${vm.id}/actions`, {
-      token: app,
+      token: admin,
       body: { type: 'console' },
     });
     expect(console.status).toBe(200);
-    expect(console.body.console).toMatchObject({ kind: 'url', protocol: 'vnc' });
+    expect(console.body.console).toMatchObject({ kind: 'url', protocol: 'vnc', type: 'novnc' });
+    expect(Date.parse(console.body.console.expiresAt)).toBeGreaterThan(Date.now());
     await settle(await h.call('DELETE', `/v1/images/${snapshot.result.imageId}`, { token: app }));
   });
 

@@ -8,8 +8,8 @@ import { openstackProvider } from './openstack-target.ts';
 
 /**
  * Nova behaviour the contract does not pin down, on the real service: NoValidHost ends in `error` with
- * the fault text, what the fake console returns, live migration on a one-host cloud, and idempotent
- * actions.
+ * the fault text, what the fake console returns (a token Nova itself vouches for), a live migration between
+ * the cloud's two fake compute hosts, and idempotent actions.
  */
 describe('Nova (real)', () => {
   const run = randomUUID().slice(0, 8);
@@ -107,12 +107,36 @@ describe('Nova (real)', () => {
       expect(console.protocol).toBe('vnc');
       // Zed's noVNC URL carries the token inside `path`: vnc_auto.html?path=%3Ftoken%3D…
       expect(console.url).toMatch(/^https?:\/\/.+token/);
+      // nova-novncproxy does not run here, so nothing spends the token; Nova's own check (admin API,
+      // ≥ 2.31 for every console type) proves it is a live token for this server, and a made-up one not.
+      const token = new URLSearchParams(
+        decodeURIComponent(new URL(console.url).search).replace(/^\?path=\?/, '?'),
+      ).get('token');
+      expect(token).toBeTruthy();
+      const checked = await p.nova.json<{ console: { instance_uuid: string } }>({
+        method: 'GET',
+        path: `/os-console-auth-tokens/${token}`,
+        op: 'nova.checkConsoleToken',
+        accept: [200],
+      });
+      expect(checked.console.instance_uuid).toBe(created.id);
+      const forged = await p.nova
+        .request({
+          method: 'GET',
+          path: `/os-console-auth-tokens/${randomUUID()}`,
+          op: 'nova.checkConsoleToken',
+          accept: [200],
+        })
+        .catch((e: unknown) => e);
+      expect((forged as BrokerError).code).toBe('openstack.notFound');
     }
 
-    // One compute host: the scheduler finds no other, Nova accepts (202) and the server stays ACTIVE.
+    // Two fake compute hosts: the scheduler picks the other one and the server really moves.
+    const before = await p.compute.getServer(created.id);
     await p.compute.liveMigrate(created.id);
-    const after = await settle(created.id, (s) => s.state !== 'migrating');
+    const after = await settle(created.id, (s) => s.state !== 'migrating' && s.host !== before.host);
     expect(after.state).toBe('active');
+    expect(after.host).not.toBe(before.host);
 
     await p.compute.stopServer(created.id);
     await settle(created.id, (s) => s.state === 'stopped');

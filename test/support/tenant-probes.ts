@@ -53,7 +53,7 @@ export interface ProbeWorld {
  */
 export const BODIES: Record<string, unknown[]> = {
   'POST /v1/vms': [{ name: 'probe', size: 'small', image: '<image>', classification: 'internal' }],
-  'POST /v1/vms/:id/actions': [{ type: 'stop' }],
+  'POST /v1/vms/:id/actions': [{ type: 'stop' }, { type: 'console' }],
   'POST /v1/volumes': [{ name: 'probe', sizeGiB: 1, classification: 'internal', snapshotId: '<snapshot>' }],
   'POST /v1/volumes/:id/attach': [{ vmId: '<vm>' }],
   'POST /v1/volumes/:id/snapshots': [{ name: 'probe' }],

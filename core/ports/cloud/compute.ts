@@ -36,6 +36,8 @@ export interface CloudServer {
   createdAt?: string;
   /** The cloud's fault message when state is `error`; shown to admins, never PHI. */
   fault?: string;
+  /** The compute host running it, where the cloud tells (Nova admin attribute, sandbox); EC2 has none. */
+  host?: string;
 }
 
 export interface CreateServerInput {
@@ -54,9 +56,30 @@ export interface CreateServerInput {
   securityGroupIds?: string[];
 }
 
+/**
+ * A console: a short-lived URL carrying a one-time token (`type` names the kind of page: `novnc`,
+ * `simulated-novnc`), or where the cloud offers no URL the console's recent output (`console-output`).
+ */
 export type ServerConsole =
-  | { kind: 'url'; protocol: string; url: string }
-  | { kind: 'output'; output: string };
+  | { kind: 'url'; protocol: string; type: string; url: string; expiresAt: string }
+  | { kind: 'output'; type: 'console-output'; output: string };
+
+export const MIGRATION_STATES = ['queued', 'running', 'completed', 'failed', 'unknown'] as const;
+export type MigrationState = (typeof MIGRATION_STATES)[number];
+
+/** One move of a server between hosts of its target, as the cloud records it. */
+export interface ServerMigration {
+  id: string;
+  state: MigrationState;
+  /** The cloud's own status word (`running`, `completed`, `error`, …). */
+  rawState: string;
+  sourceHost?: string;
+  destHost?: string;
+  /** 0–100 while memory is being copied, where the cloud reports it; 100 once completed. */
+  progressPercent?: number;
+  createdAt?: string;
+  updatedAt?: string;
+}
 
 export interface ServerImageInput {
   name: string;
@@ -85,4 +108,6 @@ export interface ComputeService {
   getConsole(serverId: string): Promise<ServerConsole>;
   /** Moves the server to another host of the same target (admin-only in most clouds). */
   liveMigrate(serverId: string, host?: string): Promise<void>;
+  /** The server's migrations, newest first; empty where the cloud has no hosts to move between (EC2). */
+  listMigrations(serverId: string): Promise<ServerMigration[]>;
 }

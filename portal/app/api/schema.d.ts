@@ -318,10 +318,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a VM */
+        /** Get a VM (`?view=admin`: with its host and migrations) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description `admin`: add the VM's host and migrations (admins and operators; asks the cloud) */
+                    view?: "admin";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -395,11 +398,18 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                /** @description problem */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
                 503: {
                     headers: {
-                        /** @description seconds to wait before retrying */
-                        "retry-after"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -5869,6 +5879,7 @@ export interface components {
             fault?: string;
             createdAt: string;
             updatedAt: string;
+            hosting?: components["schemas"]["VmHosting"];
         };
         /**
          * @description phi > pii > internal > public; phi never leaves on-prem targets
@@ -5882,6 +5893,27 @@ export interface components {
             region: string;
             /** @enum {string} */
             site: "onprem" | "public";
+        };
+        /** @description where the VM runs inside its target: only with `?view=admin`, for admins and operators */
+        VmHosting: {
+            targetId: string;
+            /** @description the compute host running the VM; absent where the cloud has none to show (AWS) */
+            host?: string;
+            /** @description newest first */
+            migrations: components["schemas"]["VmMigration"][];
+        };
+        VmMigration: {
+            id: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "completed" | "failed" | "unknown";
+            /** @description the cloud's own status word */
+            rawState: string;
+            sourceHost?: string;
+            destHost?: string;
+            /** @description share of the memory copied while running (where the cloud reports it); 100 once completed */
+            progressPercent?: number;
+            createdAt?: string;
+            updatedAt?: string;
         };
         Operation: {
             id: string;
@@ -5963,10 +5995,19 @@ export interface components {
                 /** @enum {string} */
                 kind: "url";
                 protocol: string;
+                /** @description `novnc` (OpenStack), `simulated-novnc` (sandbox) */
+                type: string;
+                /** @description opens once, until expiresAt: the token in it is one-time */
                 url: string;
+                expiresAt: string;
             } | {
                 /** @enum {string} */
                 kind: "output";
+                /**
+                 * @description AWS: EC2 GetConsoleOutput
+                 * @enum {string}
+                 */
+                type: "console-output";
                 output: string;
             };
         };

@@ -81,4 +81,6 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'policy.read': ['app', 'admin', 'auditor', 'operator'],
   'usage.readAll': ['operator'],
   'metrics.read': ['operator'],
+  'vm.console': ['admin'],
+  'vm.readHost': ['admin', 'operator'],
 };

@@ -1,0 +1,29 @@
+import type { ServerMigration } from '../../core/ports/cloud/compute.ts';
+import type { SandboxMigration, SandboxServer } from './sandbox-state.ts';
+
+/** The two simulated compute hosts of a target. */
+export function sandboxHosts(targetId: string): [string, string] {
+  return [`${targetId}-host-1`, `${targetId}-host-2`];
+}
+
+/** Until a migration ends the server still runs on the host it left. */
+export function hostNow(server: SandboxServer, now: number): string {
+  const last = server.migrations?.at(-1);
+  return last && now < last.endsAt ? last.from : server.host;
+}
+
+/** Progress is the share of the simulated migration's time already spent. */
+export function toServerMigration(m: SandboxMigration, now: number): ServerMigration {
+  const done = now >= m.endsAt;
+  const span = Math.max(1, m.endsAt - m.startedAt);
+  return {
+    id: m.id,
+    state: done ? 'completed' : 'running',
+    rawState: done ? 'completed' : 'running',
+    sourceHost: m.from,
+    destHost: m.to,
+    progressPercent: done ? 100 : Math.min(99, Math.floor(((now - m.startedAt) * 100) / span)),
+    createdAt: new Date(m.startedAt).toISOString(),
+    updatedAt: new Date(done ? m.endsAt : now).toISOString(),
+  };
+}
