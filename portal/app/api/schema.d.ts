@@ -6136,13 +6136,21 @@ export interface components {
             id: string;
             from: {
                 vmId: string;
+            } | {
+                cidr: string;
             };
             to: {
                 vmId: string;
             } | {
                 cidr: string;
             };
+            /** @description the first (or only) port; 0 for icmp */
             port: number;
+            /** @description tcp and udp: the range (from == to for a single port) */
+            ports?: {
+                from: number;
+                to: number;
+            };
             /** @enum {string} */
             protocol: "tcp" | "udp" | "icmp";
             /** @enum {string} */
@@ -6159,29 +6167,41 @@ export interface components {
             updatedAt: string;
         };
         CreateLink: {
+            /** @description a VM, or a network for an inbound link (then `to` must be a VM) */
             from: {
                 vmId: string;
+            } | {
+                /**
+                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
+                 * @example 10.20.0.0/16
+                 */
+                cidr: string;
             };
             to: {
                 vmId: string;
             } | {
                 /**
-                 * @description an IPv4 network with its host bits zero
+                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
                  * @example 10.20.0.0/16
                  */
                 cidr: string;
             };
-            /** @description required for tcp and udp; absent for icmp */
+            /** @description tcp and udp: one port (or give `ports`); absent for icmp */
             port?: number;
+            /** @description tcp and udp: a range of ports, both ends included (or give `port`) */
+            ports?: {
+                from: number;
+                to: number;
+            };
             /** @enum {string} */
             protocol: "tcp" | "udp" | "icmp";
         } & ({
             /** @constant */
             protocol?: "icmp";
-        } | {
+        } | ({
             /** @enum {unknown} */
             protocol?: "tcp" | "udp";
-        });
+        } & (unknown | unknown)));
         LinkPage: {
             items: components["schemas"]["Link"][];
             nextCursor?: string;
