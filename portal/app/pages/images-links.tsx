@@ -68,10 +68,13 @@ export function ImagesLinks() {
             <tbody>
               {links.data.items.map((link) => (
                 <tr key={link.id} data-testid="link-row">
-                  <td>{vm(link.from.vmId)}</td>
+                  <td>{'vmId' in link.from ? vm(link.from.vmId) : <code>{link.from.cidr}</code>}</td>
                   <td>{'vmId' in link.to ? vm(link.to.vmId) : <code>{link.to.cidr}</code>}</td>
                   <td>
-                    {link.protocol}/{link.port}
+                    {link.protocol}
+                    {link.ports
+                      ? `/${link.ports.from}${link.ports.to === link.ports.from ? '' : `-${link.ports.to}`}`
+                      : ''}
                   </td>
                   <td>
                     <StatusBadge value={link.status} />
