@@ -87,6 +87,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sizes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Logical sizes, what they are, and where each can be placed now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every logical size, smallest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Size"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vms": {
         parameters: {
             query?: never;
@@ -3143,7 +3230,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's images */
+        /** List the tenant's images, then the catalogue's public ones (read-only) */
         get: {
             parameters: {
                 query?: {
@@ -3335,7 +3422,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an image */
+        /** Delete one of the tenant's images (a public image of the catalogue is read-only: 409) */
         delete: {
             parameters: {
                 query?: never;
@@ -5843,6 +5930,33 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Size: {
+            /**
+             * @description the logical size VMs are created with
+             * @example small
+             */
+            name: string;
+            vcpus: number;
+            ramMiB: number;
+            diskGiB: number;
+            /** @description every target that maps this size */
+            targets: {
+                targetId: string;
+                /** @enum {string} */
+                cloud: "sandbox" | "openstack" | "aws";
+                /** @enum {string} */
+                site: "onprem" | "public";
+                region: string;
+                /** @description the target's flavor or instance type for this size */
+                flavor: string;
+                /** @description the target is not down, its circuit is not open, and the cloud reports room for one more (instances, vCPUs, RAM); policy and quotas still decide each placement */
+                placeableNow: boolean;
+                /** @description why not, when not placeable now */
+                blockers: ("target.down" | "target.circuitOpen" | "capacity.instances" | "capacity.vcpus" | "capacity.ramMiB")[];
+                /** @description false when the cloud's limits could not be read (not held against it) */
+                capacityKnown: boolean;
+            }[];
+        };
         VmWithOperation: {
             vm: components["schemas"]["Vm"];
             operation: components["schemas"]["Operation"];
@@ -6207,8 +6321,30 @@ export interface components {
             nextCursor?: string;
         };
         ImagePage: {
-            items: components["schemas"]["Image"][];
+            items: (components["schemas"]["PublicImage"] | components["schemas"]["Image"])[];
             nextCursor?: string;
+        };
+        /** @description a public image of the catalogue; boot VMs from it with image: '<id>' */
+        PublicImage: {
+            /**
+             * @description the logical name VMs boot from
+             * @example ubuntu-24.04
+             */
+            id: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            visibility: "public";
+            /**
+             * @description nobody deletes or changes it through the broker
+             * @enum {boolean}
+             */
+            readOnly: true;
+            /** @description the targets offering it, with each one's own image id */
+            targets: {
+                targetId: string;
+                cloudImage: string;
+            }[];
         };
         /** @description a VM snapshot or a copy; boot VMs from it with image: '<id>' */
         Image: {
