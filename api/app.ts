@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { BucketService } from '../core/buckets/bucket-service.ts';
+import { SizeDirectory } from '../core/catalogue/size-directory.ts';
 import { BrokerError } from '../core/errors.ts';
 import type { WebhookService } from '../core/events/webhook-service.ts';
 import type { ImageService } from '../core/images/image-service.ts';
@@ -41,6 +42,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { quotaRoutes } from './routes/quotas.ts';
+import { sizeRoutes } from './routes/sizes.ts';
 import { targetDetailRoutes } from './routes/target-detail.ts';
 import { targetRoutes } from './routes/targets.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -120,6 +122,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/', targetRoutes(deps.targets, deps.authorizer));
+  app.route('/', sizeRoutes(new SizeDirectory(deps.targets, deps.targetCapacity), deps.authorizer));
   app.route('/', vmRoutes(deps.vms, deps.authorizer));
   app.route('/', volumeRoutes(deps.volumes, deps.authorizer));
   app.route('/', bucketRoutes(deps.buckets, deps.authorizer));

@@ -62,6 +62,7 @@ const STATUS_BY_KIND: Record<string, number> = {
   alreadyExists: 409,
   conflict: 409,
   invalidState: 409,
+  readOnly: 409,
   busy: 409,
   attached: 409,
   notEmpty: 409,

@@ -28,6 +28,8 @@ function createLinkEntity(table: BrokerTable) {
       from: any(),
       to: any(),
       port: number(),
+      // The last port of a range (absent: the single `port`).
+      portTo: number().optional(),
       protocol: string(),
       policies: list(string()),
       // The exact rules programmed, so a delete removes those and nothing else.

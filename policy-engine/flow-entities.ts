@@ -1,6 +1,12 @@
 import type { CedarValueJson, Context, EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { LinkProtocol } from '../core/model/link.ts';
-import type { AttachRequest, CopyRequest, LinkEndpoint, LinkRequest } from '../core/ports/flow-policy.ts';
+import type {
+  AttachRequest,
+  CopyRequest,
+  LinkDirection,
+  LinkEndpoint,
+  LinkRequest,
+} from '../core/ports/flow-policy.ts';
 
 /**
  * How flow requests (attach, copy, link) look to Cedar — the shapes schema.cedarschema declares as
@@ -14,11 +20,14 @@ type ArtefactKind = CopyRequest['artefact']['kind'];
 // the lists (and then the schema's enums, which schema-model.ts checks against them) follow.
 const ARTEFACT_KIND_SET: Record<ArtefactKind, true> = { snapshot: true, image: true };
 const PROTOCOL_SET: Record<LinkProtocol, true> = { tcp: true, udp: true, icmp: true };
+const DIRECTION_SET: Record<LinkDirection, true> = { outbound: true, inbound: true };
 
 /** The schema's `ArtefactKind` enum must list exactly these. */
 export const ARTEFACT_KINDS = Object.keys(ARTEFACT_KIND_SET) as readonly ArtefactKind[];
 /** The schema's `Protocol` enum must list exactly these. */
 export const LINK_PROTOCOLS = Object.keys(PROTOCOL_SET) as readonly LinkProtocol[];
+/** The schema's `Direction` enum must list exactly these. */
+export const LINK_DIRECTIONS = Object.keys(DIRECTION_SET) as readonly LinkDirection[];
 
 /** The id of a link's receiving VM: the port names no VM ids, and policies test attributes, not ids. */
 export const LINK_DESTINATION_ID = 'destination';
@@ -46,7 +55,10 @@ export function copyContext(request: CopyRequest): Context {
   };
 }
 
-/** `link` context (LinkContext): the VM the flow starts from, port (0 for icmp) and protocol. */
+/**
+ * `link` context (LinkContext): the link's VM end, the direction, the port (0 for icmp), the range of
+ * ports (`{ from: port, to: port }` for a single one) and the protocol.
+ */
 export function linkContext(request: LinkRequest): Context {
   const { from } = request;
   return {
@@ -57,7 +69,9 @@ export function linkContext(request: LinkRequest): Context {
       site: ref('Site', from.target.site),
     },
     port: request.port,
+    ports: { from: request.port, to: request.portTo ?? request.port },
     protocol: ref('Protocol', request.protocol),
+    direction: ref('Direction', request.direction ?? 'outbound'),
   };
 }
 

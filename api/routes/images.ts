@@ -1,4 +1,5 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { isPublicImage } from '../../core/images/catalogue-images.ts';
 import type { ImageService } from '../../core/images/image-service.ts';
 import { toImageView } from '../../core/model/image.ts';
 import { toOperationView } from '../../core/model/operation.ts';
@@ -19,6 +20,13 @@ import { json, jsonBody } from './json-content.ts';
 export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   const ImageId = IdParamSchema('img');
+  // A public image's logical name is taken too, so deleting one says why it cannot be (image.readOnly).
+  const DeletableImageId = z.object({
+    id: z
+      .string()
+      .regex(/^(img-[0-9a-z]{26}|[a-z0-9][a-z0-9.-]{0,62})$/, 'an img- id')
+      .openapi({ param: { name: 'id', in: 'path' }, example: 'img-01jb2x3y4z5a6b7c8d9e0f1g2h' }),
+  });
   const ctx = requestContext;
 
   app.openapi(
@@ -26,7 +34,7 @@ export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenA
       method: 'get',
       path: '/v1/images',
       tags: ['Images'],
-      summary: "List the tenant's images",
+      summary: "List the tenant's images, then the catalogue's public ones (read-only)",
       middleware: [action(authorizer, 'image.list', 'image')],
       request: { query: ImageListQuerySchema },
       responses: { 200: json(ImagePageSchema, 'one page'), ...problemResponses(400, 401, 403) },
@@ -39,7 +47,7 @@ export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenA
       });
       return c.json(
         {
-          items: result.items.map(toImageView),
+          items: result.items.map((item) => (isPublicImage(item) ? item : toImageView(item))),
           ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
         },
         200,
@@ -99,9 +107,9 @@ export function imageRoutes(images: ImageService, authorizer: Authorizer): OpenA
       method: 'delete',
       path: '/v1/images/{id}',
       tags: ['Images'],
-      summary: 'Delete an image',
+      summary: "Delete one of the tenant's images (a public image of the catalogue is read-only: 409)",
       middleware: [action(authorizer, 'image.delete', 'image')],
-      request: { params: ImageId, headers: IdempotencyHeaderSchema },
+      request: { params: DeletableImageId, headers: IdempotencyHeaderSchema },
       responses: {
         202: json(ImageWithOperationSchema, 'accepted'),
         ...problemResponses(400, 401, 403, 404, 409),

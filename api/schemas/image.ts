@@ -28,7 +28,22 @@ export const ImageSchema = z
   })
   .openapi('Image', { description: "a VM snapshot or a copy; boot VMs from it with image: '<id>'" });
 
-export const ImagePageSchema = page(ImageSchema, 'ImagePage');
+export const PublicImageSchema = z
+  .object({
+    id: z.string().openapi({ example: 'ubuntu-24.04', description: 'the logical name VMs boot from' }),
+    name: z.string(),
+    description: z.string(),
+    visibility: z.literal('public'),
+    readOnly: z.literal(true).openapi({ description: 'nobody deletes or changes it through the broker' }),
+    targets: z
+      .array(z.object({ targetId: z.string(), cloudImage: z.string() }))
+      .openapi({ description: "the targets offering it, with each one's own image id" }),
+  })
+  .openapi('PublicImage', {
+    description: "a public image of the catalogue; boot VMs from it with image: '<id>'",
+  });
+
+export const ImagePageSchema = page(z.union([PublicImageSchema, ImageSchema]), 'ImagePage');
 export const ImageWithOperationSchema = z
   .object({ image: ImageSchema, operation: OperationSchema })
   .openapi('ImageWithOperation');

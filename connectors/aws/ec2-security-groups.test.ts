@@ -49,7 +49,40 @@ describe('rule mapping', () => {
 
   it('leaves out rules the broker cannot express', () => {
     expect(toCloudRule({ ...ec2Rule, IpProtocol: '-1' })).toBeUndefined();
-    expect(toCloudRule({ ...ec2Rule, FromPort: 1000, ToPort: 2000 })).toBeUndefined();
+  });
+
+  it('maps port ranges and ICMP over IPv6 (icmpv6) both ways', () => {
+    const range = { ...rule, port: 8000, portTo: 8080, remoteCidr: '2001:db8::/32' };
+    expect(toIpPermission(range)).toEqual({
+      IpProtocol: 'tcp',
+      FromPort: 8000,
+      ToPort: 8080,
+      Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }],
+    });
+    expect(
+      toCloudRule({
+        ...ec2Rule,
+        FromPort: 8000,
+        ToPort: 8080,
+        CidrIpv4: undefined,
+        CidrIpv6: '2001:db8::/32',
+      }),
+    ).toEqual({ id: 'sgr-1', ...range });
+    const ping = { direction: 'ingress', protocol: 'icmp', remoteCidr: '::/0' } as const;
+    expect(toIpPermission(ping)).toMatchObject({ IpProtocol: 'icmpv6', FromPort: -1, ToPort: -1 });
+    expect(
+      toCloudRule({
+        ...ec2Rule,
+        IpProtocol: 'icmpv6',
+        FromPort: -1,
+        ToPort: -1,
+        CidrIpv4: undefined,
+        CidrIpv6: '::/0',
+      }),
+    ).toEqual({ id: 'sgr-1', ...ping });
+    expect(sameRule(range, { ...range })).toBe(true);
+    expect(sameRule(range, { ...range, portTo: 8081 })).toBe(false);
+    expect(sameRule({ ...rule, portTo: 5432 }, rule)).toBe(true);
   });
 
   it('compares rules the way EC2 deduplicates them', () => {

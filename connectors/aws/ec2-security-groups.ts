@@ -30,18 +30,24 @@ import type { Ec2Location } from './ec2-location.ts';
 /** Group names and descriptions accept a limited character set (CreateSecurityGroup's constraints). */
 const safeText = (text: string) => text.replace(/[^A-Za-z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '-').slice(0, 255);
 
-/** The EC2 permission for one broker rule: a single port (all ports when none is given); all ICMP types. */
+/**
+ * The EC2 permission for one broker rule: a port or a range (all ports when none is given); all ICMP types,
+ * `icmpv6` for an IPv6 network (EC2 takes ICMP for IPv6 under its own protocol).
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html
+ */
 export function toIpPermission(rule: SecurityRuleInput): IpPermission {
+  const ipv6 = rule.remoteCidr?.includes(':') ?? false;
   const ports =
     rule.protocol === 'icmp'
       ? { FromPort: -1, ToPort: -1 }
-      : { FromPort: rule.port ?? 0, ToPort: rule.port ?? 65535 };
+      : { FromPort: rule.port ?? 0, ToPort: rule.port === undefined ? 65535 : (rule.portTo ?? rule.port) };
   const remote: IpPermission = rule.remoteGroupId
     ? { UserIdGroupPairs: [{ GroupId: rule.remoteGroupId }] }
-    : rule.remoteCidr?.includes(':')
+    : ipv6
       ? { Ipv6Ranges: [{ CidrIpv6: rule.remoteCidr }] }
       : { IpRanges: [{ CidrIp: rule.remoteCidr ?? '0.0.0.0/0' }] };
-  return { IpProtocol: rule.protocol, ...ports, ...remote };
+  const protocol = rule.protocol === 'icmp' && ipv6 ? 'icmpv6' : rule.protocol;
+  return { IpProtocol: protocol, ...ports, ...remote };
 }
 
 /** Security groups in the target's VPC, found by their `hcb:link` tag; rules addressed by rule id. */
@@ -243,9 +249,11 @@ const PROTOCOLS: Record<string, CloudSecurityRule['protocol']> = {
   '17': 'udp',
   icmp: 'icmp',
   '1': 'icmp',
+  icmpv6: 'icmp',
+  '58': 'icmp',
 };
 
-/** The broker's view of an EC2 rule; rules the broker cannot express (all protocols, port ranges) are left out. */
+/** The broker's view of an EC2 rule; rules the broker cannot express (all protocols) are left out. */
 export function toCloudRule(rule: SecurityGroupRule): CloudSecurityRule | undefined {
   const protocol = PROTOCOLS[rule.IpProtocol ?? ''];
   if (!protocol || !rule.SecurityGroupRuleId) return undefined;
@@ -256,8 +264,10 @@ export function toCloudRule(rule: SecurityGroupRule): CloudSecurityRule | undefi
   };
   if (protocol !== 'icmp') {
     const allPorts = rule.FromPort === 0 && rule.ToPort === 65535;
-    if (!allPorts && rule.FromPort !== rule.ToPort) return undefined;
-    if (!allPorts && rule.FromPort !== undefined) view.port = rule.FromPort;
+    if (!allPorts && rule.FromPort !== undefined) {
+      view.port = rule.FromPort;
+      if (rule.ToPort !== undefined && rule.ToPort !== rule.FromPort) view.portTo = rule.ToPort;
+    }
   }
   const cidr = rule.CidrIpv4 ?? rule.CidrIpv6;
   if (cidr) view.remoteCidr = cidr;
@@ -269,7 +279,7 @@ export function sameRule(a: SecurityRuleInput, b: SecurityRuleInput): boolean {
   return (
     a.direction === b.direction &&
     a.protocol === b.protocol &&
-    (a.protocol === 'icmp' || a.port === b.port) &&
+    (a.protocol === 'icmp' || (a.port === b.port && (a.portTo ?? a.port) === (b.portTo ?? b.port))) &&
     (a.remoteCidr ?? (a.remoteGroupId ? undefined : '0.0.0.0/0')) ===
       (b.remoteCidr ?? (b.remoteGroupId ? undefined : '0.0.0.0/0')) &&
     a.remoteGroupId === b.remoteGroupId

@@ -152,29 +152,41 @@ export function toCloudSecurityGroup(group: NeutronSecurityGroup): CloudSecurity
   return view;
 }
 
+/** Neutron's names for ICMP: `icmp` for IPv4, `ipv6-icmp` (older releases: `icmpv6`, `58`) for IPv6. */
+const ICMP = new Set(['icmp', 'ipv6-icmp', 'icmpv6', '58', '1']);
+
 /**
  * A Neutron rule in the broker's shape, or undefined for rules it cannot express (the default
- * allow-all egress rules with protocol `null`, port ranges): those are left alone, not shown.
+ * allow-all egress rules with protocol `null`): those are left alone, not shown.
  */
 export function toCloudRule(rule: NeutronRule): CloudSecurityRule | undefined {
-  if (rule.protocol !== 'tcp' && rule.protocol !== 'udp' && rule.protocol !== 'icmp') return undefined;
-  if (rule.protocol !== 'icmp' && rule.port_range_min !== rule.port_range_max) return undefined;
-  const out: CloudSecurityRule = { id: rule.id, direction: rule.direction, protocol: rule.protocol };
-  if (rule.protocol !== 'icmp' && rule.port_range_min !== null) out.port = rule.port_range_min;
+  const protocol = rule.protocol !== null && ICMP.has(rule.protocol) ? 'icmp' : rule.protocol;
+  if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'icmp') return undefined;
+  const out: CloudSecurityRule = { id: rule.id, direction: rule.direction, protocol };
+  if (protocol !== 'icmp' && rule.port_range_min !== null) {
+    out.port = rule.port_range_min;
+    if (rule.port_range_max !== null && rule.port_range_max !== rule.port_range_min)
+      out.portTo = rule.port_range_max;
+  }
   if (rule.remote_ip_prefix) out.remoteCidr = rule.remote_ip_prefix;
   if (rule.remote_group_id) out.remoteGroupId = rule.remote_group_id;
   return out;
 }
 
-/** The Neutron body for a broker rule. */
+/**
+ * The Neutron body for a broker rule. IPv6 when the remote network is (ethertype must match it); ICMP
+ * over IPv6 is `ipv6-icmp`.
+ * https://docs.openstack.org/api-ref/network/v2/#create-security-group-rule
+ */
 export function toRuleBody(groupId: string, rule: SecurityRuleInput): CreateRuleBody {
   const port = rule.protocol === 'icmp' ? undefined : rule.port;
+  const ipv6 = rule.remoteCidr?.includes(':') ?? false;
   return {
     security_group_id: groupId,
     direction: rule.direction,
-    ethertype: rule.remoteCidr?.includes(':') ? 'IPv6' : 'IPv4',
-    protocol: rule.protocol,
-    ...(port === undefined ? {} : { port_range_min: port, port_range_max: port }),
+    ethertype: ipv6 ? 'IPv6' : 'IPv4',
+    protocol: rule.protocol === 'icmp' && ipv6 ? 'ipv6-icmp' : rule.protocol,
+    ...(port === undefined ? {} : { port_range_min: port, port_range_max: rule.portTo ?? port }),
     ...(rule.remoteCidr ? { remote_ip_prefix: rule.remoteCidr } : {}),
     ...(rule.remoteGroupId ? { remote_group_id: rule.remoteGroupId } : {}),
   };
@@ -182,11 +194,14 @@ export function toRuleBody(groupId: string, rule: SecurityRuleInput): CreateRule
 
 /** Whether an existing rule is the one asked for (so adding it again returns it). */
 export function sameRule(existing: CloudSecurityRule, wanted: SecurityRuleInput): boolean {
-  const port = wanted.protocol === 'icmp' ? undefined : wanted.port;
+  const icmp = wanted.protocol === 'icmp';
+  const port = icmp ? undefined : wanted.port;
+  const last = icmp || port === undefined ? undefined : (wanted.portTo ?? port);
   return (
     existing.direction === wanted.direction &&
     existing.protocol === wanted.protocol &&
     existing.port === port &&
+    (existing.port === undefined ? undefined : (existing.portTo ?? existing.port)) === last &&
     (existing.remoteCidr ?? undefined) === (wanted.remoteCidr ?? undefined) &&
     (existing.remoteGroupId ?? undefined) === (wanted.remoteGroupId ?? undefined)
   );

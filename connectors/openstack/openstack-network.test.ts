@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unitProvider } from '../../test/support/openstack/fake-cloud.ts';
 import { FakeFetch, json } from '../../test/support/openstack/fake-fetch.ts';
+import { sameRule, toCloudRule, toRuleBody } from './neutron-security-groups.ts';
 
 const rule = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -107,5 +108,60 @@ describe('OpenStack network (Neutron)', () => {
     const puts = fake.calls.filter((c) => c.method === 'PUT');
     expect(puts.map((c) => c.headers.get('if-match'))).toEqual(['revision_number=3', 'revision_number=4']);
     expect(JSON.parse(puts[1]!.body!)).toEqual({ port: { security_groups: ['default', 'g1'] } });
+  });
+});
+
+describe('Neutron rule mapping: ranges, IPv6, ICMP', () => {
+  it('sends a range as port_range_min/max and an IPv6 network with ethertype IPv6', () => {
+    const range = {
+      direction: 'ingress' as const,
+      protocol: 'tcp' as const,
+      port: 8000,
+      portTo: 8080,
+      remoteCidr: '2001:db8::/32',
+    };
+    expect(toRuleBody('g1', range)).toEqual({
+      security_group_id: 'g1',
+      direction: 'ingress',
+      ethertype: 'IPv6',
+      protocol: 'tcp',
+      port_range_min: 8000,
+      port_range_max: 8080,
+      remote_ip_prefix: '2001:db8::/32',
+    });
+    expect(
+      toCloudRule(
+        rule('r2', {
+          ethertype: 'IPv6',
+          port_range_min: 8000,
+          port_range_max: 8080,
+          remote_ip_prefix: '2001:db8::/32',
+        }) as never,
+      ),
+    ).toEqual({ id: 'r2', ...range });
+    expect(sameRule({ id: 'r2', ...range }, range)).toBe(true);
+    expect(sameRule({ id: 'r2', ...range }, { ...range, portTo: 8081 })).toBe(false);
+  });
+
+  it('names ICMP over IPv6 ipv6-icmp, with no ports, and reads it back as icmp', () => {
+    const ping = { direction: 'ingress' as const, protocol: 'icmp' as const, remoteCidr: '::/0' };
+    expect(toRuleBody('g1', ping)).toEqual({
+      security_group_id: 'g1',
+      direction: 'ingress',
+      ethertype: 'IPv6',
+      protocol: 'ipv6-icmp',
+      remote_ip_prefix: '::/0',
+    });
+    const back = toCloudRule(
+      rule('r3', {
+        ethertype: 'IPv6',
+        protocol: 'ipv6-icmp',
+        port_range_min: null,
+        port_range_max: null,
+        remote_ip_prefix: '::/0',
+      }) as never,
+    );
+    expect(back).toEqual({ id: 'r3', ...ping });
+    expect(sameRule(back!, ping)).toBe(true);
   });
 });

@@ -57,6 +57,7 @@ export class SandboxNetwork implements NetworkService {
         r.direction === rule.direction &&
         r.protocol === rule.protocol &&
         r.port === rule.port &&
+        (r.portTo ?? r.port) === (rule.portTo ?? rule.port) &&
         r.remoteCidr === rule.remoteCidr &&
         r.remoteGroupId === rule.remoteGroupId,
     );

@@ -47,6 +47,7 @@ export class SandboxProvider implements CloudProvider {
   readonly network: SandboxNetwork;
   readonly images: SandboxImages;
   readonly payloads?: SandboxPayloads;
+  readonly #state: SandboxState;
 
   constructor(target: Target, options: SandboxOptions) {
     const now = options.now ?? Date.now;
@@ -56,6 +57,7 @@ export class SandboxProvider implements CloudProvider {
       now,
     );
     this.target = target;
+    this.#state = state;
     this.faults = new SandboxFaults(target.id);
     this.compute = new SandboxCompute({
       target,
@@ -73,14 +75,16 @@ export class SandboxProvider implements CloudProvider {
     if (target.site === 'onprem') this.payloads = new SandboxPayloads(state);
   }
 
-  /** The simulated capacity of the target (targets.yaml `sandbox.capacity`). */
+  /** The simulated capacity of the target (targets.yaml `sandbox.capacity`) and what its servers use of it. */
   async limits(): Promise<CloudLimits> {
     const { capacity } = sandboxSettingsOf(this.target);
+    const servers = Object.values(this.#state.data.servers).filter((s) => s.state !== 'deleted');
+    const sum = (pick: (s: (typeof servers)[number]) => number) => servers.reduce((n, s) => n + pick(s), 0);
     return {
       source: 'sandbox',
       resources: {
-        vcpus: { limit: capacity.vcpus },
-        ramMiB: { limit: capacity.ramMiB },
+        vcpus: { limit: capacity.vcpus, used: sum((s) => s.vcpus) },
+        ramMiB: { limit: capacity.ramMiB, used: sum((s) => s.ramMiB) },
         volumeGiB: { limit: capacity.volumeGiB },
       },
     };

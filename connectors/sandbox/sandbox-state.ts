@@ -77,6 +77,7 @@ export interface SandboxSecurityGroup {
     direction: 'ingress' | 'egress';
     protocol: string;
     port?: number;
+    portTo?: number;
     remoteCidr?: string;
     remoteGroupId?: string;
   }[];

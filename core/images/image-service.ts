@@ -15,6 +15,13 @@ import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 import { denied } from '../volumes/volume-service.ts';
+import {
+  type PublicImage,
+  pageWithPublic,
+  publicImage,
+  publicImageReadOnly,
+  publicImages,
+} from './catalogue-images.ts';
 
 export interface ImageServiceDeps {
   catalogue: TargetCatalogue;
@@ -39,8 +46,18 @@ export class ImageService {
     return ownedOrNotFound('image', id, this.#d.images.get(principal.tenant, id));
   }
 
-  list(principal: Principal, filter: { targetId?: string }, page: PageRequest): Promise<Page<Image>> {
-    return this.#d.images.list(principal.tenant, filter, page);
+  /** The tenant's own images, then the catalogue's public ones (read-only, the same for every tenant). */
+  list(
+    principal: Principal,
+    filter: { targetId?: string },
+    page: PageRequest,
+  ): Promise<Page<Image | PublicImage>> {
+    return pageWithPublic(
+      publicImages(this.#d.catalogue, filter),
+      filter.targetId ?? '*',
+      (p) => this.#d.images.list(principal.tenant, filter, p),
+      page,
+    );
   }
 
   /**
@@ -119,6 +136,7 @@ export class ImageService {
   }
 
   async delete(ctx: RequestContext, id: string) {
+    if (publicImage(this.#d.catalogue, id)) throw publicImageReadOnly(id);
     const image = await this.get(ctx.principal, id);
     if (!['available', 'error'].includes(image.status))
       throw new BrokerError('image.invalidState', `image ${id} is ${image.status}`, {

@@ -1,6 +1,6 @@
 import { BrokerError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Link, LinkDestination, LinkProtocol } from '../model/link.ts';
+import type { Link, LinkDestination, LinkProtocol, LinkSource } from '../model/link.ts';
 import type { Operation } from '../model/operation.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
@@ -13,12 +13,16 @@ import type { OperationRef } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
 import { fieldError, type RequestContext } from '../vms/vm-service.ts';
 import { denied } from '../volumes/volume-service.ts';
-import { isInternet, parseCidr } from './cidr.ts';
+import { checkCidr, isInternet } from './cidr.ts';
 
 export interface CreateLinkInput {
-  from: { vmId: string };
+  /** A VM, or a network for an inbound link (then `to` is a VM). */
+  from: LinkSource;
   to: LinkDestination;
+  /** A single port (tcp, udp)… */
   port?: number;
+  /** …or a range of them. */
+  ports?: { from: number; to: number };
   protocol: LinkProtocol;
 }
 
@@ -47,16 +51,22 @@ export class LinkService {
     ctx: RequestContext,
     input: CreateLinkInput,
   ): Promise<{ link: Link; operation: Operation; verdict: FlowDecision }> {
-    if (input.protocol !== 'icmp' && input.port === undefined)
-      throw fieldError('body.port', `${input.protocol} links need a port`);
-    if (input.protocol === 'icmp' && input.port !== undefined)
-      throw fieldError('body.port', 'icmp links have no port');
-    const from = await this.#vm(ctx.principal, input.from.vmId, 'body.from.vmId');
+    const { port, portTo } = portsOf(input);
+    const inbound = 'cidr' in input.from;
+    if (inbound && 'cidr' in input.to)
+      throw fieldError('body.to', 'a link from a network goes to a VM: { "vmId": … }');
+    // The link's VM end: the sender, or for an inbound link the receiver.
+    const vmEnd = 'vmId' in input.from ? input.from : (input.to as { vmId: string });
+    const vmField = inbound ? 'body.to.vmId' : 'body.from.vmId';
+    const from = await this.#vm(ctx.principal, vmEnd.vmId, vmField);
     const fromTarget = this.#target(from);
+    const other = inbound ? input.from : input.to;
+    const otherField = inbound ? 'body.from' : 'body.to';
     let destination: LinkEndpoint;
-    if ('vmId' in input.to) {
-      if (input.to.vmId === from.id) throw fieldError('body.to.vmId', 'a link joins two different VMs');
-      const to = await this.#vm(ctx.principal, input.to.vmId, 'body.to.vmId');
+    let stored: { from: LinkSource; to: LinkDestination };
+    if ('vmId' in other) {
+      if (other.vmId === from.id) throw fieldError('body.to.vmId', 'a link joins two different VMs');
+      const to = await this.#vm(ctx.principal, other.vmId, 'body.to.vmId');
       destination = {
         kind: 'vm',
         classification: to.classification,
@@ -65,29 +75,41 @@ export class LinkService {
         // The admin's designation, never the VM's own tags (which its app sets).
         serviceEndpoint: to.serviceEndpoint === true,
       };
+      stored = { from: { vmId: from.id }, to: { vmId: to.id } };
     } else {
-      const cidr = parseCidr(input.to.cidr);
-      if (!cidr) throw fieldError('body.to.cidr', 'an IPv4 network such as 10.20.0.0/16 (host bits zero)');
-      destination = { kind: 'cidr', cidr: input.to.cidr, internet: isInternet(cidr) };
+      const parsed = checkCidr(other.cidr);
+      if (!parsed.ok) throw fieldError(`${otherField}.cidr`, parsed.reason);
+      // Stored and programmed in its canonical form, so the rule read back from the cloud matches it.
+      const cidr = parsed.cidr.text;
+      destination = { kind: 'cidr', cidr, internet: isInternet(parsed.cidr) };
+      stored = inbound
+        ? { from: { cidr }, to: { vmId: from.id } }
+        : { from: { vmId: from.id }, to: { cidr } };
     }
     const verdict = this.#d.flows.link({
       principal: ctx.principal,
       from: { classification: from.classification, target: fromTarget, tenant: from.tenant },
       to: destination,
-      port: input.port ?? 0,
+      port,
+      ...(portTo === undefined ? {} : { portTo }),
       protocol: input.protocol,
+      direction: inbound ? 'inbound' : 'outbound',
     });
-    const what = 'vmId' in input.to ? `VM ${input.to.vmId}` : input.to.cidr;
+    const name = (end: LinkSource) => ('vmId' in end ? `VM ${end.vmId}` : end.cidr);
     if (!verdict.permitted)
-      throw denied('link', verdict, `a ${input.protocol} link from ${from.id} to ${what} is denied`);
+      throw denied(
+        'link',
+        verdict,
+        `a ${input.protocol} link from ${name(stored.from)} to ${name(stored.to)} is denied`,
+      );
 
     const at = this.#d.clock.now().toISOString();
     const link: Link = {
       id: newId('lnk'),
       tenant: ctx.principal.tenant,
-      from: input.from,
-      to: input.to,
-      port: input.port ?? 0,
+      ...stored,
+      port,
+      ...(portTo === undefined ? {} : { portTo }),
       protocol: input.protocol,
       status: 'programming',
       policies: verdict.policies,
@@ -166,4 +188,27 @@ export class LinkService {
       deadlineMs: 5 * 60_000,
     });
   }
+}
+
+/** The port (0 for icmp) and, for a range wider than one port, its last port. */
+function portsOf(input: CreateLinkInput): { port: number; portTo?: number } {
+  if (input.port !== undefined && input.ports !== undefined)
+    throw fieldError('body.ports', 'give either port or ports, not both');
+  if (input.protocol === 'icmp') {
+    if (input.port !== undefined || input.ports !== undefined)
+      throw fieldError(input.port === undefined ? 'body.ports' : 'body.port', 'icmp links have no port');
+    return { port: 0 };
+  }
+  if (input.ports !== undefined) {
+    if (input.ports.from > input.ports.to)
+      throw fieldError(
+        'body.ports',
+        `the range starts after it ends (${input.ports.from} > ${input.ports.to})`,
+      );
+    return input.ports.from === input.ports.to
+      ? { port: input.ports.from }
+      : { port: input.ports.from, portTo: input.ports.to };
+  }
+  if (input.port === undefined) throw fieldError('body.port', `${input.protocol} links need a port or ports`);
+  return { port: input.port };
 }

@@ -1,6 +1,6 @@
 import { BrokerError } from '../errors.ts';
 import { hostCidr } from '../links/cidr.ts';
-import type { Link, ProgrammedRule } from '../model/link.ts';
+import { type Link, linkVmId, type ProgrammedRule } from '../model/link.ts';
 import type { Vm } from '../model/vm.ts';
 import type { SecurityRuleInput } from '../ports/cloud/network.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
@@ -48,9 +48,19 @@ interface End {
 }
 
 async function ends(ctx: StepContext, link: Link): Promise<End[]> {
-  const from = await vm(ctx, link.from.vmId);
   const protocol = link.protocol;
-  const port = protocol === 'icmp' ? {} : { port: link.port };
+  const port =
+    protocol === 'icmp'
+      ? {}
+      : { port: link.port, ...(link.portTo === undefined ? {} : { portTo: link.portTo }) };
+  // Inbound from a network: one rule, on the receiving VM.
+  if ('cidr' in link.from) {
+    const to = await vm(ctx, linkVmId(link));
+    return [
+      { end: 'to', vm: to, rule: { direction: 'ingress', protocol, ...port, remoteCidr: link.from.cidr } },
+    ];
+  }
+  const from = await vm(ctx, link.from.vmId);
   if ('cidr' in link.to)
     return [
       { end: 'from', vm: from, rule: { direction: 'egress', protocol, ...port, remoteCidr: link.to.cidr } },

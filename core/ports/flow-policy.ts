@@ -32,14 +32,24 @@ export type LinkEndpoint =
   | { kind: 'vm'; classification: Classification; target: Target; tenant: string; serviceEndpoint: boolean }
   | { kind: 'cidr'; cidr: string; internet: boolean };
 
-/** A network flow from a VM to a VM or a CIDR, on one port and protocol. */
+/**
+ * A network flow between a VM and a VM or a CIDR, on a port (or a range of ports) and a protocol. `from` is
+ * always the link's VM end and `to` the other end; `direction` says which way the flow goes: `outbound`
+ * (the default) from the VM to `to`, `inbound` from the network `to` into the VM (only for a CIDR).
+ */
 export interface LinkRequest {
   principal: Principal;
   from: { classification: Classification; target: Target; tenant: string };
   to: LinkEndpoint;
+  /** The first (or only) port; 0 for icmp. */
   port: number;
+  /** The last port of a range; absent: `port` alone. */
+  portTo?: number;
   protocol: 'tcp' | 'udp' | 'icmp';
+  direction?: LinkDirection;
 }
+
+export type LinkDirection = 'outbound' | 'inbound';
 
 /** Decides attach, copy and link requests (docs/design.md: flows happen only where policy allows). */
 export interface FlowPolicy {

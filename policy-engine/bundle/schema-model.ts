@@ -2,7 +2,7 @@ import { checkParseSchema, schemaToJsonWithResolvedTypes } from '@cedar-policy/c
 import { CLASSIFICATIONS } from '../../core/classification.ts';
 import { ROLES } from '../../core/model/principal.ts';
 import { CLOUDS, RESOURCE_KINDS, SITES } from '../../core/model/target.ts';
-import { ARTEFACT_KINDS, LINK_PROTOCOLS } from '../flow-entities.ts';
+import { ARTEFACT_KINDS, LINK_DIRECTIONS, LINK_PROTOCOLS } from '../flow-entities.ts';
 import type { BundleProblems } from './bundle-problems.ts';
 import { ENGINE_ACTION_RESOURCES, ENGINE_ACTIONS, type EngineAction } from './engine-actions.ts';
 import type { SourceFile } from './source-file.ts';
@@ -49,6 +49,7 @@ const VOCABULARIES: Record<string, readonly string[]> = {
   Role: ROLES,
   ArtefactKind: ARTEFACT_KINDS,
   Protocol: LINK_PROTOCOLS,
+  Direction: LINK_DIRECTIONS,
 };
 
 /** Why the broker needs each engine action: said when the schema lacks one. */

@@ -25,7 +25,11 @@ const expectation = z
   .strict();
 const cidr = z
   .string()
-  .refine((text) => parseCidr(text) !== undefined, 'an IPv4 network such as 10.20.0.0/16 (host bits zero)');
+  .refine(
+    (text) => parseCidr(text) !== undefined,
+    'a network such as 10.20.0.0/16 or 2001:db8::/48 (host bits zero)',
+  );
+const port = z.number().int().min(0).max(65535);
 
 export const attachCase = z
   .object({
@@ -49,34 +53,39 @@ export const copyCase = z
   })
   .strict();
 
+const linkVm = z
+  .object({
+    classification,
+    target: z.string().min(1),
+    tenant: z.string().min(1).optional(),
+    serviceEndpoint: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * A link as the API takes it: VM → VM, VM → network (outbound) or network → VM (inbound). Whether a
+ * network is the internet is worked out from the CIDR, as the broker does.
+ */
 export const linkCase = z
   .object({
     name: z.string().min(1),
     principal,
-    from: z
-      .object({ classification, target: z.string().min(1), tenant: z.string().min(1).optional() })
-      .strict(),
-    /** A VM, or a network: whether it is the internet is worked out from the CIDR, as the broker does. */
-    to: z.union(
-      [
-        z.object({ cidr }).strict(),
-        z
-          .object({
-            classification,
-            target: z.string().min(1),
-            tenant: z.string().min(1).optional(),
-            serviceEndpoint: z.boolean().default(false),
-          })
-          .strict(),
-      ],
-      { error: 'a network { cidr } or a VM { classification, target, tenant?, serviceEndpoint? }' },
-    ),
+    from: z.union([z.object({ cidr }).strict(), linkVm], {
+      error: 'a VM { classification, target, tenant? } or a network { cidr } (inbound)',
+    }),
+    to: z.union([z.object({ cidr }).strict(), linkVm], {
+      error: 'a network { cidr } or a VM { classification, target, tenant?, serviceEndpoint? }',
+    }),
     protocol: z.enum(LINK_PROTOCOLS).default('tcp'),
     /** Omitted: 0, as for icmp. */
-    port: z.number().int().min(0).max(65535).default(0),
+    port: port.default(0),
+    /** A range instead of `port`. */
+    ports: z.object({ from: port, to: port }).strict().optional(),
     expect: expectation,
   })
-  .strict();
+  .strict()
+  .refine((c) => !('cidr' in c.from && 'cidr' in c.to), 'a link has at least one VM end')
+  .refine((c) => !(c.ports && c.port !== 0), 'either port or ports');
 
 export type AttachCase = z.infer<typeof attachCase> & { action: 'attach' };
 export type CopyCase = z.infer<typeof copyCase> & { action: 'copy' };
@@ -108,28 +117,35 @@ export function flowRequestOf(test: FlowCase, catalogue: TargetCatalogue): FlowR
         request: { principal, artefact: test.artefact, from: target(test.from), to: target(test.to) },
       };
     case 'link': {
+      // Inbound (from a network): the VM is the link's VM end, the network the other end.
+      const inbound = 'cidr' in test.from;
+      const vmEnd = inbound ? test.to : test.from;
+      const otherEnd = inbound ? test.from : test.to;
+      if ('cidr' in vmEnd) throw new Error('a link has at least one VM end');
       const to: LinkEndpoint =
-        'cidr' in test.to
-          ? { kind: 'cidr', cidr: test.to.cidr, internet: isInternet(parseCidr(test.to.cidr)!) }
+        'cidr' in otherEnd
+          ? { kind: 'cidr', cidr: otherEnd.cidr, internet: isInternet(parseCidr(otherEnd.cidr)!) }
           : {
               kind: 'vm',
-              classification: test.to.classification,
-              target: target(test.to.target),
-              tenant: test.to.tenant ?? principal.tenant,
-              serviceEndpoint: test.to.serviceEndpoint,
+              classification: otherEnd.classification,
+              target: target(otherEnd.target),
+              tenant: otherEnd.tenant ?? principal.tenant,
+              serviceEndpoint: otherEnd.serviceEndpoint,
             };
       return {
         action: 'link',
         request: {
           principal,
           from: {
-            classification: test.from.classification,
-            target: target(test.from.target),
-            tenant: test.from.tenant ?? principal.tenant,
+            classification: vmEnd.classification,
+            target: target(vmEnd.target),
+            tenant: vmEnd.tenant ?? principal.tenant,
           },
           to,
-          port: test.port,
+          port: test.ports?.from ?? test.port,
+          ...(test.ports ? { portTo: test.ports.to } : {}),
           protocol: test.protocol,
+          direction: inbound ? 'inbound' : 'outbound',
         },
       };
     }

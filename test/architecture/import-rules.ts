@@ -46,9 +46,9 @@ export const MAY_IMPORT: Record<Part, readonly Part[]> = {
 
 /**
  * Packages the core may use: none that talks to a cloud, serves HTTP, stores data or evaluates policy;
- * those belong to the adapters around it.
+ * those belong to the adapters around it. ipaddr.js parses addresses (a pure function library, no I/O).
  */
-export const CORE_PACKAGES: readonly string[] = ['zod', 'ulid'];
+export const CORE_PACKAGES: readonly string[] = ['zod', 'ulid', 'ipaddr.js'];
 
 export interface Violation {
   file: string;

@@ -382,6 +382,51 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         await p.network.detachSecurityGroup(server.id, groupId);
       });
 
+      it('programs port ranges, IPv6 networks and ICMP, finds each again and removes exactly it', async () => {
+        const rules = [
+          {
+            direction: 'ingress' as const,
+            protocol: 'tcp' as const,
+            port: 8000,
+            portTo: 8080,
+            remoteCidr: '203.0.113.0/24',
+          },
+          { direction: 'ingress' as const, protocol: 'tcp' as const, port: 443, remoteCidr: '2001:db8::/32' },
+          {
+            direction: 'egress' as const,
+            protocol: 'udp' as const,
+            port: 5000,
+            portTo: 5010,
+            remoteCidr: 'fd12:3456::/32',
+          },
+          { direction: 'ingress' as const, protocol: 'icmp' as const, remoteCidr: '::/0' },
+          { direction: 'ingress' as const, protocol: 'icmp' as const, remoteCidr: '10.9.0.0/16' },
+        ];
+        const added: { id: string }[] = [];
+        for (const rule of rules) {
+          const one = await p.network.addRule(groupId, rule);
+          expect((await p.network.addRule(groupId, rule)).id, JSON.stringify(rule)).toBe(one.id);
+          added.push(one);
+        }
+        const read = (await p.network.getSecurityGroup(groupId)).rules;
+        for (const [i, rule] of rules.entries())
+          expect(
+            read.find((r) => r.id === added[i]!.id),
+            JSON.stringify(rule),
+          ).toEqual({
+            id: added[i]!.id,
+            ...rule,
+          });
+        // Removing one leaves the others as they were.
+        await p.network.removeRule(groupId, added[0]!.id);
+        const left = (await p.network.getSecurityGroup(groupId)).rules.map((r) => r.id);
+        expect(left).not.toContain(added[0]!.id);
+        for (const other of added.slice(1)) expect(left).toContain(other.id);
+        for (const other of added.slice(1)) await p.network.removeRule(groupId, other.id);
+        const none = (await p.network.getSecurityGroup(groupId)).rules.map((r) => r.id);
+        for (const one of added) expect(none).not.toContain(one.id);
+      });
+
       it('deletes the group', async () => {
         await waitFor(
           () =>

@@ -25,6 +25,8 @@ const SPEC_TO_POLICY: Record<ReferenceFlow['action'], Record<string, string>> = 
   link: {
     'builtin.tenant-isolation': 'flow.tenant-isolation',
     'builtin.phi-no-internet': 'flow.phi-no-internet',
+    'builtin.phi-no-internet-inbound': 'flow.phi-no-internet-inbound',
+    'builtin.no-internet-remote-admin': 'flow.no-internet-remote-admin',
     'builtin.phi-onprem-only': 'flow.phi-no-egress-public',
     'builtin.phi-same-site-inbound': 'flow.phi-inbound-same-site',
     // A "permit only when" rule (so that a tenant can have an exception): no policy to name, default deny.
@@ -94,7 +96,7 @@ function asStJude(spec: FlowSpec): FlowSpec {
   const principal = { ...spec.principal, tenant: 'st-jude-research' };
   if (spec.action !== 'link') return { ...spec, principal };
   const to = 'cidr' in spec.to ? { cidr: '203.0.113.64/26' } : { ...spec.to, classification: 'pii' as const };
-  return { ...spec, principal, fromTenant: undefined, to, port: 11112, protocol: 'tcp' };
+  return { ...spec, principal, fromTenant: undefined, to, port: 11112, portTo: undefined, protocol: 'tcp' };
 }
 
 describe('CedarFlowPolicy decides as plain Cedar would', () => {

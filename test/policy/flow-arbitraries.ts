@@ -19,7 +19,7 @@ const classificationArb = fc.constantFrom<Classification>(...CLASSIFICATIONS);
 const tenantArb = fc.oneof(fc.constantFrom(...TENANTS), fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/));
 
 /** Mostly private and well-known ranges (so both sides of "the internet" come up), some anywhere. */
-export const cidrArb: fc.Arbitrary<string> = fc
+export const ipv4CidrArb: fc.Arbitrary<string> = fc
   .record({
     base: fc.oneof(
       fc.constantFrom(0x0a000000, 0xac100000, 0xc0a80000, 0x64400000, 0x08080800, 0xcb007100, 0),
@@ -35,6 +35,30 @@ export const cidrArb: fc.Arbitrary<string> = fc
     const octets = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256);
     return `${octets.join('.')}/${prefix}`;
   });
+
+/** IPv6 networks: unique-local (private) and global ones, ::/0 included; written canonically. */
+export const ipv6CidrArb: fc.Arbitrary<string> = fc
+  .record({
+    head: fc.oneof(fc.constantFrom(0xfd00, 0xfc00, 0x2001, 0x2a00, 0), fc.integer({ min: 0, max: 0xffff })),
+    second: fc.integer({ min: 0, max: 0xffff }),
+    prefix: fc.oneof(fc.constantFrom(0, 7, 8, 48, 64, 128), fc.integer({ min: 0, max: 32 })),
+  })
+  .map(({ head, second, prefix }) => {
+    const bits = (head * 0x10000 + second) >>> 0;
+    const kept = prefix >= 32 ? bits : prefix === 0 ? 0 : (bits >>> (32 - prefix)) * 2 ** (32 - prefix);
+    return parseCidr(`${(kept >>> 16).toString(16)}:${(kept & 0xffff).toString(16)}::/${prefix}`)!.text;
+  });
+
+export const cidrArb: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: ipv4CidrArb, weight: 3 },
+  { arbitrary: ipv6CidrArb, weight: 1 },
+);
+
+/** Ports around the ones policies name (SSH, RDP), so ranges covering them come up often. */
+const portArb = fc.oneof(
+  { arbitrary: fc.constantFrom(20, 22, 23, 3389, 3390, 443), weight: 3 },
+  { arbitrary: fc.integer({ min: 0, max: 65535 }), weight: 1 },
+);
 
 export function cidrEndpoint(cidr: string): LinkEndpoint {
   return { kind: 'cidr', cidr, internet: isInternet(parseCidr(cidr)!) };
@@ -70,7 +94,11 @@ export type FlowSpec =
             serviceEndpoint: boolean;
           };
       port: number;
+      /** The last port of a range (absent: a single port). */
+      portTo: number | undefined;
       protocol: LinkProtocol;
+      /** Inbound only applies to a CIDR `to`; flowOf makes it outbound otherwise. */
+      direction: 'outbound' | 'inbound';
     };
 
 const index = fc.nat({ max: 63 });
@@ -110,8 +138,10 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc.oneof(
         serviceEndpoint: fc.boolean(),
       }),
     ),
-    port: fc.integer({ min: 0, max: 65535 }),
+    port: portArb,
+    portTo: fc.option(portArb, { nil: undefined }),
     protocol: fc.constantFrom(...LINK_PROTOCOLS),
+    direction: fc.constantFrom('outbound' as const, 'inbound' as const),
   }),
 );
 
@@ -162,8 +192,12 @@ export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlo
             tenant: fromTenant,
           },
           to,
-          port: spec.protocol === 'icmp' ? 0 : spec.port,
+          port: spec.protocol === 'icmp' ? 0 : Math.min(spec.port, spec.portTo ?? spec.port),
+          ...(spec.protocol === 'icmp' || spec.portTo === undefined
+            ? {}
+            : { portTo: Math.max(spec.port, spec.portTo) }),
           protocol: spec.protocol,
+          direction: 'cidr' in spec.to ? spec.direction : 'outbound',
         },
       };
     }

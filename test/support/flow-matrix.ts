@@ -23,6 +23,69 @@ const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
 const SITES: Site[] = ['onprem', 'public'];
 const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign'];
 
+const LINK_SHAPES = [
+  'inbound-internet-v4',
+  'inbound-internet-v6-icmp',
+  'inbound-private-range',
+  'outbound-internet-v6-range',
+  'inbound-ssh-in-range',
+] as const;
+type LinkShape = (typeof LINK_SHAPES)[number];
+
+/** The request for a link shape on VM `vm`, and the policy that must deny it (none: allowed). */
+function linkShape(
+  shape: LinkShape,
+  vm: string,
+  c: Classification,
+): {
+  body: { from: Record<string, string>; to: Record<string, string> } & Record<string, unknown>;
+  deniedBy?: string;
+} {
+  const phi = c === 'phi';
+  switch (shape) {
+    case 'inbound-internet-v4':
+      return {
+        body: { from: { cidr: '0.0.0.0/0' }, to: { vmId: vm }, protocol: 'tcp', port: 443 },
+        ...(phi ? { deniedBy: 'flow.phi-no-internet-inbound' } : {}),
+      };
+    case 'inbound-internet-v6-icmp':
+      return {
+        body: { from: { cidr: '::/0' }, to: { vmId: vm }, protocol: 'icmp' },
+        ...(phi ? { deniedBy: 'flow.phi-no-internet-inbound' } : {}),
+      };
+    case 'inbound-private-range':
+      return {
+        body: {
+          from: { cidr: '10.30.0.0/16' },
+          to: { vmId: vm },
+          protocol: 'tcp',
+          ports: { from: 8000, to: 8100 },
+        },
+      };
+    case 'outbound-internet-v6-range':
+      return {
+        body: {
+          from: { vmId: vm },
+          to: { cidr: '2001:db8::/32' },
+          protocol: 'udp',
+          ports: { from: 5000, to: 5010 },
+        },
+        ...(phi ? { deniedBy: 'flow.phi-no-internet' } : {}),
+      };
+    case 'inbound-ssh-in-range':
+      // Remote administration is never opened to the internet, whatever the classification.
+      return {
+        body: {
+          from: { cidr: '198.51.100.0/24' },
+          to: { vmId: vm },
+          protocol: 'tcp',
+          ports: { from: 20, to: 30 },
+        },
+        deniedBy: phi ? 'flow.phi-no-internet-inbound' : 'flow.no-internet-remote-admin',
+      };
+  }
+}
+
 /** The shipped policies' answer for each cell (docs/design.md, I1 and the flow rules). */
 function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean): Outcome {
   const phiToPublic = c === 'phi' && s === 'public';
@@ -257,6 +320,33 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       expect(reply.status, reply.text).toBe(201);
       expect(reply.body.rules).toHaveLength(2);
       expect((await h.call('DELETE', `/v1/links/${reply.body.id}`, { token: app })).status).toBe(200);
+    });
+
+    // The link shapes beyond VM → VM on one port, each against a VM of classification c on site s (phi:
+    // on-prem): inbound from a network, port ranges, icmp, IPv6. Allowed ones program exactly one rule and
+    // delete cleanly; denied ones answer 403 naming the policy and leave nothing.
+    const shapeCells = LINK_SHAPES.flatMap((shape) =>
+      CLASSIFICATIONS.flatMap((c) => SITES.map((s) => [shape, c, s] as const)),
+    );
+    it.each(shapeCells)('link shape %s · %s · %s', async (shape, c, s) => {
+      const vm = vms[c][s].id;
+      const { body, deniedBy } = linkShape(shape, vm, c);
+      const before = await count('/v1/links');
+      const reply = await h.call('POST', '/v1/links', { token: app, body });
+      if (deniedBy) {
+        expect(reply.status, reply.text).toBe(403);
+        expect(reply.body.code).toBe('link.denied');
+        expect(reply.body.details.policies).toContain(deniedBy);
+        expect(await count('/v1/links')).toBe(before);
+        return;
+      }
+      expect(reply.status, reply.text).toBe(201);
+      expect(reply.body.rules).toEqual([
+        { end: 'cidr' in body.from ? 'to' : 'from', targetId: vms[c][s].targetId },
+      ]);
+      const removed = await h.call('DELETE', `/v1/links/${reply.body.id}`, { token: app });
+      expect(removed.status, removed.text).toBe(200);
+      expect(removed.body).toMatchObject({ status: 'deleted', rules: [] });
     });
   });
 }

@@ -9,9 +9,11 @@ export interface CloudSecurityGroup {
 export interface SecurityRuleInput {
   direction: 'ingress' | 'egress';
   protocol: 'tcp' | 'udp' | 'icmp';
-  /** Single port; ignored for icmp. */
+  /** The port, or the first port of a range; ignored for icmp. */
   port?: number;
-  /** Exactly one of remoteCidr and remoteGroupId. */
+  /** The last port of a range (absent: `port` alone); ignored for icmp. */
+  portTo?: number;
+  /** Exactly one of remoteCidr and remoteGroupId; an IPv4 or IPv6 network (IPv6: ethertype/Ipv6Ranges). */
   remoteCidr?: string;
   remoteGroupId?: string;
 }

@@ -87,6 +87,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sizes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Logical sizes, what they are, and where each can be placed now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every logical size, smallest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Size"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vms": {
         parameters: {
             query?: never;
@@ -3153,7 +3240,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's images */
+        /** List the tenant's images, then the catalogue's public ones (read-only) */
         get: {
             parameters: {
                 query?: {
@@ -3345,7 +3432,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete an image */
+        /** Delete one of the tenant's images (a public image of the catalogue is read-only: 409) */
         delete: {
             parameters: {
                 query?: never;
@@ -5853,6 +5940,33 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Size: {
+            /**
+             * @description the logical size VMs are created with
+             * @example small
+             */
+            name: string;
+            vcpus: number;
+            ramMiB: number;
+            diskGiB: number;
+            /** @description every target that maps this size */
+            targets: {
+                targetId: string;
+                /** @enum {string} */
+                cloud: "sandbox" | "openstack" | "aws";
+                /** @enum {string} */
+                site: "onprem" | "public";
+                region: string;
+                /** @description the target's flavor or instance type for this size */
+                flavor: string;
+                /** @description the target is not down, its circuit is not open, and the cloud reports room for one more (instances, vCPUs, RAM); policy and quotas still decide each placement */
+                placeableNow: boolean;
+                /** @description why not, when not placeable now */
+                blockers: ("target.down" | "target.circuitOpen" | "capacity.instances" | "capacity.vcpus" | "capacity.ramMiB")[];
+                /** @description false when the cloud's limits could not be read (not held against it) */
+                capacityKnown: boolean;
+            }[];
+        };
         VmWithOperation: {
             vm: components["schemas"]["Vm"];
             operation: components["schemas"]["Operation"];
@@ -6177,13 +6291,21 @@ export interface components {
             id: string;
             from: {
                 vmId: string;
+            } | {
+                cidr: string;
             };
             to: {
                 vmId: string;
             } | {
                 cidr: string;
             };
+            /** @description the first (or only) port; 0 for icmp */
             port: number;
+            /** @description tcp and udp: the range (from == to for a single port) */
+            ports?: {
+                from: number;
+                to: number;
+            };
             /** @enum {string} */
             protocol: "tcp" | "udp" | "icmp";
             /** @enum {string} */
@@ -6200,36 +6322,70 @@ export interface components {
             updatedAt: string;
         };
         CreateLink: {
+            /** @description a VM, or a network for an inbound link (then `to` must be a VM) */
             from: {
                 vmId: string;
+            } | {
+                /**
+                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
+                 * @example 10.20.0.0/16
+                 */
+                cidr: string;
             };
             to: {
                 vmId: string;
             } | {
                 /**
-                 * @description an IPv4 network with its host bits zero
+                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
                  * @example 10.20.0.0/16
                  */
                 cidr: string;
             };
-            /** @description required for tcp and udp; absent for icmp */
+            /** @description tcp and udp: one port (or give `ports`); absent for icmp */
             port?: number;
+            /** @description tcp and udp: a range of ports, both ends included (or give `port`) */
+            ports?: {
+                from: number;
+                to: number;
+            };
             /** @enum {string} */
             protocol: "tcp" | "udp" | "icmp";
         } & ({
             /** @constant */
             protocol?: "icmp";
-        } | {
+        } | ({
             /** @enum {unknown} */
             protocol?: "tcp" | "udp";
-        });
+        } & (unknown | unknown)));
         LinkPage: {
             items: components["schemas"]["Link"][];
             nextCursor?: string;
         };
         ImagePage: {
-            items: components["schemas"]["Image"][];
+            items: (components["schemas"]["PublicImage"] | components["schemas"]["Image"])[];
             nextCursor?: string;
+        };
+        /** @description a public image of the catalogue; boot VMs from it with image: '<id>' */
+        PublicImage: {
+            /**
+             * @description the logical name VMs boot from
+             * @example ubuntu-24.04
+             */
+            id: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            visibility: "public";
+            /**
+             * @description nobody deletes or changes it through the broker
+             * @enum {boolean}
+             */
+            readOnly: true;
+            /** @description the targets offering it, with each one's own image id */
+            targets: {
+                targetId: string;
+                cloudImage: string;
+            }[];
         };
         /** @description a VM snapshot or a copy; boot VMs from it with image: '<id>' */
         Image: {

@@ -5,6 +5,10 @@ import { ListStatus } from '../components/problem-view.tsx';
 /** The tenant's images (from VMs or copies) and links (permitted flows between VMs or to a network). */
 export function ImagesLinks() {
   const images = useImages();
+  const items = images.data?.items ?? [];
+  // The list ends with the catalogue's public images (read-only, every tenant's): shown apart.
+  const own = items.flatMap((image) => ('visibility' in image ? [] : [image]));
+  const shared = items.flatMap((image) => ('visibility' in image ? [image] : []));
   const links = useLinks();
   const vmName = new Map((useVms().data?.items ?? []).map((vm) => [vm.id, vm.name]));
   const vm = (id: string) => vmName.get(id) ?? <code>{id}</code>;
@@ -13,7 +17,8 @@ export function ImagesLinks() {
       <h1>Images and links</h1>
       <h2>Images</h2>
       <ListStatus query={images} what="images" empty="No images." />
-      {images.data?.items.length ? (
+      {images.data && own.length === 0 ? <p className="muted">No images of your own.</p> : null}
+      {own.length ? (
         <div className="table-scroll">
           <table aria-label="Images">
             <thead>
@@ -26,7 +31,7 @@ export function ImagesLinks() {
               </tr>
             </thead>
             <tbody>
-              {images.data.items.map((image) => (
+              {own.map((image) => (
                 <tr key={image.id} data-testid="image-row">
                   <td>{image.name}</td>
                   <td>
@@ -51,6 +56,16 @@ export function ImagesLinks() {
           </table>
         </div>
       ) : null}
+      {shared.length ? (
+        <p data-testid="public-images">
+          Public images (read-only):{' '}
+          {shared.map((image) => (
+            <code key={image.id} title={image.description}>
+              {image.id}
+            </code>
+          ))}
+        </p>
+      ) : null}
       <h2>Links</h2>
       <ListStatus query={links} what="links" empty="No links." />
       {links.data?.items.length ? (
@@ -68,10 +83,13 @@ export function ImagesLinks() {
             <tbody>
               {links.data.items.map((link) => (
                 <tr key={link.id} data-testid="link-row">
-                  <td>{vm(link.from.vmId)}</td>
+                  <td>{'vmId' in link.from ? vm(link.from.vmId) : <code>{link.from.cidr}</code>}</td>
                   <td>{'vmId' in link.to ? vm(link.to.vmId) : <code>{link.to.cidr}</code>}</td>
                   <td>
-                    {link.protocol}/{link.port}
+                    {link.protocol}
+                    {link.ports
+                      ? `/${link.ports.from}${link.ports.to === link.ports.from ? '' : `-${link.ports.to}`}`
+                      : ''}
                   </td>
                   <td>
                     <StatusBadge value={link.status} />

@@ -32,13 +32,18 @@ export class SiteRuleFlowPolicy implements FlowPolicy {
     return permit('builtin.default-permit');
   }
 
-  link({ from, to }: LinkRequest): FlowDecision {
+  link({ from, to, port, portTo, protocol, direction }: LinkRequest): FlowDecision {
     if (to.kind === 'vm' && to.tenant !== from.tenant)
       return deny('builtin.tenant-isolation', 'links stay within a tenant');
     const fromPhi = isAtLeast(from.classification, 'phi');
     if (to.kind === 'cidr') {
+      if (fromPhi && to.internet && direction === 'inbound')
+        return deny('builtin.phi-no-internet-inbound', 'phi workloads accept nothing from the internet');
       if (fromPhi && to.internet)
         return deny('builtin.phi-no-internet', 'phi workloads never send to the internet');
+      const covers = (p: number) => port <= p && p <= (portTo ?? port);
+      if (direction === 'inbound' && protocol === 'tcp' && to.internet && (covers(22) || covers(3389)))
+        return deny('builtin.no-internet-remote-admin', 'SSH and RDP are never opened to the internet');
       return permit('builtin.default-permit');
     }
     if (fromPhi && to.target.site !== 'onprem')
