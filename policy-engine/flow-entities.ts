@@ -1,6 +1,12 @@
 import type { CedarValueJson, Context, EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { LinkProtocol } from '../core/model/link.ts';
-import type { AttachRequest, CopyRequest, LinkEndpoint, LinkRequest } from '../core/ports/flow-policy.ts';
+import type {
+  AttachRequest,
+  CopyRequest,
+  ExposeRequest,
+  LinkEndpoint,
+  LinkRequest,
+} from '../core/ports/flow-policy.ts';
 
 /**
  * How flow requests (attach, copy, link) look to Cedar — the shapes schema.cedarschema declares as
@@ -59,6 +65,11 @@ export function linkContext(request: LinkRequest): Context {
     port: request.port,
     protocol: ref('Protocol', request.protocol),
   };
+}
+
+/** `expose` context (ExposeContext): the classification of the VM that would get a public address. */
+export function exposeContext(request: ExposeRequest): Context {
+  return { workload: { classification: ref('Classification', request.workload.classification) } };
 }
 
 /** The receiving end of a link: a `Workload` (a VM) or a `Network` (a CIDR, id = the CIDR as written). */
