@@ -71,7 +71,8 @@ export type FlowSpec =
           };
       port: number;
       protocol: LinkProtocol;
-    };
+    }
+  | { action: 'expose'; principal: Principal; classification: Classification; target: number };
 
 const index = fc.nat({ max: 63 });
 
@@ -113,6 +114,12 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc.oneof(
     port: fc.integer({ min: 0, max: 65535 }),
     protocol: fc.constantFrom(...LINK_PROTOCOLS),
   }),
+  fc.record({
+    action: fc.constant('expose' as const),
+    principal: principalArb,
+    classification: classificationArb,
+    target: index,
+  }),
 );
 
 /** The request a spec makes against these targets (indices wrap around). */
@@ -139,6 +146,11 @@ export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlo
           from: at(spec.from),
           to: at(spec.to),
         },
+      };
+    case 'expose':
+      return {
+        action: 'expose',
+        request: { principal, workload: { classification: spec.classification }, target: at(spec.target) },
       };
     case 'link': {
       const fromTenant = spec.fromTenant ?? principal.tenant;
@@ -174,5 +186,6 @@ export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlo
 export function decideFlow(policy: FlowPolicy, flow: ReferenceFlow): FlowDecision {
   if (flow.action === 'attach') return policy.attach(flow.request);
   if (flow.action === 'copy') return policy.copy(flow.request);
+  if (flow.action === 'expose') return policy.expose(flow.request);
   return policy.link(flow.request);
 }
