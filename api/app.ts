@@ -21,6 +21,7 @@ import type { OperationFeed, OperationRepository } from '../core/ports/repositor
 import type { TargetCapacity } from '../core/targets/target-capacity.ts';
 import type { TargetDirectory } from '../core/targets/target-directory.ts';
 import type { UsageService } from '../core/usage/usage-service.ts';
+import type { VmAddresses } from '../core/vms/vm-addresses.ts';
 import type { VmService } from '../core/vms/vm-service.ts';
 import type { VolumeService } from '../core/volumes/volume-service.ts';
 import type { ApiEnv } from './context.ts';
@@ -46,6 +47,7 @@ import { sizeRoutes } from './routes/sizes.ts';
 import { targetDetailRoutes } from './routes/target-detail.ts';
 import { targetRoutes } from './routes/targets.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { vmAddressRoutes } from './routes/vm-addresses.ts';
 import { vmRoutes } from './routes/vms.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { WEBHOOK_CREATE_PATH, webhookRoutes } from './routes/webhooks.ts';
@@ -56,6 +58,8 @@ export interface ApiDeps {
   volumes: VolumeService;
   buckets: BucketService;
   links: LinkService;
+  /** Public addresses of VMs (`/v1/vms/{id}/addresses`); absent in compositions without them. */
+  vmAddresses?: VmAddresses;
   images: ImageService;
   placement: PlacementEngine;
   operations: OperationRepository & OperationFeed;
@@ -127,6 +131,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', volumeRoutes(deps.volumes, deps.authorizer));
   app.route('/', bucketRoutes(deps.buckets, deps.authorizer));
   app.route('/', linkRoutes(deps.links, deps.authorizer));
+  if (deps.vmAddresses) app.route('/', vmAddressRoutes(deps.vmAddresses, deps.authorizer));
   app.route('/', imageRoutes(deps.images, deps.authorizer));
   app.route('/', placementRoutes(deps.placement, deps.authorizer));
   app.route('/', operationRoutes(deps.operations, deps.authorizer));

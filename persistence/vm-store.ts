@@ -3,6 +3,7 @@ import { any } from 'dynamodb-toolbox/schema/any';
 import { boolean } from 'dynamodb-toolbox/schema/boolean';
 import { item } from 'dynamodb-toolbox/schema/item';
 import { list } from 'dynamodb-toolbox/schema/list';
+import { map } from 'dynamodb-toolbox/schema/map';
 import { record } from 'dynamodb-toolbox/schema/record';
 import { string } from 'dynamodb-toolbox/schema/string';
 import type { Vm } from '../core/model/vm.ts';
@@ -39,6 +40,8 @@ function createVmEntity(table: BrokerTable) {
       placement: placementSchema().optional(),
       cloudId: string().optional(),
       addresses: list(string()),
+      // Floating / Elastic IPs the broker allocated for the VM: the cloud's allocation id and the address.
+      publicAddresses: list(map({ id: string(), ip: string() })).optional(),
       // Either an inline non-PHI payload or a pointer to the on-prem copy plus its hash (I2).
       userData: any().optional(),
       ...statusAttributes(),

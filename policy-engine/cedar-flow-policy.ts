@@ -2,12 +2,13 @@ import type { EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type {
   AttachRequest,
   CopyRequest,
+  ExposeRequest,
   FlowDecision,
   FlowPolicy,
   LinkRequest,
 } from '../core/ports/flow-policy.ts';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
-import { attachContext, copyContext, linkContext, linkDestination } from './flow-entities.ts';
+import { attachContext, copyContext, exposeContext, linkContext, linkDestination } from './flow-entities.ts';
 import { FlowEvaluator } from './flow-evaluator.ts';
 import type { Verdict } from './verdict.ts';
 import { VerdictCache } from './verdict-cache.ts';
@@ -32,6 +33,7 @@ export class CedarFlowPolicy implements FlowPolicy {
   readonly #attach: FlowEvaluator;
   readonly #copy: FlowEvaluator;
   readonly #link: FlowEvaluator;
+  readonly #expose: FlowEvaluator;
 
   constructor(bundle: PolicyBundle, options: CedarFlowOptions = {}) {
     this.bundleHash = bundle.hash;
@@ -39,6 +41,7 @@ export class CedarFlowPolicy implements FlowPolicy {
     this.#attach = new FlowEvaluator(bundle, 'attach', cache);
     this.#copy = new FlowEvaluator(bundle, 'copy', cache);
     this.#link = new FlowEvaluator(bundle, 'link', cache);
+    this.#expose = new FlowEvaluator(bundle, 'expose', cache);
   }
 
   /** resource: the VM's target (the volume is on the same one); context: both classifications. */
@@ -88,6 +91,19 @@ export class CedarFlowPolicy implements FlowPolicy {
           related: related.filter((e): e is EntityJson => e !== undefined),
         };
       }),
+    );
+  }
+
+  /** resource: the VM's target; context: the VM's classification. */
+  expose(request: ExposeRequest): FlowDecision {
+    const evaluator = this.#expose;
+    return decision(
+      evaluator.decide(() => ({
+        principal: request.principal,
+        resource: evaluator.targetEntity(request.target),
+        context: exposeContext(request),
+        related: [],
+      })),
     );
   }
 }

@@ -3,6 +3,7 @@ import type { LinkProtocol } from '../core/model/link.ts';
 import type {
   AttachRequest,
   CopyRequest,
+  ExposeRequest,
   LinkDirection,
   LinkEndpoint,
   LinkRequest,
@@ -73,6 +74,11 @@ export function linkContext(request: LinkRequest): Context {
     protocol: ref('Protocol', request.protocol),
     direction: ref('Direction', request.direction ?? 'outbound'),
   };
+}
+
+/** `expose` context (ExposeContext): the classification of the VM that would get a public address. */
+export function exposeContext(request: ExposeRequest): Context {
+  return { workload: { classification: ref('Classification', request.workload.classification) } };
 }
 
 /** The receiving end of a link: a `Workload` (a VM) or a `Network` (a CIDR, id = the CIDR as written). */

@@ -36,6 +36,7 @@ import { TargetDirectory } from '../core/targets/target-directory.ts';
 import { BucketSizeSampler } from '../core/usage/bucket-size-sampler.ts';
 import { UsageMeter } from '../core/usage/usage-meter.ts';
 import { UsageService } from '../core/usage/usage-service.ts';
+import { VmAddresses } from '../core/vms/vm-addresses.ts';
 import { VmService } from '../core/vms/vm-service.ts';
 import { VolumeService } from '../core/volumes/volume-service.ts';
 import { idempotencyTableName } from '../persistence/broker-table.ts';
@@ -173,6 +174,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       runNow: (ref) => worker.run(ref),
       clock,
     }),
+    vmAddresses: new VmAddresses({ catalogue, vms: stores.vms, providers, flows }),
   };
   const reconciler = new Reconciler({
     ...common,

@@ -54,7 +54,11 @@ export const VmSchema = z
     status: z.enum(VM_STATUSES),
     task: z.string().optional(),
     placement: TargetRefSchema.optional(),
-    addresses: z.array(z.string()),
+    addresses: z.array(
+      z
+        .object({ ip: z.string(), type: z.enum(['private', 'public']) })
+        .openapi('VmAddress', { description: 'fixed addresses are private; floating / Elastic IPs public' }),
+    ),
     hasUserData: z.boolean(),
     operationId: z.string(),
     fault: z.string().optional(),

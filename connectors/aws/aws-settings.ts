@@ -103,6 +103,8 @@ export const TAG = {
   image: 'hcb:image',
   link: 'hcb:link',
   bucket: 'hcb:bucket',
+  /** On an Elastic IP: the broker VM it was allocated for. */
+  address: 'hcb:address',
   /** The operation's idempotency token, so a retry finds what an earlier attempt created. */
   clientToken: 'hcb:client-token',
   /** On an instance between the stop and the start of a resize: the instance type it is resized to. */

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { BrokerError } from '../../core/errors.ts';
 import type {
+  CloudPublicAddress,
   CloudSecurityGroup,
   CloudSecurityRule,
   NetworkService,
@@ -25,6 +26,7 @@ import type {
 } from '../../core/ports/cloud/network.ts';
 import { awsCall, awsCallOrAbsent, hasAwsCode } from './aws-errors.ts';
 import { type AwsSettings, pages, TAG, tagValue, toTags } from './aws-settings.ts';
+import { Ec2Addresses } from './ec2-addresses.ts';
 import type { Ec2Location } from './ec2-location.ts';
 
 /** Group names and descriptions accept a limited character set (CreateSecurityGroup's constraints). */
@@ -55,11 +57,25 @@ export class Ec2SecurityGroups implements NetworkService {
   readonly #ec2: EC2Client;
   readonly #settings: AwsSettings;
   readonly #location: Ec2Location;
+  readonly #addresses: Ec2Addresses;
 
   constructor(ec2: EC2Client, settings: AwsSettings, location: Ec2Location) {
     this.#ec2 = ec2;
     this.#settings = settings;
     this.#location = location;
+    this.#addresses = new Ec2Addresses(ec2);
+  }
+
+  allocatePublicAddress(serverId: string, brokerId: string): Promise<CloudPublicAddress> {
+    return this.#addresses.allocatePublicAddress(serverId, brokerId);
+  }
+
+  releasePublicAddress(addressId: string): Promise<void> {
+    return this.#addresses.releasePublicAddress(addressId);
+  }
+
+  listPublicAddresses(): AsyncIterable<CloudPublicAddress> {
+    return this.#addresses.listPublicAddresses();
   }
 
   async ensureSecurityGroup(input: {

@@ -123,6 +123,18 @@ export class Neutron {
     return body.floatingip;
   }
 
+  /** Associates with a port (or disassociates with `null`). 200. */
+  async updateFloatingIp(id: string, portId: string | null): Promise<NeutronFloatingIp> {
+    const body = await this.#s.json<{ floatingip: NeutronFloatingIp }>('network', {
+      method: 'PUT',
+      path: floatingIpPath(id),
+      op: 'neutron.updateFloatingIp',
+      accept: [200],
+      json: { floatingip: { port_id: portId } },
+    });
+    return body.floatingip;
+  }
+
   /** 204; 404 when already gone. */
   async deleteFloatingIp(id: string): Promise<void> {
     await this.#s.request('network', {
@@ -173,6 +185,7 @@ export interface NeutronFloatingIp {
   port_id: string | null;
   fixed_ip_address?: string | null;
   status: string;
+  description?: string;
 }
 
 // ── mappers ────────────────────────────────────────────────────────────────────────────────────────

@@ -14,6 +14,7 @@ import { openstackError } from './openstack-errors.ts';
  *   projectDomainName: Default       # or projectDomainId
  *   userDomainName: Default
  *   network: hcb-net                 # name or id of the network servers join
+ *   publicNetwork: hcb-public        # external network for floating IPs (default: the only one)
  *   credentialsRef: secretsmanager:arn:aws:secretsmanager:…   # or env:OS, file:/etc/hcb/openstack.env
  *   payloadContainer: hcb-payloads   # private Swift container for on-prem payloads
  *   requestTimeoutMs: 30000
@@ -31,6 +32,7 @@ export interface OpenStackConnection {
   projectDomainId?: string;
   userDomainName?: string;
   network?: string;
+  publicNetwork?: string;
   credentialsRef: string;
   payloadContainer: string;
   requestTimeoutMs?: number;
@@ -48,6 +50,7 @@ const KNOWN = new Set([
   'projectDomainId',
   'userDomainName',
   'network',
+  'publicNetwork',
   'credentialsRef',
   'payloadContainer',
   'requestTimeoutMs',
@@ -97,6 +100,7 @@ export function parseConnection(target: Target): OpenStackConnection {
     'projectDomainId',
     'userDomainName',
     'network',
+    'publicNetwork',
   ] as const) {
     const value = str(key);
     if (value !== undefined) out[key] = value;

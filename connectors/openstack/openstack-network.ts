@@ -1,5 +1,6 @@
 import { isBrokerError } from '../../core/errors.ts';
 import type {
+  CloudPublicAddress,
   CloudSecurityGroup,
   CloudSecurityRule,
   NetworkService,
@@ -16,6 +17,7 @@ import {
   toRuleBody,
 } from './neutron-security-groups.ts';
 import { openstackError } from './openstack-errors.ts';
+import { OpenStackPublicAddresses } from './openstack-public-addresses.ts';
 
 /** Marker in a group's description: survives a crash between create and tag (Zed takes no tags on create). */
 const marker = (brokerId: string) => `[hcb:${brokerId}]`;
@@ -28,10 +30,28 @@ const marker = (brokerId: string) => `[hcb:${brokerId}]`;
 export class OpenStackNetwork implements NetworkService {
   readonly #neutron: Neutron;
   readonly #groups: NeutronSecurityGroups;
+  readonly #public: OpenStackPublicAddresses;
 
-  constructor(clients: { neutron: Neutron; securityGroups: NeutronSecurityGroups }) {
+  constructor(clients: {
+    neutron: Neutron;
+    securityGroups: NeutronSecurityGroups;
+    publicNetworkId: () => Promise<string>;
+  }) {
     this.#neutron = clients.neutron;
     this.#groups = clients.securityGroups;
+    this.#public = new OpenStackPublicAddresses(clients.neutron, clients.publicNetworkId);
+  }
+
+  allocatePublicAddress(serverId: string, brokerId: string): Promise<CloudPublicAddress> {
+    return this.#public.allocatePublicAddress(serverId, brokerId);
+  }
+
+  releasePublicAddress(addressId: string): Promise<void> {
+    return this.#public.releasePublicAddress(addressId);
+  }
+
+  listPublicAddresses(): AsyncIterable<CloudPublicAddress> {
+    return this.#public.listPublicAddresses();
   }
 
   async ensureSecurityGroup(input: {

@@ -127,6 +127,7 @@ export class OpenStackProvider implements CloudProvider {
     this.network = new OpenStackNetwork({
       neutron: this.neutron,
       securityGroups: new NeutronSecurityGroups(this.neutron),
+      publicNetworkId: () => resolver.publicNetworkId(),
     });
     this.images = new OpenStackImages(this.glance);
     // Only on-prem targets hold payloads the control plane must not keep (I2).

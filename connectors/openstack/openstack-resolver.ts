@@ -18,6 +18,7 @@ export class OpenStackResolver {
   #flavors: Promise<NovaFlavor[]> | undefined;
   readonly #images = new Map<string, Promise<string>>();
   #network: Promise<string | undefined> | undefined;
+  #publicNetwork: Promise<string> | undefined;
 
   constructor(target: Target, clients: { nova: Nova; glance: Glance; neutron: Neutron }) {
     this.#target = target;
@@ -117,6 +118,30 @@ export class OpenStackResolver {
       this.#network = undefined;
     });
     return this.#network;
+  }
+
+  /**
+   * The external network floating IPs come from: `connection.publicNetwork` (name or id), else the one
+   * network marked `router:external`. https://docs.openstack.org/api-ref/network/v2/#list-networks
+   */
+  async publicNetworkId(): Promise<string> {
+    const ref = this.#target.connection.publicNetwork;
+    if (typeof ref === 'string' && looksLikeId(ref)) return ref;
+    this.#publicNetwork ??= (async () => {
+      const filter = typeof ref === 'string' ? { name: ref } : { 'router:external': 'true' };
+      const matches: string[] = [];
+      for await (const n of this.#neutron.listNetworks(filter)) matches.push(n.id);
+      if (matches.length !== 1)
+        throw openstackError(
+          'invalidConfig',
+          `target ${this.#target.id}: ${matches.length} external networks match (need exactly 1; set connection.publicNetwork)`,
+        );
+      return matches[0]!;
+    })();
+    this.#publicNetwork.catch(() => {
+      this.#publicNetwork = undefined;
+    });
+    return this.#publicNetwork;
   }
 
   async #flavorList(): Promise<NovaFlavor[]> {

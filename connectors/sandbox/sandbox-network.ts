@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { BrokerError } from '../../core/errors.ts';
 import type {
+  CloudPublicAddress,
   CloudSecurityGroup,
   CloudSecurityRule,
   NetworkService,
   SecurityRuleInput,
 } from '../../core/ports/cloud/network.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
-import type { SandboxSecurityGroup, SandboxState } from './sandbox-state.ts';
+import type { SandboxPublicAddress, SandboxSecurityGroup, SandboxState } from './sandbox-state.ts';
 
 /** Simulated security groups: the same idempotency rules as Neutron and EC2 (identical rule → same rule). */
 export class SandboxNetwork implements NetworkService {
@@ -95,6 +96,41 @@ export class SandboxNetwork implements NetworkService {
     });
   }
 
+  async allocatePublicAddress(serverId: string, brokerId: string): Promise<CloudPublicAddress> {
+    await this.#faults.before('allocatePublicAddress');
+    const server = this.#state.data.servers[serverId];
+    if (!server || server.state === 'deleted')
+      throw new BrokerError('sandbox.notFound', `no server ${serverId}`);
+    const address = this.#state.mutate((data) => {
+      let found = Object.values(data.publicAddresses).find((a) => a.brokerId === brokerId);
+      if (!found) {
+        const n = data.nextPublicAddress++;
+        if (n > 254) throw new BrokerError('sandbox.quotaExceeded', 'no public addresses left');
+        found = { id: randomUUID(), ip: `198.51.100.${n}`, brokerId };
+        data.publicAddresses[found.id] = found;
+      }
+      found.serverId = serverId;
+      return found;
+    });
+    return publicView(address);
+  }
+
+  async releasePublicAddress(addressId: string): Promise<void> {
+    await this.#faults.before('releasePublicAddress');
+    this.#state.mutate((data) => delete data.publicAddresses[addressId]);
+  }
+
+  async *listPublicAddresses(): AsyncIterable<CloudPublicAddress> {
+    await this.#faults.before('listPublicAddresses');
+    const { servers, publicAddresses } = this.#state.data;
+    // Like a floating IP whose port went with its server: still allocated, no longer associated.
+    for (const address of Object.values(publicAddresses)) {
+      const server = address.serverId === undefined ? undefined : servers[address.serverId];
+      const live = server !== undefined && server.state !== 'deleted';
+      yield publicView(address, live);
+    }
+  }
+
   #group(groupId: string): SandboxSecurityGroup {
     const group = this.#state.data.securityGroups[groupId];
     if (!group) throw new BrokerError('sandbox.notFound', `no security group ${groupId}`);
@@ -109,4 +145,8 @@ function view(group: SandboxSecurityGroup): CloudSecurityGroup {
     ...(group.brokerId === undefined ? {} : { brokerId: group.brokerId }),
     rules: group.rules.map((r) => ({ ...r }) as CloudSecurityRule),
   };
+}
+
+function publicView(address: SandboxPublicAddress, associated = true): CloudPublicAddress {
+  return { id: address.id, ip: address.ip, brokerId: address.brokerId, associated };
 }

@@ -83,6 +83,14 @@ export interface SandboxSecurityGroup {
   }[];
 }
 
+/** A simulated public address (documentation range 198.51.100.0/24, RFC 5737). */
+export interface SandboxPublicAddress {
+  id: string;
+  ip: string;
+  brokerId: string;
+  serverId?: string;
+}
+
 export interface SandboxData {
   servers: Record<string, SandboxServer>;
   volumes: Record<string, SandboxVolume>;
@@ -90,6 +98,8 @@ export interface SandboxData {
   images: Record<string, SandboxImage>;
   buckets: Record<string, SandboxBucket>;
   securityGroups: Record<string, SandboxSecurityGroup>;
+  publicAddresses: Record<string, SandboxPublicAddress>;
+  nextPublicAddress: number;
   /** Payloads the control plane must not keep (I2), base64. */
   payloads: Record<string, string>;
   /** Object bytes, base64, by `bucket/key`. */
@@ -106,6 +116,8 @@ const empty = (): SandboxData => ({
   images: {},
   buckets: {},
   securityGroups: {},
+  publicAddresses: {},
+  nextPublicAddress: 10,
   payloads: {},
   objectData: {},
   nextAddress: 10,

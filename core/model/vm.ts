@@ -38,6 +38,19 @@ export type PayloadRef =
   | { storedIn: 'control-plane'; sha256: string; data: string }
   | { storedIn: 'target'; sha256: string; targetId: string; key: string };
 
+/** A public address the broker allocated for a VM: the cloud's allocation id, and the address. */
+export interface VmPublicAddress {
+  /** Floating IP UUID (Neutron), allocation id (EC2), … on the VM's target. */
+  id: string;
+  ip: string;
+}
+
+/** An address as clients see it: fixed addresses are `private`, floating / Elastic IPs `public`. */
+export interface VmAddressView {
+  ip: string;
+  type: 'private' | 'public';
+}
+
 export interface Vm {
   id: string;
   tenant: string;
@@ -59,7 +72,10 @@ export interface Vm {
   placement?: TargetRef;
   /** The id the cloud gave the server; absent until provisioned. */
   cloudId?: string;
+  /** Fixed (private) addresses, as the cloud reports them. */
   addresses: string[];
+  /** Public addresses allocated through POST /v1/vms/{id}/addresses (released on delete). */
+  publicAddresses?: VmPublicAddress[];
   userData?: PayloadRef;
   /** The last operation started on this VM. */
   operationId: string;
@@ -84,7 +100,7 @@ export interface VmView {
   status: VmStatus;
   task?: string;
   placement?: TargetRef;
-  addresses: string[];
+  addresses: VmAddressView[];
   hasUserData: boolean;
   operationId: string;
   fault?: string;
@@ -102,7 +118,10 @@ export function toVmView(vm: Vm): VmView {
     tags: vm.tags,
     serviceEndpoint: vm.serviceEndpoint === true,
     status: vm.status,
-    addresses: vm.addresses,
+    addresses: [
+      ...vm.addresses.map((ip) => ({ ip, type: 'private' as const })),
+      ...(vm.publicAddresses ?? []).map(({ ip }) => ({ ip, type: 'public' as const })),
+    ],
     hasUserData: vm.userData !== undefined,
     operationId: vm.operationId,
     createdAt: vm.createdAt,

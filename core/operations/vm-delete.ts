@@ -1,4 +1,5 @@
 import { isBrokerError } from '../errors.ts';
+import { releaseVmAddresses } from '../vms/vm-addresses.ts';
 import { deleteAndSettle, isGone } from './ambiguous-delete.ts';
 import type { OperationDefinition, StepContext, StepOutcome } from './step.ts';
 import { pollDelay } from './step.ts';
@@ -33,6 +34,12 @@ async function deleteServer(ctx: StepContext): Promise<StepOutcome> {
   const serverId = vm.cloudId ?? orphan?.id;
   if (serverId === undefined) return finish(ctx);
   if (vm.cloudId === undefined) await ctx.deps.vms.update(vm.tenant, vm.id, { cloudId: serverId });
+  // Public addresses outlive their server on every cloud (a floating IP loses its port, an Elastic IP its
+  // instance): release them first so that nothing stays allocated.
+  if (vm.publicAddresses?.length) {
+    await releaseVmAddresses(ctx.deps.providers, vm);
+    await ctx.deps.vms.update(vm.tenant, vm.id, { publicAddresses: null });
+  }
   const aftermath = await deleteAndSettle(
     () => provider.compute.deleteServer(serverId),
     () => provider.compute.getServer(serverId),

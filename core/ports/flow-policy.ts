@@ -51,9 +51,18 @@ export interface LinkRequest {
 
 export type LinkDirection = 'outbound' | 'inbound';
 
+/** Giving a VM a public address (a floating or Elastic IP): the internet can reach it from then on. */
+export interface ExposeRequest {
+  principal: Principal;
+  workload: { classification: Classification };
+  /** The VM's target. */
+  target: Target;
+}
+
 /** Decides attach, copy and link requests (docs/design.md: flows happen only where policy allows). */
 export interface FlowPolicy {
   attach(request: AttachRequest): FlowDecision;
   copy(request: CopyRequest): FlowDecision;
   link(request: LinkRequest): FlowDecision;
+  expose(request: ExposeRequest): FlowDecision;
 }

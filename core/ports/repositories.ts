@@ -41,6 +41,7 @@ export type VmPatch = Partial<
   userData?: Vm['userData'] | null;
   activeOperationId?: string | null;
   serviceEndpoint?: boolean | null;
+  publicAddresses?: Vm['publicAddresses'] | null;
 };
 
 export interface VmRepository {

@@ -13,6 +13,7 @@ import type { OperationRepository, VmRepository } from '../ports/repositories.ts
 import type { TargetHealthTracker } from '../ports/target-health.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
 import type { UsageMeter } from '../usage/usage-meter.ts';
+import { sweepAddresses } from './address-sweep.ts';
 import { type QuotaReconcileDeps, reconcileQuotas } from './quota-reconcile.ts';
 import { sweepServers } from './server-sweep.ts';
 import { sweepBuckets, sweepVolumes } from './storage-sweep.ts';
@@ -170,6 +171,7 @@ export class Reconciler {
     if (volumes && records.volumes)
       await sweepVolumes(ctx, provider, volumes, records.volumes, this.#orphans.volumes);
     await sweepServers(ctx, provider, this.#d.vms, records.vms, this.#orphans.servers);
+    await sweepAddresses(ctx, provider, records.vms);
     if (buckets && records.buckets && provider.target.kinds.includes('bucket'))
       await sweepBuckets(ctx, provider, buckets, records.buckets);
   }

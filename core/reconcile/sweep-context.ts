@@ -17,6 +17,8 @@ export interface ReconcileReport {
   /** Cloud resources carrying a broker id no live record owns. */
   orphansFound: number;
   orphansDeleted: number;
+  /** Public addresses allocated for a VM that is deleted or unknown (address-sweep.ts); reported only. */
+  leakedAddresses?: number;
   /** Targets whose pass failed, or whose health probe said `down` (their sweep is skipped). */
   errors: number;
   /** Quota holds settled against inventory, when quotas are counted (quota-reconcile.ts). */
@@ -29,6 +31,7 @@ export const emptyReport = (): ReconcileReport => ({
   drifted: 0,
   orphansFound: 0,
   orphansDeleted: 0,
+  leakedAddresses: 0,
   errors: 0,
 });
 

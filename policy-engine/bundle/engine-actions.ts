@@ -4,7 +4,7 @@
  * to a resource is an API action (cedar-authorizer.ts). Policies are sliced by these families
  * (policy-slices.ts), so a decision costs only the policies that can apply to its action.
  */
-export const FLOW_ACTIONS = ['attach', 'copy', 'link'] as const;
+export const FLOW_ACTIONS = ['attach', 'copy', 'link', 'expose'] as const;
 export type FlowAction = (typeof FLOW_ACTIONS)[number];
 
 export const ENGINE_ACTIONS = ['place', ...FLOW_ACTIONS] as const;
@@ -20,6 +20,7 @@ export const ENGINE_ACTION_RESOURCES: Record<EngineAction, readonly string[]> = 
   attach: ['Target'],
   copy: ['Target'],
   link: ['Workload', 'Network'],
+  expose: ['Target'],
 };
 
 const ENGINE_ACTION_NAMES: ReadonlySet<string> = new Set(ENGINE_ACTIONS);

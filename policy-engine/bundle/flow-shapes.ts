@@ -1,7 +1,7 @@
 import { type Context, checkParseContext, checkParseEntities } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Principal } from '../../core/model/principal.ts';
 import type { Target } from '../../core/model/target.ts';
-import { attachContext, copyContext, linkContext, linkDestination } from '../flow-entities.ts';
+import { attachContext, copyContext, exposeContext, linkContext, linkDestination } from '../flow-entities.ts';
 import { type BundleProblems, describeCedarError } from './bundle-problems.ts';
 import type { FlowAction } from './engine-actions.ts';
 import type { SchemaModel } from './schema-model.ts';
@@ -48,6 +48,7 @@ export function checkFlowShapes(schema: SchemaModel, problems: BundleProblems): 
       port: 443,
       protocol: 'tcp',
     }),
+    expose: exposeContext({ principal, workload: { classification: 'internal' }, target }),
   };
   for (const [action, context] of Object.entries(contexts)) {
     const answer = checkParseContext({

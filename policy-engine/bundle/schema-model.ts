@@ -58,6 +58,7 @@ const ASKED_FOR: Record<EngineAction, string> = {
   attach: 'the broker asks it before attaching a volume to a VM',
   copy: 'the broker asks it before copying an image or snapshot to another target',
   link: 'the broker asks it before creating a link',
+  expose: 'the broker asks it before giving a VM a public address',
 };
 
 interface ResolvedNamespace {

@@ -3,7 +3,13 @@ import { CLASSIFICATIONS } from '../../core/classification.ts';
 import { isInternet, parseCidr } from '../../core/links/cidr.ts';
 import { ROLES } from '../../core/model/principal.ts';
 import type { Target, TargetCatalogue } from '../../core/model/target.ts';
-import type { AttachRequest, CopyRequest, LinkEndpoint, LinkRequest } from '../../core/ports/flow-policy.ts';
+import type {
+  AttachRequest,
+  CopyRequest,
+  ExposeRequest,
+  LinkEndpoint,
+  LinkRequest,
+} from '../../core/ports/flow-policy.ts';
 import { ARTEFACT_KINDS, LINK_PROTOCOLS } from '../flow-entities.ts';
 
 /**
@@ -87,15 +93,27 @@ export const linkCase = z
   .refine((c) => !('cidr' in c.from && 'cidr' in c.to), 'a link has at least one VM end')
   .refine((c) => !(c.ports && c.port !== 0), 'either port or ports');
 
+export const exposeCase = z
+  .object({
+    name: z.string().min(1),
+    principal,
+    /** The VM that would get a public address, and its target. */
+    vm: z.object({ classification, target: z.string().min(1) }).strict(),
+    expect: expectation,
+  })
+  .strict();
+
 export type AttachCase = z.infer<typeof attachCase> & { action: 'attach' };
 export type CopyCase = z.infer<typeof copyCase> & { action: 'copy' };
 export type LinkCase = z.infer<typeof linkCase> & { action: 'link' };
-export type FlowCase = AttachCase | CopyCase | LinkCase;
+export type ExposeCase = z.infer<typeof exposeCase> & { action: 'expose' };
+export type FlowCase = AttachCase | CopyCase | LinkCase | ExposeCase;
 
 export type FlowRequest =
   | { action: 'attach'; request: AttachRequest }
   | { action: 'copy'; request: CopyRequest }
-  | { action: 'link'; request: LinkRequest };
+  | { action: 'link'; request: LinkRequest }
+  | { action: 'expose'; request: ExposeRequest };
 
 /** The request a flow case makes. Throws naming a target the catalogue does not list. */
 export function flowRequestOf(test: FlowCase, catalogue: TargetCatalogue): FlowRequest {
@@ -115,6 +133,15 @@ export function flowRequestOf(test: FlowCase, catalogue: TargetCatalogue): FlowR
       return {
         action: 'copy',
         request: { principal, artefact: test.artefact, from: target(test.from), to: target(test.to) },
+      };
+    case 'expose':
+      return {
+        action: 'expose',
+        request: {
+          principal,
+          workload: { classification: test.vm.classification },
+          target: target(test.vm.target),
+        },
       };
     case 'link': {
       // Inbound (from a network): the VM is the link's VM end, the network the other end.

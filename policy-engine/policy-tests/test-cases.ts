@@ -7,7 +7,7 @@ import { RESOURCE_KINDS } from '../../core/model/target.ts';
 import { BundleProblems } from '../bundle/bundle-problems.ts';
 import type { SourceFile } from '../bundle/source-file.ts';
 import { parseYaml } from '../bundle/yaml-source.ts';
-import { attachCase, copyCase, type FlowCase, linkCase } from './flow-cases.ts';
+import { attachCase, copyCase, exposeCase, type FlowCase, linkCase } from './flow-cases.ts';
 
 /**
  * Policy tests as data (policies/tests/*.yaml). A file holds `placement:`, `authorization:` and flow
@@ -73,6 +73,7 @@ const testFile = z
     attach: z.array(attachCase).default([]),
     copy: z.array(copyCase).default([]),
     link: z.array(linkCase).default([]),
+    expose: z.array(exposeCase).default([]),
   })
   .strict();
 
@@ -124,7 +125,7 @@ export function parsePolicyTests(files: readonly SourceFile[]): PolicyTestCase[]
     parsed.data.authorization.forEach((test, i) => {
       cases.push({ kind: 'authorization', file: file.path, line: lineOf('authorization', i), test });
     });
-    for (const action of ['attach', 'copy', 'link'] as const)
+    for (const action of ['attach', 'copy', 'link', 'expose'] as const)
       parsed.data[action].forEach((test, i) => {
         const flow = { ...test, action } as FlowCase;
         cases.push({ kind: 'flow', file: file.path, line: lineOf(action, i), test: flow });

@@ -123,7 +123,9 @@ function checkFlow(test: FlowCase, flows: CedarFlowPolicy, bundle: PolicyBundle)
       ? flows.attach(flow.request)
       : flow.action === 'copy'
         ? flows.copy(flow.request)
-        : flows.link(flow.request);
+        : flow.action === 'link'
+          ? flows.link(flow.request)
+          : flows.expose(flow.request);
   return checkAllowed(test.expect, { allowed: decision.permitted, policies: decision.policies });
 }
 

@@ -21,6 +21,7 @@ const ReconcileReport = z
     drifted: z.number().int().openapi({ description: 'records brought in line with their cloud' }),
     orphansFound: z.number().int(),
     orphansDeleted: z.number().int(),
+    leakedAddresses: z.number().int().optional(),
     errors: z.number().int(),
     quotas: z
       .object({

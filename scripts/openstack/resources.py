@@ -1,5 +1,5 @@
 """Create the broker's cloud resources, idempotently: flavors, image,
-shared network, quotas. Raw REST through a keystoneauth session (no extra
+shared network, an external network with a router for floating IPs, quotas. Raw REST through a keystoneauth session (no extra
 clients needed). Environment: ADMIN_PASS.
 """
 import os
@@ -13,6 +13,9 @@ KS = "http://127.0.0.1:5000/v3"
 FLAVORS = [("m1.small", 1, 2048, 20), ("m1.medium", 2, 4096, 40), ("m1.large", 4, 8192, 80)]
 IMAGE = "ubuntu-24.04"
 NET, SUBNET, CIDR = "hcb-net", "hcb-subnet", "10.77.0.0/24"
+# Floating IPs come from an external network routed to hcb-net (documentation range, RFC 5737).
+PUBLIC_NET, PUBLIC_SUBNET, PUBLIC_CIDR = "hcb-public", "hcb-public-subnet", "203.0.113.0/24"
+ROUTER = "hcb-router"
 NOVA_QUOTA = {"instances": 2000, "cores": 8000, "ram": 16000000,
               "key_pairs": 1000, "server_groups": 100, "server_group_members": 2000}
 CINDER_QUOTA = {"volumes": 500, "gigabytes": 50000, "snapshots": 500,
@@ -78,12 +81,37 @@ def main():
             "name": SUBNET, "network_id": net_id, "ip_version": 4, "cidr": CIDR,
             "enable_dhcp": False, "gateway_ip": "10.77.0.1"}})
 
+    public_network(neutron, net_id)
+
     # Generous quotas for the hcb project.
     nova.put("/os-quota-sets/" + hcb_id, json={"quota_set": NOVA_QUOTA})
     # The block-storage endpoint already carries the admin's project id.
     cinder.put("/os-quota-sets/" + hcb_id, json={"quota_set": CINDER_QUOTA})
     neutron.put("/v2.0/quotas/" + hcb_id, json={"quota": NEUTRON_QUOTA})
     print("resources: ok (hcb project %s, network %s %s)" % (hcb_id, NET, net_id))
+
+
+def one(neutron, kind, name):
+    found = neutron.get("/v2.0/%ss?name=%s" % (kind, name)).json()[kind + "s"]
+    return found[0] if found else None
+
+
+def public_network(neutron, net_id):
+    """The external network floating IPs are allocated from, and a router joining it to hcb-net (the
+    fake ML2 driver keeps both in the database only: no dataplane)."""
+    pub = one(neutron, "network", PUBLIC_NET) or neutron.post("/v2.0/networks", json={"network": {
+        "name": PUBLIC_NET, "router:external": True, "provider:network_type": "local"}}).json()["network"]
+    if not neutron.get("/v2.0/subnets?network_id=" + pub["id"]).json()["subnets"]:
+        neutron.post("/v2.0/subnets", json={"subnet": {
+            "name": PUBLIC_SUBNET, "network_id": pub["id"], "ip_version": 4, "cidr": PUBLIC_CIDR,
+            "enable_dhcp": False, "gateway_ip": "203.0.113.1"}})
+    router = one(neutron, "router", ROUTER) or neutron.post("/v2.0/routers", json={"router": {
+        "name": ROUTER, "external_gateway_info": {"network_id": pub["id"]}}}).json()["router"]
+    subnet_id = neutron.get("/v2.0/subnets?network_id=" + net_id).json()["subnets"][0]["id"]
+    joined = neutron.get("/v2.0/ports?device_id=%s&network_id=%s" % (router["id"], net_id)).json()["ports"]
+    if not joined:
+        neutron.put("/v2.0/routers/%s/add_router_interface" % router["id"],
+                    json={"subnet_id": subnet_id}).raise_for_status()
 
 
 if __name__ == "__main__":

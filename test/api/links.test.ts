@@ -9,7 +9,7 @@ describe('links: controlled cross-network flows', () => {
   let app: string;
   const vms: Record<
     string,
-    { id: string; placement: { targetId: string; site: string }; addresses: string[] }
+    { id: string; placement: { targetId: string; site: string }; addresses: { ip: string }[] }
   > = {};
 
   const vm = async (name: string, classification: string, extra: Record<string, unknown> = {}) => {
@@ -68,7 +68,7 @@ describe('links: controlled cross-network flows', () => {
     const groups = linkGroups().filter((g) => g.name.includes(created.body.id));
     expect(groups).toHaveLength(2);
     const ingress = groups.flatMap((g) => g.rules).find((r) => r.direction === 'ingress');
-    expect(ingress).toMatchObject({ port: 5432, remoteCidr: `${vms['app-east']!.addresses[0]}/32` });
+    expect(ingress).toMatchObject({ port: 5432, remoteCidr: `${vms['app-east']!.addresses[0]!.ip}/32` });
 
     expect(
       (await h.call('GET', `/v1/links?vmId=${vms['db-east']!.id}`, { token: app })).body.items.map(

@@ -446,6 +446,27 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       });
     });
 
+    describe('public addresses', () => {
+      const listed = async () => {
+        const all = [];
+        for await (const a of p.network.listPublicAddresses()) all.push(a);
+        return all;
+      };
+
+      it('allocates one public address per broker VM, associates it, lists it, and releases it', async () => {
+        const address = await p.network.allocatePublicAddress(server.id, vmBrokerId);
+        expect(address.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+        expect(server.addresses).not.toContain(address.ip);
+        const again = await p.network.allocatePublicAddress(server.id, vmBrokerId);
+        expect(again).toMatchObject({ id: address.id, ip: address.ip });
+        const mine = (await listed()).find((a) => a.id === address.id);
+        expect(mine).toMatchObject({ ip: address.ip, brokerId: vmBrokerId, associated: true });
+        await p.network.releasePublicAddress(address.id);
+        await p.network.releasePublicAddress(address.id);
+        expect((await listed()).some((a) => a.id === address.id)).toBe(false);
+      });
+    });
+
     describe('payloads', () => {
       it('keeps payloads on the target when it offers a payload store', async () => {
         if (!p.payloads) {

@@ -78,7 +78,7 @@ describe('the broker end to end with a real OpenStack target', () => {
     vm = await createVm('ehr-app');
     const got = await get(`/v1/vms/${vm.id}`);
     expect(got.status).toBe('active');
-    expect(got.addresses[0]).toMatch(/^10\.77\.0\./);
+    expect(got.addresses[0].ip).toMatch(/^10\.77\.0\./);
     const server = await os.compute.getServer(vm.serverId);
     expect(server.brokerId).toBe(vm.id);
     expect(await os.payloads!.get(`userdata/${vm.id}`)).toBeUndefined();
@@ -202,7 +202,7 @@ describe('the broker end to end with a real OpenStack target', () => {
     expect(groups).toHaveLength(1);
     const ingress = groups[0]!.security_group_rules.filter((r) => r.direction === 'ingress');
     expect(ingress.map((r) => [r.protocol, r.port_range_min, r.remote_ip_prefix])).toEqual([
-      ['tcp', 5432, `${(await get(`/v1/vms/${vm.id}`)).addresses[0]}/32`],
+      ['tcp', 5432, `${(await get(`/v1/vms/${vm.id}`)).addresses[0].ip}/32`],
     ]);
     expect((await h.call('DELETE', `/v1/links/${linkId}`, { token: app })).status).toBe(200);
     for await (const g of new NeutronSecurityGroups(os.neutron).list({}))

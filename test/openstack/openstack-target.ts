@@ -36,6 +36,7 @@ export function openstackTarget(overrides: Partial<Target> = {}): Target {
       projectDomainName: env.OS_PROJECT_DOMAIN_NAME ?? 'Default',
       userDomainName: env.OS_USER_DOMAIN_NAME ?? 'Default',
       network: env.HCB_OPENSTACK_NETWORK ?? 'hcb-net',
+      publicNetwork: env.HCB_OPENSTACK_PUBLIC_NETWORK ?? 'hcb-public',
       credentialsRef: `file:${OPENSTACK_ENV}`,
     },
     ...overrides,

@@ -22,6 +22,7 @@ const shipped = shippedSources();
 const SPEC_TO_POLICY: Record<ReferenceFlow['action'], Record<string, string>> = {
   attach: { 'builtin.phi-onprem-only': 'flow.phi-attach-onprem-only' },
   copy: { 'builtin.phi-onprem-only': 'flow.phi-copy-onprem-only' },
+  expose: { 'builtin.no-public-address': 'flow.no-public-address-for-phi-pii' },
   link: {
     'builtin.tenant-isolation': 'flow.tenant-isolation',
     'builtin.phi-no-internet': 'flow.phi-no-internet',
@@ -36,6 +37,7 @@ const SPEC_TO_POLICY: Record<ReferenceFlow['action'], Record<string, string>> = 
 const PERMITS: Record<ReferenceFlow['action'], string[]> = {
   attach: ['flow.attach-default-permit'],
   copy: ['flow.copy-default-permit'],
+  expose: ['flow.expose-default-permit'],
   link: ['flow.link-default-permit', 'flow.onprem-via-service-endpoints'],
 };
 
@@ -83,6 +85,7 @@ describe('CedarFlowPolicy agrees with SiteRuleFlowPolicy (the spec)', () => {
       'attach:builtin.default-permit',
       'copy:builtin.default-permit',
       'link:builtin.default-permit',
+      'expose:builtin.default-permit',
     ])
       expect(seen.get(key) ?? 0, key).toBeGreaterThan(20);
   }, 120_000);

@@ -99,7 +99,8 @@ export type FlowSpec =
       protocol: LinkProtocol;
       /** Inbound only applies to a CIDR `to`; flowOf makes it outbound otherwise. */
       direction: 'outbound' | 'inbound';
-    };
+    }
+  | { action: 'expose'; principal: Principal; classification: Classification; target: number };
 
 const index = fc.nat({ max: 63 });
 
@@ -143,6 +144,12 @@ export const flowSpecArb: fc.Arbitrary<FlowSpec> = fc.oneof(
     protocol: fc.constantFrom(...LINK_PROTOCOLS),
     direction: fc.constantFrom('outbound' as const, 'inbound' as const),
   }),
+  fc.record({
+    action: fc.constant('expose' as const),
+    principal: principalArb,
+    classification: classificationArb,
+    target: index,
+  }),
 );
 
 /** The request a spec makes against these targets (indices wrap around). */
@@ -169,6 +176,11 @@ export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlo
           from: at(spec.from),
           to: at(spec.to),
         },
+      };
+    case 'expose':
+      return {
+        action: 'expose',
+        request: { principal, workload: { classification: spec.classification }, target: at(spec.target) },
       };
     case 'link': {
       const fromTenant = spec.fromTenant ?? principal.tenant;
@@ -208,5 +220,6 @@ export function flowOf(spec: FlowSpec, targets: readonly Target[]): ReferenceFlo
 export function decideFlow(policy: FlowPolicy, flow: ReferenceFlow): FlowDecision {
   if (flow.action === 'attach') return policy.attach(flow.request);
   if (flow.action === 'copy') return policy.copy(flow.request);
+  if (flow.action === 'expose') return policy.expose(flow.request);
   return policy.link(flow.request);
 }

@@ -32,6 +32,12 @@ function phiBreach(flow: ReferenceFlow): string | undefined {
       ? `a phi ${artefact.kind} copied to ${to.id}`
       : undefined;
   }
+  if (flow.action === 'expose') {
+    const { workload, target } = flow.request;
+    return workload.classification === 'phi' || workload.classification === 'pii'
+      ? `a ${workload.classification} VM given a public address on ${target.id}`
+      : undefined;
+  }
   const { from, to } = flow.request;
   if (from.classification === 'phi' && to.kind === 'cidr' && to.internet)
     return `a phi VM linked to the internet (${to.cidr})`;
@@ -48,7 +54,7 @@ function flowsOn(bundle: PolicyBundle, specs: readonly FlowSpec[]): ReferenceFlo
 
 describe('I1 holds for flows under the shipped policies', () => {
   it('never permits phi onto, into or towards a public target or the internet (thousands of requests)', () => {
-    const refused = { attach: 0, copy: 0, link: 0 };
+    const refused = { attach: 0, copy: 0, link: 0, expose: 0 };
     let asked = 0;
     fc.assert(
       fc.property(catalogueArb, flowsArb, (catalogue, specs) => {
@@ -106,7 +112,7 @@ describe('flows fail closed', () => {
         shipped,
         'broken.cedar',
         '@id("broken.always-errors")\n' +
-          'forbid (principal, action in [Action::"attach", Action::"copy", Action::"link"], resource)\n' +
+          'forbid (principal, action in [Action::"attach", Action::"copy", Action::"link", Action::"expose"], resource)\n' +
           'when { principal has tenant && 9223372036854775807 * 2 > 0 };\n',
       ),
     );

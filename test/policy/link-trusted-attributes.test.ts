@@ -46,6 +46,7 @@ async function linkVerdict(destination: Vm): Promise<{ asked: LinkRequest; permi
   const flows: FlowPolicy = {
     attach: (r) => shipped.attach(r),
     copy: (r) => shipped.copy(r),
+    expose: (r) => shipped.expose(r),
     link: (r) => {
       asked = r;
       // Stop before anything is written: only the verdict matters here.

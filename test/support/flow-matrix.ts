@@ -348,5 +348,28 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       expect(removed.status, removed.text).toBe(200);
       expect(removed.body).toMatchObject({ status: 'deleted', rules: [] });
     });
+
+    // Public addresses: the `expose` flow. phi and pii never get one, on either site; the others get one
+    // (shown on the VM as `public`) and give it back, leaving nothing allocated.
+    const addressCells = CLASSIFICATIONS.flatMap((c) => SITES.map((s) => [c, s] as const));
+    it.each(addressCells)('public address · %s · %s', async (c, s) => {
+      const vm = vms[c][s];
+      const publicIps = async () =>
+        (
+          (await h.call('GET', `/v1/vms/${vm.id}`, { token: app })).body.addresses as { type: string }[]
+        ).filter((a) => a.type === 'public');
+      const reply = await h.call('POST', `/v1/vms/${vm.id}/addresses`, { token: app });
+      if (c === 'phi' || c === 'pii') {
+        expect(reply.status, reply.text).toBe(403);
+        expect(reply.body.code).toBe('address.denied');
+        expect(reply.body.details.policies).toEqual(['flow.no-public-address-for-phi-pii']);
+        expect(await publicIps()).toEqual([]);
+        return;
+      }
+      expect(reply.status, reply.text).toBe(201);
+      expect(await publicIps()).toHaveLength(1);
+      expect((await h.call('DELETE', `/v1/vms/${vm.id}/addresses`, { token: app })).status).toBe(200);
+      expect(await publicIps()).toEqual([]);
+    });
   });
 }

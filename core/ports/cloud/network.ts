@@ -22,7 +22,7 @@ export interface CloudSecurityRule extends SecurityRuleInput {
   id: string;
 }
 
-export interface NetworkService {
+export interface NetworkService extends PublicAddressService {
   /** Finds the group carrying this broker id, or creates it. */
   ensureSecurityGroup(input: {
     brokerId: string;
@@ -38,4 +38,32 @@ export interface NetworkService {
   removeRule(groupId: string, ruleId: string): Promise<void>;
   attachSecurityGroup(serverId: string, groupId: string): Promise<void>;
   detachSecurityGroup(serverId: string, groupId: string): Promise<void>;
+}
+
+/**
+ * A public address the broker allocated for one of its VMs: a Neutron floating IP, an EC2 Elastic IP.
+ * The broker's VM id travels with it (Neutron description, EC2 tag) so that a retry finds it again (I4)
+ * and the reconciler can tell a leaked one (its VM deleted or unknown).
+ */
+export interface CloudPublicAddress {
+  /** The cloud's id of the allocation (floating IP UUID, `eipalloc-…`). */
+  id: string;
+  ip: string;
+  /** The broker's VM id it was allocated for. */
+  brokerId?: string;
+  /** Whether it is associated with a server (a server's delete leaves it allocated, unassociated). */
+  associated: boolean;
+}
+
+/** Public addresses, a capability of the network service (floating IPs, Elastic IPs). */
+export interface PublicAddressService {
+  /**
+   * Allocates a public address for the broker's VM `brokerId` and associates it with the server.
+   * Idempotent on `brokerId`: an address already allocated for it is reused (and associated).
+   */
+  allocatePublicAddress(serverId: string, brokerId: string): Promise<CloudPublicAddress>;
+  /** Disassociates and releases the address. Idempotent: releasing one already gone succeeds. */
+  releasePublicAddress(addressId: string): Promise<void>;
+  /** Every public address on the target that carries a broker VM id (for the reconciler's sweep). */
+  listPublicAddresses(): AsyncIterable<CloudPublicAddress>;
 }

@@ -6,11 +6,17 @@ import {
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { Target } from '../../../core/model/target.ts';
-import type { AttachRequest, CopyRequest, LinkRequest } from '../../../core/ports/flow-policy.ts';
+import type {
+  AttachRequest,
+  CopyRequest,
+  ExposeRequest,
+  LinkRequest,
+} from '../../../core/ports/flow-policy.ts';
 import type { PolicyBundle } from '../../../policy-engine/bundle/policy-bundle.ts';
 import {
   attachContext,
   copyContext,
+  exposeContext,
   linkContext,
   linkDestination,
 } from '../../../policy-engine/flow-entities.ts';
@@ -20,7 +26,8 @@ import { type Verdict, verdictOf, verdictOfThrown } from '../../../policy-engine
 export type ReferenceFlow =
   | { action: 'attach'; request: AttachRequest }
   | { action: 'copy'; request: CopyRequest }
-  | { action: 'link'; request: LinkRequest };
+  | { action: 'link'; request: LinkRequest }
+  | { action: 'expose'; request: ExposeRequest };
 
 const prepared = new Set<string>();
 
@@ -53,6 +60,9 @@ export function referenceFlowVerdict(bundle: PolicyBundle, flow: ReferenceFlow):
     resource = target(flow.request.to);
     context = copyContext(flow.request);
     related.push(target(flow.request.from));
+  } else if (flow.action === 'expose') {
+    resource = target(flow.request.target);
+    context = exposeContext(flow.request);
   } else {
     const { from, to } = flow.request;
     resource = linkDestination(to);

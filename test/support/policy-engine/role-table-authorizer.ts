@@ -42,6 +42,7 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'vm.read': ['app', 'admin', 'auditor', 'operator'],
   'vm.action': ['app', 'admin'],
   'vm.delete': ['app', 'admin'],
+  'vm.address': ['app', 'admin'],
   'operation.read': ['app', 'admin', 'auditor', 'operator'],
   'operation.list': ['app', 'admin', 'auditor', 'operator'],
   'event.read': ['app', 'admin', 'auditor', 'operator'],

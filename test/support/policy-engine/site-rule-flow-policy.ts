@@ -2,6 +2,7 @@ import { isAtLeast } from '../../../core/classification.ts';
 import type {
   AttachRequest,
   CopyRequest,
+  ExposeRequest,
   FlowDecision,
   FlowPolicy,
   LinkRequest,
@@ -29,6 +30,12 @@ export class SiteRuleFlowPolicy implements FlowPolicy {
   copy({ artefact, to }: CopyRequest): FlowDecision {
     if (artefact.classification === 'phi' && to.site !== 'onprem')
       return deny('builtin.phi-onprem-only', 'phi artefacts are copied only to on-prem targets');
+    return permit('builtin.default-permit');
+  }
+
+  expose({ workload }: ExposeRequest): FlowDecision {
+    if (isAtLeast(workload.classification, 'pii'))
+      return deny('builtin.no-public-address', 'phi and pii workloads never get a public address');
     return permit('builtin.default-permit');
   }
 
