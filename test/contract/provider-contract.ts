@@ -211,6 +211,70 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         expect(detached.state).toBe('available');
       });
 
+      it('extends the attached volume online, idempotently', async () => {
+        await p.blockStorage.attachVolume(volumeId, server.id);
+        const inUse = (v: { state: string }) => v.state === 'inUse' || v.state === 'error';
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        await waitFor(() => p.blockStorage.getVolume(volumeId), inUse, { ...wait, what: 'attach' });
+        await p.blockStorage.extendVolume(volumeId, 2);
+        const grown = await waitFor(
+          () => p.blockStorage.getVolume(volumeId),
+          (v) => (v.sizeGiB === 2 && inUse(v)) || v.state === 'error',
+          { ...wait, what: 'extend' },
+        );
+        expect(grown.state).toBe('inUse');
+        expect(grown.sizeGiB).toBe(2);
+        await p.blockStorage.extendVolume(volumeId, 2);
+        await p.blockStorage.extendVolume(volumeId, 1);
+        expect((await p.blockStorage.getVolume(volumeId)).sizeGiB).toBe(2);
+        await p.blockStorage.detachVolume(volumeId, server.id);
+        const detached = await waitFor(
+          () => p.blockStorage.getVolume(volumeId),
+          (v) => v.state === 'available' || v.state === 'error',
+          { ...wait, what: 'detach' },
+        );
+        expect(detached.state).toBe('available');
+      });
+
+      it('restores a new volume from a snapshot on the same target', async () => {
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        const snapshot = await p.blockStorage.createSnapshot(volumeId, {
+          brokerId: `snap-restore-${run}`,
+          name: `restore-${run}`,
+        });
+        await waitFor(
+          () => p.blockStorage.getSnapshot(snapshot.id),
+          (s) => s.state === 'available' || s.state === 'error',
+          { ...wait, what: 'snapshot' },
+        );
+        const restored = await p.blockStorage.createVolume({
+          brokerId: `vol-restore-${run}`,
+          name: `restore-${run}`,
+          sizeGiB: 3,
+          tags: {},
+          clientToken: `contract-restore-${run}`,
+          snapshotId: snapshot.id,
+        });
+        const ready = await waitFor(
+          () => p.blockStorage.getVolume(restored.id),
+          (v) => v.state === 'available' || v.state === 'error',
+          { ...wait, what: 'restored volume' },
+        );
+        expect(ready.state).toBe('available');
+        expect(ready.sizeGiB).toBe(3);
+        expect((await p.blockStorage.findVolumeByBrokerId(`vol-restore-${run}`))?.id).toBe(restored.id);
+        await p.blockStorage.deleteVolume(restored.id);
+        await waitFor(() => p.blockStorage.getVolume(restored.id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'restored volume deletion',
+        });
+        await p.blockStorage.deleteSnapshot(snapshot.id);
+        await waitFor(() => p.blockStorage.getSnapshot(snapshot.id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'snapshot deletion',
+        });
+      });
+
       it('snapshots the volume and deletes the snapshot', async () => {
         const snapshot = await p.blockStorage.createSnapshot(volumeId, {
           brokerId: `snap-contract-${run}`,
