@@ -93,3 +93,15 @@ export const AttachSchema = z
   .strict()
   .openapi('Attach');
 export const SnapshotRequestSchema = z.object({ name: NameSchema }).strict().openapi('CreateSnapshot');
+
+export const ExtendVolumeSchema = z
+  .object({
+    sizeGiB: z
+      .number()
+      .int()
+      .min(2)
+      .max(16_384)
+      .openapi({ description: 'the new size, larger than the current one (volumes never shrink)' }),
+  })
+  .strict()
+  .openapi('ExtendVolume');

@@ -20,6 +20,7 @@ import type { OperationRepository, Page, PageRequest, VmRepository } from '../po
 import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
 import { admitCreate } from '../quotas/admission.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
+import { requestExtend } from './volume-extend.ts';
 
 export interface CreateVolumeInput {
   name: string;
@@ -244,6 +245,11 @@ export class VolumeService {
       { vmId: volume.attachment.vmId },
       { status: 'detaching', task: 'detaching' },
     );
+  }
+
+  /** Grows a volume (attached or not); volumes never shrink. */
+  async extend(ctx: RequestContext, id: string, sizeGiB: number) {
+    return requestExtend(this.#d.quotas, this.#claims, ctx, await this.get(ctx.principal, id), sizeGiB);
   }
 
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */

@@ -57,6 +57,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/volumes': [{ name: 'probe', sizeGiB: 1, classification: 'internal', snapshotId: '<snapshot>' }],
   'POST /v1/volumes/:id/attach': [{ vmId: '<vm>' }],
   'POST /v1/volumes/:id/snapshots': [{ name: 'probe' }],
+  'POST /v1/volumes/:id/extend': [{ sizeGiB: 2 }],
   'POST /v1/buckets': [{ name: 'probe', classification: 'internal' }],
   'POST /v1/buckets/:id/presign': [{ key: 'k', method: 'GET', expiresInSeconds: 60 }],
   'POST /v1/links': [

@@ -55,6 +55,7 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'volume.attach': ['app', 'admin'],
   'volume.detach': ['app', 'admin'],
   'volume.snapshot': ['app', 'admin'],
+  'volume.extend': ['app', 'admin'],
   'snapshot.read': ['app', 'admin', 'auditor', 'operator'],
   'snapshot.delete': ['app', 'admin'],
   'bucket.create': ['app', 'admin'],
