@@ -1,3 +1,4 @@
+import { backupRun } from '../core/operations/backup-run.ts';
 import { bucketLifecycle } from '../core/operations/bucket-lifecycle.ts';
 import { imageLifecycle } from '../core/operations/image-lifecycle.ts';
 import { linkLifecycle } from '../core/operations/link-lifecycle.ts';
@@ -22,4 +23,5 @@ export const OPERATION_DEFINITIONS: readonly OperationDefinition[] = [
   linkLifecycle,
   imageLifecycle,
   volumeExtend,
+  backupRun,
 ];

@@ -62,6 +62,7 @@ export const SnapshotSchema = z
     classification: ClassificationSchema,
     status: z.enum(SNAPSHOT_STATUSES),
     placement: TargetRefSchema,
+    backupPolicyId: z.string().optional().openapi({ description: 'the backup policy whose run took it' }),
     operationId: z.string(),
     fault: z.string().optional(),
     createdAt: z.string(),

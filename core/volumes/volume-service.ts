@@ -254,12 +254,21 @@ export class VolumeService {
 
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
   /** At most one snapshot per Idempotency-Key, ever (I4). */
-  async createSnapshot(ctx: RequestContext, id: string, name: string) {
+  async createSnapshot(
+    ctx: RequestContext,
+    id: string,
+    name: string,
+    origin: { backupPolicyId?: string } = {},
+  ) {
     const created = await createOnce(this.#d, {
       tenant: ctx.principal.tenant,
       ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
       prefix: 'snap',
-      prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
+      prepare: async (ids) => {
+        const prepared = await this.#prepareSnapshot(ctx, id, name, ids);
+        if (origin.backupPolicyId) prepared.resource.backupPolicyId = origin.backupPolicyId;
+        return prepared;
+      },
       resources: this.#d.snapshots,
       failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
       admit: (prepared) => admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, { snapshots: 1 }),
