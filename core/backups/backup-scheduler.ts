@@ -22,6 +22,9 @@ export interface BackupPassReport {
   started: number;
 }
 
+/** Cron's resolution: a slot in the minute the policy was written counts as after it. */
+const SLOT_MS = 60_000;
+
 /** Who a scheduled run is requested by (operations and the audit trail name it). */
 export const BACKUP_SCHEDULER = 'backup-scheduler';
 
@@ -30,7 +33,7 @@ export const BACKUP_SCHEDULER = 'backup-scheduler';
  * policy whose latest cron slot has not run, claims the slot with a conditional write of the policy (the
  * version it read), then starts that slot's `backup.run` operation. Two schedulers (two regions) reading
  * the same policy race on that write and only one wins, so each slot runs exactly once. A slot before the
- * policy existed never runs; missed older slots are not caught up (the latest one stands for them).
+ * policy existed (earlier than the minute it was written in) never runs; missed older slots are not caught up (the latest one stands for them).
  */
 export async function runDueBackups(deps: BackupSchedulerDeps): Promise<BackupPassReport> {
   const report: BackupPassReport = { due: 0, started: 0 };
@@ -38,7 +41,7 @@ export async function runDueBackups(deps: BackupSchedulerDeps): Promise<BackupPa
   for await (const policy of deps.policies.listAll()) {
     await resumeLostRun(deps, policy, now);
     const slot = deps.cron.latestSlot(policy.schedule, now)?.toISOString();
-    if (slot === undefined || slot < policy.createdAt) continue;
+    if (slot === undefined || Date.parse(slot) < Date.parse(policy.createdAt) - SLOT_MS) continue;
     if (policy.lastSlot !== undefined && policy.lastSlot >= slot) continue;
     report.due++;
     const op = runOperation(policy, slot, newId('op'), now);
