@@ -15,6 +15,8 @@ export interface ProviderFixture {
   /** Upper bound for any single state transition on this cloud. */
   settleTimeoutMs: number;
   pollMs: number;
+  /** Why this cloud's storage backend cannot extend (the call must still be accepted); it can if absent. */
+  extendUnavailable?: string;
   /** Removes anything the suite left behind (called once at the end). */
   cleanup?: () => Promise<void>;
 }
@@ -212,28 +214,49 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
       });
 
       it('extends the attached volume online, idempotently', async () => {
-        await p.blockStorage.attachVolume(volumeId, server.id);
-        const inUse = (v: { state: string }) => v.state === 'inUse' || v.state === 'error';
         const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
-        await waitFor(() => p.blockStorage.getVolume(volumeId), inUse, { ...wait, what: 'attach' });
-        await p.blockStorage.extendVolume(volumeId, 2);
-        const grown = await waitFor(
-          () => p.blockStorage.getVolume(volumeId),
-          (v) => (v.sizeGiB === 2 && inUse(v)) || v.state === 'error',
-          { ...wait, what: 'extend' },
-        );
-        expect(grown.state).toBe('inUse');
-        expect(grown.sizeGiB).toBe(2);
-        await p.blockStorage.extendVolume(volumeId, 2);
-        await p.blockStorage.extendVolume(volumeId, 1);
-        expect((await p.blockStorage.getVolume(volumeId)).sizeGiB).toBe(2);
-        await p.blockStorage.detachVolume(volumeId, server.id);
-        const detached = await waitFor(
-          () => p.blockStorage.getVolume(volumeId),
-          (v) => v.state === 'available' || v.state === 'error',
-          { ...wait, what: 'detach' },
-        );
-        expect(detached.state).toBe('available');
+        // Its own volume: a backend that cannot extend leaves it in error, which must not spoil the rest.
+        const created = await p.blockStorage.createVolume({
+          brokerId: `vol-extend-${run}`,
+          name: `extend-${run}`,
+          sizeGiB: 1,
+          tags: {},
+          clientToken: `contract-extend-${run}`,
+        });
+        const id = created.id;
+        const settled = (v: { state: string }) => v.state === 'available' || v.state === 'error';
+        await waitFor(() => p.blockStorage.getVolume(id), settled, { ...wait, what: 'volume' });
+        if (f.extendUnavailable) {
+          await p.blockStorage.extendVolume(id, 2);
+          const failed = await waitFor(
+            () => p.blockStorage.getVolume(id),
+            (v) => v.state === 'error' || v.sizeGiB === 2,
+            { ...wait, what: 'extend' },
+          );
+          expect(failed.state, f.extendUnavailable).toBe('error');
+        } else {
+          await p.blockStorage.attachVolume(id, server.id);
+          const inUse = (v: { state: string }) => v.state === 'inUse' || v.state === 'error';
+          await waitFor(() => p.blockStorage.getVolume(id), inUse, { ...wait, what: 'attach' });
+          await p.blockStorage.extendVolume(id, 2);
+          const grown = await waitFor(
+            () => p.blockStorage.getVolume(id),
+            (v) => (v.sizeGiB === 2 && inUse(v)) || v.state === 'error',
+            { ...wait, what: 'extend' },
+          );
+          expect(grown.state).toBe('inUse');
+          expect(grown.sizeGiB).toBe(2);
+          await p.blockStorage.extendVolume(id, 2);
+          await p.blockStorage.extendVolume(id, 1);
+          expect((await p.blockStorage.getVolume(id)).sizeGiB).toBe(2);
+          await p.blockStorage.detachVolume(id, server.id);
+          await waitFor(() => p.blockStorage.getVolume(id), settled, { ...wait, what: 'detach' });
+        }
+        await p.blockStorage.deleteVolume(id);
+        await waitFor(() => p.blockStorage.getVolume(id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'extended volume deletion',
+        });
       });
 
       it('restores a new volume from a snapshot on the same target', async () => {
