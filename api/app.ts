@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
+import type { BackupPolicyService } from '../core/backups/backup-policy-service.ts';
 import type { BucketService } from '../core/buckets/bucket-service.ts';
 import { SizeDirectory } from '../core/catalogue/size-directory.ts';
 import { BrokerError } from '../core/errors.ts';
@@ -33,6 +34,7 @@ import { corsPolicy, securityHeaders } from './middleware/security-headers.ts';
 import { withStandardResponses } from './openapi-standard.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { backupPolicyRoutes } from './routes/backup-policies.ts';
 import { bucketRoutes, PRESIGN_PATH } from './routes/buckets.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -86,6 +88,8 @@ export interface ApiDeps {
   metricsEndpoint?: MetricsEndpoint;
   /** The policy bundle in force and its tests' results, read-only (`/v1/policies`). */
   policies?: PolicyCatalogue;
+  /** Scheduled backups (`/v1/backup-policies`). */
+  backupPolicies?: BackupPolicyService;
 }
 
 const MUTATING = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -146,6 +150,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     app.route('/', metricsRoutes(deps.metricsEndpoint, deps.verifier, deps.authorizer));
   app.route('/', eventRoutes(deps.events.log, deps.authorizer, { streamSeconds: deps.events.streamSeconds }));
   app.route('/', webhookRoutes(deps.events.webhooks, deps.authorizer));
+  if (deps.backupPolicies) app.route('/', backupPolicyRoutes(deps.backupPolicies, deps.authorizer));
   deps.mount?.(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -9,6 +9,7 @@ const LABELS = {
   bucket: 'bucket',
   link: 'link',
   webhook: 'webhook',
+  backupPolicy: 'backup policy',
 } as const;
 export type OwnedKind = keyof typeof LABELS;
 

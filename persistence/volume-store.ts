@@ -61,7 +61,12 @@ function createSnapshotEntity(table: BrokerTable) {
     name: 'Snapshot',
     table,
     timestamps: false,
-    schema: item({ ...blockAttributes(), volumeId: string(), placement: placementSchema() }),
+    schema: item({
+      ...blockAttributes(),
+      volumeId: string(),
+      placement: placementSchema(),
+      backupPolicyId: string().optional(),
+    }),
     computeKey: tenantKey('SNAP'),
   });
 }

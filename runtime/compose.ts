@@ -7,7 +7,10 @@ import type { ApiEnv } from '../api/context.ts';
 import type { MetricsEndpoint } from '../api/routes/metrics.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
+import { BackupPolicyService } from '../core/backups/backup-policy-service.ts';
+import { BACKUP_SCHEDULER, runDueBackups } from '../core/backups/backup-scheduler.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
+import { isBrokerError } from '../core/errors.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
 import {
@@ -22,6 +25,7 @@ import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
 import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
+import type { BackupRunPorts } from '../core/ports/backup-policies.ts';
 import { type Clock, systemClock } from '../core/ports/clock.ts';
 import type { ProviderFactory, ProviderRegistry } from '../core/ports/cloud/provider.ts';
 import type { FlowPolicy } from '../core/ports/flow-policy.ts';
@@ -48,6 +52,7 @@ import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
 import { BundlePolicyCatalogue } from '../policy-engine/policy-catalogue.ts';
 import { auditAnchorFor, auditKeySecretFor } from './audit-integrity.ts';
 import type { BrokerConfig } from './config.ts';
+import { cronSchedule } from './cron-schedule.ts';
 import { createEventParts, type EventParts } from './events.ts';
 import { heldRecord } from './held-record.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
@@ -124,8 +129,28 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const common = { operations: stores.operations, queue, clock, bindings: stores.bindings };
   const usageMeter = new UsageMeter(stores.usageRecords, catalogue.sizes, clock);
 
+  // Scheduled backups start snapshots as a request would (quota, taint, the volume's own target), as the
+  // scheduler on the policy's tenant; the run's key per volume makes a retried step start none twice.
+  const asScheduler = (tenant: string, key: string) => ({
+    principal: { sub: BACKUP_SCHEDULER, tenant, roles: [] },
+    requestId: key,
+    idempotency: { scope: `backup:${key}`, fingerprint: 'backup.run' },
+  });
+  const backups: BackupRunPorts = {
+    policies: stores.backupPolicies,
+    snapshot: async (tenant, volumeId, name, backupPolicyId, key) =>
+      (await services.volumes.createSnapshot(asScheduler(tenant, key), volumeId, name, { backupPolicyId }))
+        .snapshot.id,
+    deleteSnapshot: async (tenant, snapshotId) => {
+      await services.volumes
+        .deleteSnapshot(asScheduler(tenant, `prune.${snapshotId}`), snapshotId)
+        .catch((error: unknown) => {
+          if (!isBrokerError(error, 'invalidState')) throw error; // already deleting
+        });
+    },
+  };
   const worker = new OperationWorker(
-    { ...stores, queue, providers, health, clock, log: logger, usage: usageMeter },
+    { ...stores, queue, providers, health, clock, log: logger, usage: usageMeter, backups },
     OPERATION_DEFINITIONS,
     { workerId: parts.workerId, maxRetries: config.workerMaxRetries },
   );
@@ -175,6 +200,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       clock,
     }),
     vmAddresses: new VmAddresses({ catalogue, vms: stores.vms, providers, flows }),
+    backupPolicies: new BackupPolicyService({ policies: stores.backupPolicies, cron: cronSchedule, clock }),
   };
   const reconciler = new Reconciler({
     ...common,
@@ -199,6 +225,9 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       quotas: stores.quotas,
       demandOf: (vm) => vmDemand(catalogue, vm.size),
       record: (tenant, id) => heldRecord(stores, tenant, id),
+    },
+    backups: {
+      runDue: () => runDueBackups({ ...common, policies: stores.backupPolicies, cron: cronSchedule }),
     },
   });
   const app = createApiApp({

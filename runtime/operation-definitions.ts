@@ -1,3 +1,4 @@
+import { backupRun } from '../core/operations/backup-run.ts';
 import { bucketLifecycle } from '../core/operations/bucket-lifecycle.ts';
 import { imageLifecycle } from '../core/operations/image-lifecycle.ts';
 import { linkLifecycle } from '../core/operations/link-lifecycle.ts';
@@ -7,6 +8,7 @@ import { vmAction } from '../core/operations/vm-action.ts';
 import { vmCreate } from '../core/operations/vm-create.ts';
 import { vmDelete } from '../core/operations/vm-delete.ts';
 import { volumeCreate } from '../core/operations/volume-create.ts';
+import { volumeExtend } from '../core/operations/volume-extend.ts';
 import { volumeLifecycle } from '../core/operations/volume-lifecycle.ts';
 
 /** Every kind of operation the worker runs. */
@@ -20,4 +22,6 @@ export const OPERATION_DEFINITIONS: readonly OperationDefinition[] = [
   bucketLifecycle,
   linkLifecycle,
   imageLifecycle,
+  volumeExtend,
+  backupRun,
 ];

@@ -3,6 +3,7 @@ import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
 import { AuditStore } from '../persistence/audit-store.ts';
+import { BackupPolicyStore } from '../persistence/backup-policy-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
 import { BucketStore } from '../persistence/bucket-store.ts';
 import type { CursorCodec } from '../persistence/cursor.ts';
@@ -46,5 +47,6 @@ export function createStores(
     eventLog: new EventLogStore(table, { settleMs: config.events.settleMs }),
     webhooks: new WebhookStore(table, cursors),
     quotas: new QuotaStore(table, loadQuotaDefaults(config.quotasFile), () => clock.now()),
+    backupPolicies: new BackupPolicyStore(table, cursors),
   };
 }

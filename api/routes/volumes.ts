@@ -15,6 +15,7 @@ import {
 import {
   AttachSchema,
   CreateVolumeSchema,
+  ExtendVolumeSchema,
   SnapshotPageSchema,
   SnapshotRequestSchema,
   SnapshotSchema,
@@ -145,6 +146,27 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
     }),
     async (c) => {
       const { resource, operation } = await volumes.detach(ctx(c), c.req.valid('param').id);
+      c.set('audit', { resource: { type: 'volume', id: resource.id }, operationId: operation.id });
+      return c.json({ volume: toVolumeView(resource), operation: toOperationView(operation) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/volumes/{id}/extend',
+      tags: ['Volumes'],
+      summary: 'Grow a volume, attached (online) or not; the quota counts the new size',
+      middleware: [action(authorizer, 'volume.extend', 'volume')],
+      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...jsonBody(ExtendVolumeSchema) },
+      responses: { ...accepted, ...problemResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { resource, operation } = await volumes.extend(
+        ctx(c),
+        c.req.valid('param').id,
+        c.req.valid('json').sizeGiB,
+      );
       c.set('audit', { resource: { type: 'volume', id: resource.id }, operationId: operation.id });
       return c.json({ volume: toVolumeView(resource), operation: toOperationView(operation) }, 202);
     },

@@ -62,6 +62,7 @@ export const SnapshotSchema = z
     classification: ClassificationSchema,
     status: z.enum(SNAPSHOT_STATUSES),
     placement: TargetRefSchema,
+    backupPolicyId: z.string().optional().openapi({ description: 'the backup policy whose run took it' }),
     operationId: z.string(),
     fault: z.string().optional(),
     createdAt: z.string(),
@@ -93,3 +94,15 @@ export const AttachSchema = z
   .strict()
   .openapi('Attach');
 export const SnapshotRequestSchema = z.object({ name: NameSchema }).strict().openapi('CreateSnapshot');
+
+export const ExtendVolumeSchema = z
+  .object({
+    sizeGiB: z
+      .number()
+      .int()
+      .min(2)
+      .max(16_384)
+      .openapi({ description: 'the new size, larger than the current one (volumes never shrink)' }),
+  })
+  .strict()
+  .openapi('ExtendVolume');

@@ -10,6 +10,7 @@ import {
   DetachVolumeCommand,
   type EC2Client,
   type Filter,
+  ModifyVolumeCommand,
   type Snapshot,
   type Volume,
 } from '@aws-sdk/client-ec2';
@@ -134,6 +135,19 @@ export class EbsBlockStorage implements BlockStorageService {
     if (!volume.attachments.some((a) => a.serverId === serverId)) return;
     await awsCallOrAbsent('DetachVolume', () =>
       this.#ec2.send(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: serverId })),
+    );
+  }
+
+  /**
+   * ModifyVolume grows an attached volume online; the new size shows in DescribeVolumes at once, while
+   * the modification goes on optimizing (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVolume.html).
+   * Idempotent: a volume already at least `sizeGiB` is left as it is.
+   */
+  async extendVolume(volumeId: string, sizeGiB: number): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (volume.sizeGiB >= sizeGiB) return;
+    await awsCall('ModifyVolume', () =>
+      this.#ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: sizeGiB })),
     );
   }
 

@@ -13,7 +13,8 @@ import { nextLink, query, seg } from './session.ts';
  *
  * Microversion 3.66 (Xena) is pinned and sent on every call: it snapshots an in-use volume without the
  * `force` flag (the broker snapshots attached volumes) and includes 3.60's time-comparison filters on
- * `created_at`/`updated_at`. Volumes and snapshots are found by broker id with the `metadata` list filter,
+ * `created_at`/`updated_at`; it is above 3.42, from which `os-extend` grows an in-use (attached) volume
+ * online (https://docs.openstack.org/api-ref/block-storage/v3/#extend-a-volume-size). Volumes and snapshots are found by broker id with the `metadata` list filter,
  * which Cinder's default resource_filters.json allows to every user
  * (https://docs.openstack.org/cinder/latest/admin/generalized-filters.html).
  * Zed offers up to 3.70. https://docs.openstack.org/cinder/latest/contributor/api_microversion_history.html
@@ -38,6 +39,7 @@ export interface CreateSnapshotBody {
 // ── URL builders ───────────────────────────────────────────────────────────────────────────────────
 export const volumesPath = () => '/volumes';
 export const volumePath = (id: string) => `/volumes/${seg(id)}`;
+export const volumeActionPath = (id: string) => `/volumes/${seg(id)}/action`;
 export const volumesDetailPath = (params: Record<string, string | number | undefined>) =>
   `/volumes/detail${query(params)}`;
 export const snapshotsPath = () => '/snapshots';
@@ -131,6 +133,20 @@ export class Cinder {
       path: volumePath(id),
       op: 'cinder.deleteVolume',
       accept: [202, 404],
+    });
+  }
+
+  /**
+   * 202, status `extending` until done. 400 when the volume's status forbids it or `new_size` is not larger;
+   * the caller reads the volume first, so a repeat of a done extend never reaches here.
+   */
+  async extendVolume(id: string, newSize: number): Promise<void> {
+    await this.request({
+      method: 'POST',
+      path: volumeActionPath(id),
+      op: 'cinder.extendVolume',
+      accept: [202],
+      json: { 'os-extend': { new_size: newSize } },
     });
   }
 
@@ -258,7 +274,7 @@ const VOLUME_STATUS: Record<string, VolumeState> = {
   error_managing: 'error',
 };
 
-/** maintenance, extending, retyping, backing-up, downloading, awaiting-transfer, … are `unknown`. */
+/** maintenance, extending (the size shows once done), retyping, backing-up, downloading, awaiting-transfer, … are `unknown`. */
 export const toVolumeState = (status: string): VolumeState => VOLUME_STATUS[status] ?? 'unknown';
 
 const SNAPSHOT_STATUS: Record<string, SnapshotState> = {

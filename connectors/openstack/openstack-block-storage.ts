@@ -103,6 +103,17 @@ export class OpenStackBlockStorage implements BlockStorageService {
     await this.#actions.detachVolume(serverId, volumeId);
   }
 
+  /** Idempotent: a volume already at least `sizeGiB` is left as it is (Cinder refuses a non-growing size). */
+  async extendVolume(volumeId: string, sizeGiB: number): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (volume.sizeGiB >= sizeGiB || volume.rawState === 'extending') return;
+    if (volume.state !== 'available' && volume.state !== 'inUse')
+      throw openstackError('conflict', `volume is ${volume.rawState}, cannot extend`, {
+        details: { volumeId, status: volume.rawState },
+      });
+    await this.#cinder.extendVolume(volumeId, sizeGiB);
+  }
+
   /** Looks for a snapshot with this broker id first, so a retry does not make a second one. */
   async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
     const existing = await this.findSnapshotByBrokerId(input.brokerId);

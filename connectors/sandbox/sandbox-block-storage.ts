@@ -139,6 +139,24 @@ export class SandboxBlockStorage implements BlockStorageService {
     this.#faults.after('detachVolume');
   }
 
+  /** Online like Cinder's in-use extend: the new size shows at once, the volume keeps its state. */
+  async extendVolume(volumeId: string, sizeGiB: number): Promise<void> {
+    await this.#faults.before('extendVolume');
+    const volume = this.#volume(volumeId);
+    if (volume.sizeGiB >= sizeGiB) return;
+    if (!['available', 'inUse'].includes(volume.state))
+      throw new BrokerError('sandbox.conflict', `volume ${volumeId} is ${volume.state}`);
+    this.#state.mutate((data) => {
+      const used = Object.values(data.volumes)
+        .filter((v) => this.#live(v))
+        .reduce((sum, v) => sum + v.sizeGiB, 0);
+      if (used - volume.sizeGiB + sizeGiB > sandboxSettingsOf(this.#target).capacity.volumeGiB)
+        throw new BrokerError('sandbox.capacity', `target ${this.#target.id} has no room for ${sizeGiB} GiB`);
+      volume.sizeGiB = sizeGiB;
+    });
+    this.#faults.after('extendVolume');
+  }
+
   async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
     await this.#faults.before('createSnapshot');
     const volume = this.#volume(volumeId);

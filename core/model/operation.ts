@@ -22,7 +22,7 @@ export interface OperationError {
 }
 
 export interface ResourceLink {
-  type: 'vm' | 'volume' | 'bucket' | 'link' | 'image';
+  type: 'vm' | 'volume' | 'bucket' | 'link' | 'image' | 'backupPolicy';
   id: string;
 }
 

@@ -59,6 +59,8 @@ export interface VolumeSnapshot {
   status: SnapshotStatus;
   placement: TargetRef;
   cloudId?: string;
+  /** The backup policy whose run took it (its retention prunes it); none for a snapshot asked for. */
+  backupPolicyId?: string;
   operationId: string;
   activeOperationId?: string;
   fault?: string;

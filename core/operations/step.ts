@@ -1,4 +1,5 @@
 import type { Operation, OperationError } from '../model/operation.ts';
+import type { BackupRunPorts } from '../ports/backup-policies.ts';
 import type { BucketRepository } from '../ports/bucket-repository.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   usage?: UsageMeter;
   /** Quotas (docs/quotas.md): creates confirm or release their reservation, deletes release it. */
   quotas?: QuotaLedger;
+  /** Scheduled backups (backup-run.ts): none, and a `backup.run` operation fails. */
+  backups?: BackupRunPorts;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface VolumeFilter {
 }
 
 /** `undefined` leaves a field; `null` clears an optional one. */
-export type VolumePatch = Partial<Pick<Volume, 'status' | 'placement' | 'operationId'>> & {
+export type VolumePatch = Partial<Pick<Volume, 'status' | 'placement' | 'operationId' | 'sizeGiB'>> & {
   task?: string | null;
   cloudId?: string | null;
   attachment?: Volume['attachment'] | null;

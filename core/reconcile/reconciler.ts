@@ -1,3 +1,4 @@
+import type { BackupPassReport } from '../backups/backup-scheduler.ts';
 import { describeError } from '../errors.ts';
 import type { Bucket } from '../model/bucket.ts';
 import type { Operation } from '../model/operation.ts';
@@ -57,6 +58,8 @@ export interface ReconcilerDeps {
   bucketSizes?: { sample(): Promise<number> };
   /** When given, quota holds are settled against inventory (quota-reconcile.ts). */
   quotas?: Pick<QuotaReconcileDeps, 'quotas' | 'demandOf' | 'record'>;
+  /** When given, each pass starts the backup runs that are due (core/backups/backup-scheduler.ts). */
+  backups?: { runDue(): Promise<BackupPassReport> };
 }
 
 /**
@@ -131,6 +134,12 @@ export class Reconciler {
         },
         options.orphanGraceMs ?? 10 * 60_000,
       );
+    if (this.#d.backups)
+      report.backups = await this.#d.backups.runDue().catch((error: unknown) => {
+        report.errors += 1;
+        this.#d.log.warn('backup pass failed', { code: describeError(error).code });
+        return { due: 0, started: 0 };
+      });
     return report;
   }
 

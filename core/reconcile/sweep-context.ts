@@ -1,3 +1,4 @@
+import type { BackupPassReport } from '../backups/backup-scheduler.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventSink } from '../ports/events.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -23,6 +24,8 @@ export interface ReconcileReport {
   errors: number;
   /** Quota holds settled against inventory, when quotas are counted (quota-reconcile.ts). */
   quotas?: QuotaReconcileReport;
+  /** Backup runs due and started, when backups are scheduled (backup-scheduler.ts). */
+  backups?: BackupPassReport;
 }
 
 export const emptyReport = (): ReconcileReport => ({

@@ -20,6 +20,7 @@ import type { OperationRepository, Page, PageRequest, VmRepository } from '../po
 import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
 import { admitCreate } from '../quotas/admission.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
+import { requestExtend } from './volume-extend.ts';
 
 export interface CreateVolumeInput {
   name: string;
@@ -246,14 +247,28 @@ export class VolumeService {
     );
   }
 
+  /** Grows a volume (attached or not); volumes never shrink. */
+  async extend(ctx: RequestContext, id: string, sizeGiB: number) {
+    return requestExtend(this.#d.quotas, this.#claims, ctx, await this.get(ctx.principal, id), sizeGiB);
+  }
+
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
   /** At most one snapshot per Idempotency-Key, ever (I4). */
-  async createSnapshot(ctx: RequestContext, id: string, name: string) {
+  async createSnapshot(
+    ctx: RequestContext,
+    id: string,
+    name: string,
+    origin: { backupPolicyId?: string } = {},
+  ) {
     const created = await createOnce(this.#d, {
       tenant: ctx.principal.tenant,
       ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
       prefix: 'snap',
-      prepare: (ids) => this.#prepareSnapshot(ctx, id, name, ids),
+      prepare: async (ids) => {
+        const prepared = await this.#prepareSnapshot(ctx, id, name, ids);
+        if (origin.backupPolicyId) prepared.resource.backupPolicyId = origin.backupPolicyId;
+        return prepared;
+      },
       resources: this.#d.snapshots,
       failed: (snapshot): VolumeSnapshot => ({ ...withoutActiveOperation(snapshot), status: 'error' }),
       admit: (prepared) => admitCreate(this.#d.quotas, ctx.principal.tenant, prepared, { snapshots: 1 }),

@@ -43,6 +43,10 @@ const ReconcileReport = z
       .openapi({
         description: 'quota holds released, confirmed and adopted; counters rebuilt, with their drift',
       }),
+    backups: z
+      .object({ due: z.number().int(), started: z.number().int() })
+      .optional()
+      .openapi({ description: 'backup policies whose slot was due, and the backup.run operations started' }),
   })
   .openapi('ReconcileReport');
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../core/model/principal.ts';
 import { type Harness, type Reply, startHarness } from '../support/broker-harness.ts';
 import {
+  BACKUP_POLICY_BODY,
   BODIES,
   type Kind,
   type Probe,
@@ -94,6 +95,11 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       body: { url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] },
     });
     expect(webhook.status, webhook.text).toBe(201);
+    const backupPolicy = await h.call('POST', '/v1/backup-policies', {
+      token: await h.token(tenantA, ['admin']),
+      body: BACKUP_POLICY_BODY,
+    });
+    expect(backupPolicy.status, backupPolicy.text).toBe(201);
     const auditorA = await h.token(tenantA, ['auditor']);
     const trail = await h.call('GET', '/v1/audit?limit=1', { token: auditorA });
     expect(trail.body.nextCursor).toBeTruthy();
@@ -119,6 +125,7 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       image: image.id,
       operation: vm.operation.id,
       webhook: webhook.body.id,
+      backupPolicy: backupPolicy.body.id,
     };
     world = {
       foreignTenant: tenantA,

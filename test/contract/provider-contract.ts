@@ -17,6 +17,8 @@ export interface ProviderFixture {
   pollMs: number;
   /** Opens a console link as a browser would and answers the HTTP status, where the site serves the page. */
   openConsole?: (url: string) => Promise<number>;
+  /** Why this cloud's storage backend cannot extend (the call must still be accepted); it can if absent. */
+  extendUnavailable?: string;
   /** Removes anything the suite left behind (called once at the end). */
   cleanup?: () => Promise<void>;
 }
@@ -260,6 +262,91 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
           },
         );
         expect(detached.state).toBe('available');
+      });
+
+      it('extends the attached volume online, idempotently', async () => {
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        // Its own volume: a backend that cannot extend leaves it in error, which must not spoil the rest.
+        const created = await p.blockStorage.createVolume({
+          brokerId: `vol-extend-${run}`,
+          name: `extend-${run}`,
+          sizeGiB: 1,
+          tags: {},
+          clientToken: `contract-extend-${run}`,
+        });
+        const id = created.id;
+        const settled = (v: { state: string }) => v.state === 'available' || v.state === 'error';
+        await waitFor(() => p.blockStorage.getVolume(id), settled, { ...wait, what: 'volume' });
+        if (f.extendUnavailable) {
+          await p.blockStorage.extendVolume(id, 2);
+          const failed = await waitFor(
+            () => p.blockStorage.getVolume(id),
+            (v) => v.state === 'error' || v.sizeGiB === 2,
+            { ...wait, what: 'extend' },
+          );
+          expect(failed.state, f.extendUnavailable).toBe('error');
+        } else {
+          await p.blockStorage.attachVolume(id, server.id);
+          const inUse = (v: { state: string }) => v.state === 'inUse' || v.state === 'error';
+          await waitFor(() => p.blockStorage.getVolume(id), inUse, { ...wait, what: 'attach' });
+          await p.blockStorage.extendVolume(id, 2);
+          const grown = await waitFor(
+            () => p.blockStorage.getVolume(id),
+            (v) => (v.sizeGiB === 2 && inUse(v)) || v.state === 'error',
+            { ...wait, what: 'extend' },
+          );
+          expect(grown.state).toBe('inUse');
+          expect(grown.sizeGiB).toBe(2);
+          await p.blockStorage.extendVolume(id, 2);
+          await p.blockStorage.extendVolume(id, 1);
+          expect((await p.blockStorage.getVolume(id)).sizeGiB).toBe(2);
+          await p.blockStorage.detachVolume(id, server.id);
+          await waitFor(() => p.blockStorage.getVolume(id), settled, { ...wait, what: 'detach' });
+        }
+        await p.blockStorage.deleteVolume(id);
+        await waitFor(() => p.blockStorage.getVolume(id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'extended volume deletion',
+        });
+      });
+
+      it('restores a new volume from a snapshot on the same target', async () => {
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        const snapshot = await p.blockStorage.createSnapshot(volumeId, {
+          brokerId: `snap-restore-${run}`,
+          name: `restore-${run}`,
+        });
+        await waitFor(
+          () => p.blockStorage.getSnapshot(snapshot.id),
+          (s) => s.state === 'available' || s.state === 'error',
+          { ...wait, what: 'snapshot' },
+        );
+        const restored = await p.blockStorage.createVolume({
+          brokerId: `vol-restore-${run}`,
+          name: `restore-${run}`,
+          sizeGiB: 3,
+          tags: {},
+          clientToken: `contract-restore-${run}`,
+          snapshotId: snapshot.id,
+        });
+        const ready = await waitFor(
+          () => p.blockStorage.getVolume(restored.id),
+          (v) => v.state === 'available' || v.state === 'error',
+          { ...wait, what: 'restored volume' },
+        );
+        expect(ready.state).toBe('available');
+        expect(ready.sizeGiB).toBe(3);
+        expect((await p.blockStorage.findVolumeByBrokerId(`vol-restore-${run}`))?.id).toBe(restored.id);
+        await p.blockStorage.deleteVolume(restored.id);
+        await waitFor(() => p.blockStorage.getVolume(restored.id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'restored volume deletion',
+        });
+        await p.blockStorage.deleteSnapshot(snapshot.id);
+        await waitFor(() => p.blockStorage.getSnapshot(snapshot.id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'snapshot deletion',
+        });
       });
 
       it('snapshots the volume and deletes the snapshot', async () => {

@@ -22,6 +22,9 @@ describeProviderContract('openstack', async () => {
     image: 'ubuntu-24.04',
     // Fake-driver transitions take 0.5–3 s on an idle cloud; the bound leaves room for a busy one.
     settleTimeoutMs: 240_000,
+    // Debian's fake LVM backend (FakeBrickLVM) has no extend_volume: Cinder accepts os-extend (202) and
+    // the volume ends in error_extending, attached or not.
+    extendUnavailable: 'FakeBrickLVM has no extend_volume',
     pollMs: 500,
     cleanup: async () => {
       stopUploads();
@@ -37,7 +40,10 @@ async function removeLeftovers(p: OpenStackProvider): Promise<void> {
     if (s.metadata?.['hcb:test'] === 'contract')
       jobs.push(p.compute.deleteServer(s.id).catch(() => undefined));
   for await (const v of p.cinder.listVolumes())
-    if (v.metadata?.['hcb:volume']?.startsWith('vol-contract-') && v.status === 'available')
+    if (
+      /^vol-(contract|extend|restore)-/.test(v.metadata?.['hcb:volume'] ?? '') &&
+      ['available', 'error', 'error_extending'].includes(v.status)
+    )
       jobs.push(p.blockStorage.deleteVolume(v.id).catch(() => undefined));
   for await (const i of p.glance.listImages())
     if (typeof i['hcb:image'] === 'string' && i['hcb:image'].startsWith('img-contract-'))

@@ -3,7 +3,7 @@ import type { Harness } from './broker-harness.ts';
 
 type Classification = 'phi' | 'pii' | 'internal' | 'public';
 type Site = 'onprem' | 'public';
-type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign';
+type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup';
 type Outcome = 'allowed' | 'denied' | 'unsupported';
 
 /** Where the matrix runs: two targets per site, with distinct regions (a requested region places). */
@@ -21,7 +21,7 @@ export interface MatrixEnvironment {
 
 const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
 const SITES: Site[] = ['onprem', 'public'];
-const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign'];
+const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign', 'backup'];
 
 const LINK_SHAPES = [
   'inbound-internet-v4',
@@ -89,7 +89,7 @@ function linkShape(
 /** The shipped policies' answer for each cell (docs/design.md, I1 and the flow rules). */
 function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean): Outcome {
   const phiToPublic = c === 'phi' && s === 'public';
-  if (op === 'snapshot' || op === 'presign') return 'allowed';
+  if (op === 'snapshot' || op === 'presign' || op === 'backup') return 'allowed';
   if (phiToPublic) return 'denied';
   if (op === 'copy' && crossCloud) return 'unsupported';
   return 'allowed';
@@ -245,6 +245,56 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
         });
         expect(await (await fetch(get.body.url, { headers: get.body.headers })).text()).toBe(`${c}/${s}`);
         await settle(await h.call('DELETE', `/v1/buckets/${id}?force=true`, { token: app }));
+        return;
+      }
+
+      if (op === 'backup') {
+        // A scheduled backup of a volume: its snapshot stays on the volume's target (phi: on-prem), and
+        // deleting the policy, the snapshot and the volume leaves nothing behind.
+        const created = await h.call('POST', '/v1/volumes', {
+          token: app,
+          body: { name: `k-${c}-${s}`, sizeGiB: 1, classification: c, region: placeIn(c, s) },
+        });
+        await settle(created);
+        const volumeId = created.body.volume.id;
+        const admin = await h.token('tenant-matrix', ['admin']);
+        const policy = await h.call('POST', '/v1/backup-policies', {
+          token: admin,
+          body: {
+            name: `k-${c}-${s}`,
+            schedule: '* * * * *',
+            retention: { count: 1 },
+            selector: { ids: [volumeId] },
+          },
+        });
+        expect(policy.status, policy.text).toBe(201);
+        const operator = await h.token('platform', ['operator']);
+        let run: string | undefined;
+        for (let i = 0; i < 5 && run === undefined; i++) {
+          await h.call('POST', '/v1/admin/reconcile', { token: operator, body: {} });
+          run = (await h.call('GET', `/v1/backup-policies/${policy.body.id}`, { token: app })).body
+            .lastOperationId;
+        }
+        expect(run).toBeDefined();
+        const op = await h.settle(app, run!, env.settleMs);
+        expect(op.status, JSON.stringify(op.error)).toBe('succeeded');
+        expect(
+          (await h.call('DELETE', `/v1/backup-policies/${policy.body.id}`, { token: admin })).status,
+        ).toBe(200);
+        const snapshots = (await h.call('GET', `/v1/volumes/${volumeId}/snapshots`, { token: app })).body
+          .items as { id: string }[];
+        expect(snapshots.length).toBeGreaterThanOrEqual(1);
+        for (const taken of snapshots) {
+          const snapshot = (await h.call('GET', `/v1/snapshots/${taken.id}`, { token: app })).body;
+          expect(snapshot).toMatchObject({
+            classification: c,
+            backupPolicyId: policy.body.id,
+            placement: { targetId: home(c, s), site: c === 'phi' ? 'onprem' : s },
+          });
+          if (snapshot.status === 'available')
+            await settle(await h.call('DELETE', `/v1/snapshots/${taken.id}`, { token: app }));
+        }
+        await settle(await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app }));
         return;
       }
 

@@ -16,6 +16,7 @@ export const KINDS = {
   image: 'img',
   operation: 'op',
   webhook: 'whk',
+  backupPolicy: 'bkp',
 } as const;
 export type Kind = keyof typeof KINDS;
 
@@ -46,6 +47,14 @@ export interface ProbeWorld {
   targetId: string;
 }
 
+/** A backup policy as a tenant admin writes one. */
+export const BACKUP_POLICY_BODY = {
+  name: 'probe',
+  schedule: '0 2 * * *',
+  retention: { count: 1 },
+  selector: { tags: { backup: 'probe' } },
+};
+
 /**
  * Bodies that reach the handler, per mutating route. `<kind>` is a slot: the other tenant's id under
  * test, or the caller's own one (`<own:kind>`) elsewhere. A mutating route with a JSON body missing here
@@ -57,6 +66,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/volumes': [{ name: 'probe', sizeGiB: 1, classification: 'internal', snapshotId: '<snapshot>' }],
   'POST /v1/volumes/:id/attach': [{ vmId: '<vm>' }],
   'POST /v1/volumes/:id/snapshots': [{ name: 'probe' }],
+  'POST /v1/volumes/:id/extend': [{ sizeGiB: 2 }],
   'POST /v1/buckets': [{ name: 'probe', classification: 'internal' }],
   'POST /v1/buckets/:id/presign': [{ key: 'k', method: 'GET', expiresInSeconds: 60 }],
   'POST /v1/links': [
@@ -69,6 +79,8 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/admin/reconcile': [{}],
   'POST /v1/webhooks': [{ url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] }],
   'PUT /v1/quotas/:tenant': [{ onprem: { instances: 5 } }],
+  'POST /v1/backup-policies': [BACKUP_POLICY_BODY],
+  'PUT /v1/backup-policies/:id': [BACKUP_POLICY_BODY],
 };
 
 /** List filters that name a thing by id. */
@@ -91,6 +103,7 @@ export const routeKey = (r: Route) => `${r.method} ${r.path}`;
 function kindOf(path: string): Kind | 'target' | undefined {
   if (path.startsWith('/v1/sandbox/targets') || path.startsWith('/v1/targets/')) return 'target';
   const segment = path.split('/')[2] ?? '';
+  if (segment === 'backup-policies') return 'backupPolicy';
   return (Object.keys(KINDS) as Kind[]).find((k) => segment === `${k}s`);
 }
 

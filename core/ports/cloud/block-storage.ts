@@ -61,6 +61,11 @@ export interface BlockStorageService {
   /** Attaches through the compute side (Nova os-volume_attachments / EC2 AttachVolume). */
   attachVolume(volumeId: string, serverId: string): Promise<void>;
   detachVolume(volumeId: string, serverId: string): Promise<void>;
+  /**
+   * Grows a volume to `sizeGiB`, attached or not (Cinder os-extend / EC2 ModifyVolume). Idempotent: a volume
+   * already at least that large is left as it is. Never shrinks (clouds refuse it).
+   */
+  extendVolume(volumeId: string, sizeGiB: number): Promise<void>;
   createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot>;
   findSnapshotByBrokerId(brokerId: string): Promise<CloudSnapshot | undefined>;
   getSnapshot(snapshotId: string): Promise<CloudSnapshot>;
