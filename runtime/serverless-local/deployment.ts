@@ -8,7 +8,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, publicJwks } from '../../
 import { readAssembly } from './cloud-assembly.ts';
 import { startGlobalTableProxy } from './global-table-proxy.ts';
 import { localCatalogue, openstackSecretValue } from './local-catalogue.ts';
-import { createTables } from './provisioner.ts';
+import { createTables, deleteTables } from './provisioner.ts';
 import { type RunningRegion, startRegion } from './region.ts';
 import { synthesise } from './synth.ts';
 
@@ -20,8 +20,10 @@ export interface DeploymentOptions {
   stage: string;
   emulator: string;
   openstackEnvFile: string;
-  /** An already synthesised assembly to run; otherwise `DATA_DIR/cdk.out`, synthesised when stale. */
+  /** Where the cloud assembly is: default `DATA_DIR/cdk.out`. */
   assemblyDir?: string;
+  /** Synthesise it there first when the sources changed (default: only for the default folder). */
+  synth?: boolean;
   maxInstances?: number;
   visibilityTimeoutSeconds?: number;
   scheduleMs?: number;
@@ -33,6 +35,8 @@ export interface Deployment {
   tables: string[];
   prefix: string;
   stop(): Promise<void>;
+  /** Stops, then deletes the tables, queues, secrets and keys it made on the shared emulator. */
+  destroy(): Promise<void>;
 }
 
 /**
@@ -45,7 +49,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const assemblyDir = options.assemblyDir ?? join(dataDir, 'cdk.out');
-  if (!options.assemblyDir) synthesise(assemblyDir, options.stage);
+  if (options.synth ?? !options.assemblyDir) synthesise(assemblyDir, options.stage);
   const assembly = readAssembly(assemblyDir, options.stage);
   const prefix = localPrefix(dataDir);
   const tableName = (templateName: string) => `${prefix}-${templateName}`;
@@ -105,15 +109,27 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     await Promise.all(regions.map((r) => r.stop()));
     throw error;
   }
-  return {
-    regions,
-    tables,
-    prefix,
-    async stop() {
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
       await Promise.all(regions.map((r) => r.stop()));
       await proxy.close();
       idp.closeAllConnections();
       await new Promise<void>((r) => idp.close(() => r()));
+    })();
+    return stopped;
+  };
+  return {
+    regions,
+    tables,
+    prefix,
+    stop,
+    async destroy() {
+      await stop();
+      await Promise.all(regions.map((r) => r.destroy()));
+      const client = new DynamoDBClient({ region: assembly.homeRegion, endpoint: options.emulator });
+      await deleteTables(client, tables);
+      client.destroy();
     },
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -10,18 +11,22 @@ import {
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  DeleteAliasCommand,
   DescribeKeyCommand,
   type KMSClient,
+  ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   ResourceExistsException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
   CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   QueueNameExists,
@@ -81,6 +86,32 @@ export class RegionProvisioner implements IntrinsicContext {
       this.#made.set(logicalId, made);
     }
     return made;
+  }
+
+  /**
+   * Removes what this provisioner made from the shared emulator: queues, secrets, keys (scheduled for
+   * deletion, as KMS allows no sooner). The audit anchor bucket stays: Object Lock retention forbids
+   * deleting its objects, by design.
+   */
+  async destroy(): Promise<void> {
+    for (const [logicalId, made] of this.#made) {
+      const resource = await made.catch(() => undefined);
+      if (!resource) continue;
+      const type = this.#template.Resources[logicalId]?.Type;
+      const { sqs, secrets, kms } = this.#clients;
+      if (type === 'AWS::SQS::Queue') await sqs.send(new DeleteQueueCommand({ QueueUrl: resource.ref }));
+      if (type === 'AWS::SecretsManager::Secret')
+        await secrets.send(
+          new DeleteSecretCommand({ SecretId: resource.ref, ForceDeleteWithoutRecovery: true }),
+        );
+      if (type === 'AWS::KMS::Key') {
+        await kms.send(
+          new DeleteAliasCommand({ AliasName: `alias/${this.#options.prefix}-${logicalId}`.slice(0, 86) }),
+        );
+        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: resource.ref, PendingWindowInDays: 7 }));
+      }
+    }
+    this.#made.clear();
   }
 
   async #create(logicalId: string, resource: CfnResource): Promise<ProvisionedResource> {
@@ -235,6 +266,11 @@ export async function createTables(
     created.push(TableName);
   }
   return created;
+}
+
+export async function deleteTables(dynamo: DynamoDBClient, names: string[]): Promise<void> {
+  for (const TableName of names)
+    await dynamo.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
 }
 
 async function waitActive(dynamo: DynamoDBClient, TableName: string): Promise<void> {

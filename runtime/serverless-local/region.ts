@@ -50,6 +50,8 @@ export interface RunningRegion {
   scheduler: Scheduler;
   /** Stops taking requests and ends every function process (a region going down). */
   stop(): Promise<void>;
+  /** Deletes the region's queues, secrets and keys from the emulator (after stop). */
+  destroy(): Promise<void>;
 }
 
 /** One region of the deployed shape: the HTTP API, the three functions, the queue's event source, the schedule. */
@@ -144,6 +146,9 @@ export async function startRegion(settings: RegionSettings): Promise<RunningRegi
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([poller.stop(), scheduler.stop()]);
       await Promise.all(Object.values(pools).map((p) => p.close()));
+    },
+    async destroy() {
+      await provisioner.destroy();
       for (const client of Object.values(clients)) client.destroy();
     },
   };
