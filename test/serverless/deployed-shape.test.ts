@@ -37,6 +37,19 @@ describe('deployed shape (local serverless runtime)', () => {
     auditor = await b.token('sl-tenant', 'auditor');
   }, 300_000);
   afterAll(async () => {
+    // Leave the shared clouds as found: delete this run's VMs through the surviving region, then the rest.
+    const west = b && brokerClient(b.deployment.regions[1]!.base);
+    if (west) {
+      const listed = await west.call(app, 'GET', `/v1/vms?name=${run}&limit=100`);
+      const deletes = await Promise.all(
+        (listed.body?.items ?? []).map((v: { id: string }) => west.call(app, 'DELETE', `/v1/vms/${v.id}`)),
+      );
+      await Promise.all(
+        deletes
+          .filter((d) => d.status === 202)
+          .map((d) => west.settle(app, d.body.operation.id, 90_000).catch(() => undefined)),
+      );
+    }
     await b?.stop();
   });
 
