@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
- * and CDK tests), `e2e` (the shipped `npm start` process driven over HTTP with real timers), `openstack`
+ * Projects: `unit` (everything that needs no outside service: unit, API, sandbox contract, policy
+ * and CDK tests), `e2e` (the shipped `npm start` process driven over HTTP with real timers), `serverless`
+ * (the same end-to-end suite against the synthesised Lambda bundles in the local serverless runtime), `openstack`
  * (real OpenStack on 127.0.0.1), `aws` (the LocalStack-compatible emulator) and `fuzz` (Schemathesis
  * against the embedded default's OpenAPI document).
  */
@@ -32,6 +33,18 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The deployed shape: the same lifecycle suite against the synthesised Lambda bundles in the local
+        // serverless runtime (two regions on the AWS emulator, real OpenStack), plus what only it can show.
+        test: {
+          name: 'serverless',
+          include: ['test/serverless/**/*.test.ts'],
+          env: { HCB_E2E_BROKER: 'serverless' },
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SpawnedBroker, spawnBroker } from './spawned-broker.ts';
+import { BROKER_KIND, startBrokerUnderTest } from './broker-under-test.ts';
+import type { BrokerUnderTest } from './spawned-broker.ts';
 
 /**
- * The shipped `npm start` process, default targets and timings, real timers: every lifecycle a client can
- * start ends, each in a bounded number of worker steps, and ten deletes at once all finish.
+ * The shipped broker over HTTP, default targets and timings, real timers: every lifecycle a client can
+ * start ends, each in a bounded number of worker steps, and ten deletes at once all finish. Run twice: by
+ * the `e2e` project against `npm start` (sandbox clouds), by the `serverless` project against the
+ * synthesised Lambda bundles in the local serverless runtime (real OpenStack, the emulator's EC2).
  */
-describe('npm start: every lifecycle ends', () => {
-  let b: SpawnedBroker;
+describe(`${BROKER_KIND === 'serverless' ? 'deployed shape (local serverless runtime)' : 'npm start'}: every lifecycle ends`, () => {
+  let b: BrokerUnderTest;
   let app: string;
 
   beforeAll(async () => {
-    b = await spawnBroker();
+    b = await startBrokerUnderTest();
     app = await b.token('e2e-life', 'app');
   }, 90_000);
   afterAll(() => b?.stop());
@@ -67,8 +70,9 @@ describe('npm start: every lifecycle ends', () => {
     const imageId = op.result.imageId as string;
     expect((await get(`/v1/images/${imageId}`)).status).toBe('available');
     const elsewhere = (await get('/v1/targets')).items
+      .filter((t: { site: string }) => t.site === 'public')
       .map((t: { id: string }) => t.id)
-      .find((id: string) => id !== vmTarget && id.startsWith('sandbox-public'));
+      .find((id: string) => id !== vmTarget);
     const copy = await b.call(app, 'POST', `/v1/images/${imageId}/copy`, { targetId: elsewhere });
     await succeeds(copy);
     const copied = await get(`/v1/images/${copy.body.image.id}`);

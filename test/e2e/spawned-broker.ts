@@ -12,19 +12,23 @@ const run = promisify(execFile);
 // biome-ignore lint/suspicious/noExplicitAny: replies are inspected field by field
 export type Reply = { status: number; body: any; text: string };
 
-/** What `npm start` runs, as a child process with its own data folder and port. */
-export interface SpawnedBroker {
+/** A broker the end-to-end suites drive over HTTP, however it runs. */
+export interface BrokerUnderTest {
   base: string;
-  pid: number;
   dataDir: string;
   /** A token minted the way a user would: `node bin/cli.ts token` against the same DATA_DIR. */
   token(tenant: string, roles: string): Promise<string>;
   call(token: string, method: string, path: string, body?: unknown): Promise<Reply>;
   /** Polls an operation until it succeeded or failed. */
   settle(token: string, operationId: string, timeoutMs?: number): Promise<Reply['body']>;
+  stop(): Promise<void>;
+}
+
+/** What `npm start` runs, as a child process with its own data folder and port. */
+export interface SpawnedBroker extends BrokerUnderTest {
+  pid: number;
   /** CPU time (user + system) the process has used so far, in seconds, from /proc. */
   cpuSeconds(): number;
-  stop(): Promise<void>;
 }
 
 /** A free port in `from..to` (the range this suite may use), so links the broker signs point at it. */
@@ -64,22 +68,7 @@ export async function spawnBroker(env: Record<string, string> = {}): Promise<Spa
     setTimeout(() => reject(new Error(`broker did not start: ${output}`)), 60_000);
   });
 
-  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Reply> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {}
-    return { status: response.status, body: parsed, text };
-  };
+  const { call, settle } = brokerClient(base);
 
   return {
     base,
@@ -97,14 +86,7 @@ export async function spawnBroker(env: Record<string, string> = {}): Promise<Spa
       return stdout.trim();
     },
     call,
-    async settle(token, operationId, timeoutMs = 30_000) {
-      const reply = await waitFor(
-        () => call(token, 'GET', `/v1/operations/${operationId}`),
-        (r) => r.status !== 200 || r.body.status === 'succeeded' || r.body.status === 'failed',
-        { timeoutMs, intervalMs: 100, what: `operation ${operationId}` },
-      );
-      return reply.body;
-    },
+    settle,
     cpuSeconds() {
       // Fields after the command name: state is field 3; utime and stime are fields 14 and 15, in ticks.
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
@@ -123,6 +105,47 @@ export async function spawnBroker(env: Record<string, string> = {}): Promise<Spa
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Calls and operation polling against a broker's base URL. */
+export function brokerClient(base: string): Pick<BrokerUnderTest, 'call' | 'settle'> {
+  const call = async (token: string, method: string, path: string, body?: unknown): Promise<Reply> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: response.status, body: parsed, text };
+  };
+  return {
+    call,
+    async settle(token, operationId, timeoutMs = 30_000) {
+      const reply = await waitFor(
+        () => call(token, 'GET', `/v1/operations/${operationId}`),
+        (r) => r.status !== 200 || r.body.status === 'succeeded' || r.body.status === 'failed',
+        { timeoutMs, intervalMs: 100, what: `operation ${operationId}` },
+      );
+      return reply.body;
+    },
+  };
+}
+
+/** A token minted the way a user would: `node bin/cli.ts token` against a DATA_DIR. */
+export async function cliToken(dataDir: string, tenant: string, roles: string): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    ['bin/cli.ts', 'token', '--tenant', tenant, '--roles', roles],
+    { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } },
+  );
+  return stdout.trim();
 }
 
 /** USER_HZ: 100 on every Linux this runs on (the kernel ABI fixes it for /proc). */
