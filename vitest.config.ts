@@ -21,6 +21,7 @@ export default defineConfig({
             'test/aws/**',
             'test/e2e/**',
             'test/fuzz/**',
+            'test/serverless/**',
             'portal/**',
           ],
           testTimeout: 30_000,

@@ -62,6 +62,7 @@ export async function startInventoryStub(servers: StubServer[]): Promise<Invento
         return send(200, { volumes: [] });
       if (route === 'GET /v2/images') return send(200, { images: [] });
       if (route === 'GET /v2.0/networks') return send(200, { networks: [] });
+      if (route === 'GET /v2.0/floatingips') return send(200, { floatingips: [] });
       if (route === 'HEAD /v1/AUTH_stub') return send(204, undefined);
       return send(404, { itemNotFound: { code: 404, message: 'not in the stub' } });
     });
