@@ -12,7 +12,13 @@ const RetentionSchema = z
 
 const SelectorSchema = z
   .union([
-    z.object({ tags: TagsSchema.refine((t) => Object.keys(t).length > 0, 'at least one tag') }).strict(),
+    z
+      .object({
+        tags: TagsSchema.refine((t) => Object.keys(t).length > 0, 'at least one tag').openapi({
+          minProperties: 1,
+        }),
+      })
+      .strict(),
     z
       .object({
         ids: z
