@@ -78,7 +78,8 @@ describe('CedarFlowPolicy agrees with SiteRuleFlowPolicy (the spec)', () => {
       ),
       { numRuns: 100 },
     );
-    // Every rule of the stand-in came up, often: the sample covers the spec.
+    // Every rule of the stand-in came up, often: the sample covers the spec. The rarest rule (onprem via
+    // endpoints) comes up about 35 times in 100 runs; more than 10 keeps the check from failing by chance.
     const rules = Object.entries(SPEC_TO_POLICY).flatMap(([a, m]) => Object.keys(m).map((r) => `${a}:${r}`));
     for (const key of [
       ...rules,
@@ -87,7 +88,7 @@ describe('CedarFlowPolicy agrees with SiteRuleFlowPolicy (the spec)', () => {
       'link:builtin.default-permit',
       'expose:builtin.default-permit',
     ])
-      expect(seen.get(key) ?? 0, key).toBeGreaterThan(20);
+      expect(seen.get(key) ?? 0, key).toBeGreaterThan(10);
   }, 120_000);
 });
 
