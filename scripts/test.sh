@@ -34,8 +34,5 @@ npx tsc -p portal
 step "lint"
 npx biome ci .
 step "tests"
-# The serverless project (the synthesised bundles on the emulator) runs on its own, `npm run test:serverless`:
-# after merging the code-split Lambda bundles its worker no longer picks up operations, and until that is
-# fixed it stays out of this command rather than failing it. docs/serverless-local.md says so.
-npx vitest run --project unit --project e2e --project openstack --project aws --project fuzz \
-  --project portal --project portal-hooks
+npx vitest run --project unit --project e2e --project openstack --project aws --project serverless \
+  --project fuzz --project portal --project portal-hooks

@@ -91,6 +91,13 @@ describe('real bundling (esbuild) of the three functions', () => {
     expect(synth.seconds).toBeLessThan(60);
   });
 
+  it('bundles each function from its own entry (three assets, three different index.mjs)', () => {
+    const dirs = FUNCTIONS.map((fn) => synth.bundles[fn]);
+    expect(new Set(dirs).size).toBe(FUNCTIONS.length);
+    const codes = dirs.map((dir) => readFileSync(join(dir, 'index.mjs'), 'utf8'));
+    expect(new Set(codes).size).toBe(FUNCTIONS.length);
+  });
+
   it.each(FUNCTIONS)('%s: ESM with the require banner, chunks beside it, the policies validated', (fn) => {
     const dir = synth.bundles[fn];
     const code = readFileSync(join(dir, 'index.mjs'), 'utf8');

@@ -133,6 +133,10 @@ export class BrokerFunction extends Construct {
 function functionBundle(entry: BrokerEntry): lambda.Code {
   return lambda.Code.fromAsset(REPO_ROOT, {
     assetHashType: AssetHashType.OUTPUT,
+    // CDK caches bundled assets per process by source path and the serialisable bundling options; the
+    // `local` bundler is a function and does not count, so without this the three entries would share
+    // the first one's bundle.
+    extraHash: entry,
     bundling: {
       image: DockerImage.fromRegistry('local-esbuild-only'),
       local: {
