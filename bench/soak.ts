@@ -165,7 +165,10 @@ async function soak(broker: Broker) {
         if (reply.status === 202) live.push({ id: reply.body.vm.id, at: Date.now() });
       } else if (live.length >= MAX_LIVE || roll < 0.2) {
         const vm = live.shift()!;
-        await request(token, 'delete', 'DELETE', `/v1/vms/${vm.id}`);
+        // A VM still building refuses its delete (409): keep it and delete it later, or it would stay
+        // allocated and the tenant's quota would fill with VMs the client forgot.
+        const reply = await request(token, 'delete', 'DELETE', `/v1/vms/${vm.id}`);
+        if (reply.status === 409) live.push(vm);
       } else if (roll < 0.45) {
         const vm = live[Math.floor(Math.random() * live.length)]!;
         await request(token, 'get', 'GET', `/v1/vms/${vm.id}`);
@@ -182,7 +185,12 @@ async function soak(broker: Broker) {
         await request(token, 'action', 'POST', `/v1/vms/${vm.id}/actions`, { type: 'reboot' });
       }
     }
-    for (const vm of live.splice(0)) await request(token, 'delete', 'DELETE', `/v1/vms/${vm.id}`);
+    for (const vm of live.splice(0))
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const reply = await request(token, 'delete', 'DELETE', `/v1/vms/${vm.id}`);
+        if (reply.status !== 409) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
   };
 
   const started = performance.now();
