@@ -42,7 +42,12 @@ export default defineConfig({
         // serverless runtime (two regions on the AWS emulator, real OpenStack), plus what only it can show.
         test: {
           name: 'serverless',
-          include: ['test/serverless/**/*.test.ts'],
+          // One suite, two ways: the e2e project's lifecycle and phi suites, here against the bundles.
+          include: [
+            'test/serverless/**/*.test.ts',
+            'test/e2e/lifecycles.e2e.test.ts',
+            'test/e2e/phi-matrix.e2e.test.ts',
+          ],
           env: { HCB_E2E_BROKER: 'serverless' },
           testTimeout: 180_000,
           hookTimeout: 300_000,

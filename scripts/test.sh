@@ -5,6 +5,10 @@
 #   openstack  — the OpenStack connector and end-to-end tests against real OpenStack on 127.0.0.1
 #   aws        — the AWS connector and end-to-end tests against moto server (LocalStack-compatible)
 #   fuzz       — Schemathesis against the embedded default's OpenAPI document, every check
+#   e2e        — the `npm start` process over HTTP: the lifecycle suite, the phi matrix, CPU while idle
+#   serverless — the same lifecycle and phi suites against the synthesised Lambda bundles (local runtime),
+#                plus the deployed-shape proofs (worker killed, poison message, region lost)
+#   portal, portal-hooks — the admin portal
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { AssetOptions } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import type { FunctionSizing, LogLevel } from '../config/stage-config.ts';
 import type { BrokerEntry } from '../lambda-esbuild.ts';
@@ -131,7 +132,9 @@ export class BrokerFunction extends Construct {
  * esbuild runs locally, never in Docker: the image is only a required placeholder.
  */
 function functionBundle(entry: BrokerEntry): lambda.Code {
-  return lambda.Code.fromAsset(REPO_ROOT, {
+  // The asset passes its options on to AssetStaging, which reads `extraHash`; the Lambda options type does
+  // not list it, hence the wider type.
+  const options: AssetOptions & { extraHash: string } = {
     assetHashType: AssetHashType.OUTPUT,
     // CDK caches bundled assets per process by source path and the serialisable bundling options; the
     // `local` bundler is a function and does not count, so without this the three entries would share
@@ -153,5 +156,6 @@ function functionBundle(entry: BrokerEntry): lambda.Code {
         },
       },
     },
-  });
+  };
+  return lambda.Code.fromAsset(REPO_ROOT, options);
 }
