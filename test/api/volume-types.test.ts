@@ -204,6 +204,25 @@ describe('volume types and retype over the API', () => {
     }
   });
 
+  it('replays a retype sent again with its Idempotency-Key, starting it once', async () => {
+    const volume = await createVolume({ name: 'keyed', classification: 'internal', region: 'north' });
+    const send = () =>
+      h.call('POST', `/v1/volumes/${volume.id}/retype`, {
+        token: app,
+        body: { type: 'ssd' },
+        headers: { 'idempotency-key': `retype-${volume.id}` },
+      });
+    const first = await send();
+    const again = await send();
+    expect(again.status, again.text).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.operation.id).toBe(first.body.operation.id);
+    expect((await settle(first)).status).toBe('succeeded');
+    const replayedLater = await send();
+    expect(replayedLater.body.operation.id).toBe(first.body.operation.id);
+    expect((await h.call('GET', `/v1/volumes/${volume.id}`, { token: app })).body.type).toBe('ssd');
+  });
+
   it('a cloud refusal fails the operation and keeps the type', async () => {
     const volume = await createVolume({ name: 'refused', classification: 'internal', region: 'north' });
     const provider = h.broker.providers.get(volume.placement.targetId) as SandboxProvider;
