@@ -51,6 +51,7 @@ import { targetRoutes } from './routes/targets.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { vmAddressRoutes } from './routes/vm-addresses.ts';
 import { vmRoutes } from './routes/vms.ts';
+import { volumeTypeRoutes } from './routes/volume-types.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { WEBHOOK_CREATE_PATH, webhookRoutes } from './routes/webhooks.ts';
 import { validationError } from './validation.ts';
@@ -131,6 +132,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.route('/', targetRoutes(deps.targets, deps.authorizer));
   app.route('/', sizeRoutes(new SizeDirectory(deps.targets, deps.targetCapacity), deps.authorizer));
+  app.route('/', volumeTypeRoutes(deps.targets, deps.authorizer));
   app.route('/', vmRoutes(deps.vms, deps.authorizer));
   app.route('/', volumeRoutes(deps.volumes, deps.authorizer));
   app.route('/', bucketRoutes(deps.buckets, deps.authorizer));

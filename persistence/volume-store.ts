@@ -46,6 +46,7 @@ function createVolumeEntity(table: BrokerTable) {
     schema: item({
       ...blockAttributes(),
       region: string().optional(),
+      type: string().optional(),
       tags: record(string(), string()),
       task: string().optional(),
       placement: placementSchema().optional(),

@@ -19,7 +19,7 @@ type ArtefactKind = CopyRequest['artefact']['kind'];
 
 // Records keyed by the core types, so that adding a kind or protocol in core fails to compile here until
 // the lists (and then the schema's enums, which schema-model.ts checks against them) follow.
-const ARTEFACT_KIND_SET: Record<ArtefactKind, true> = { snapshot: true, image: true };
+const ARTEFACT_KIND_SET: Record<ArtefactKind, true> = { snapshot: true, image: true, volume: true };
 const PROTOCOL_SET: Record<LinkProtocol, true> = { tcp: true, udp: true, icmp: true };
 const DIRECTION_SET: Record<LinkDirection, true> = { outbound: true, inbound: true };
 

@@ -10,6 +10,7 @@ import { vmDelete } from '../core/operations/vm-delete.ts';
 import { volumeCreate } from '../core/operations/volume-create.ts';
 import { volumeExtend } from '../core/operations/volume-extend.ts';
 import { volumeLifecycle } from '../core/operations/volume-lifecycle.ts';
+import { volumeRetype } from '../core/operations/volume-retype.ts';
 
 /** Every kind of operation the worker runs. */
 export const OPERATION_DEFINITIONS: readonly OperationDefinition[] = [
@@ -23,5 +24,6 @@ export const OPERATION_DEFINITIONS: readonly OperationDefinition[] = [
   linkLifecycle,
   imageLifecycle,
   volumeExtend,
+  volumeRetype,
   backupRun,
 ];

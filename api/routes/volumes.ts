@@ -16,6 +16,7 @@ import {
   AttachSchema,
   CreateVolumeSchema,
   ExtendVolumeSchema,
+  RetypeVolumeSchema,
   SnapshotPageSchema,
   SnapshotRequestSchema,
   SnapshotSchema,
@@ -146,6 +147,29 @@ export function volumeRoutes(volumes: VolumeService, authorizer: Authorizer): Op
     }),
     async (c) => {
       const { resource, operation } = await volumes.detach(ctx(c), c.req.valid('param').id);
+      c.set('audit', { resource: { type: 'volume', id: resource.id }, operationId: operation.id });
+      return c.json({ volume: toVolumeView(resource), operation: toOperationView(operation) }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/volumes/{id}/retype',
+      tags: ['Volumes'],
+      summary: "Change a volume's type on its own target, attached or not",
+      description:
+        "400 for a type the catalogue does not have (naming the valid ones); 422 `retype.unsupported` for a type the volume's target does not offer; a `targetId` other than the volume's: 403 `retype.denied` naming the policies when policy forbids the move (phi to a public site), else 409 `volume.targetMismatch` — a retype never moves a volume.",
+      middleware: [action(authorizer, 'volume.retype', 'volume')],
+      request: { params: VolumeId, headers: IdempotencyHeaderSchema, ...jsonBody(RetypeVolumeSchema) },
+      responses: { ...accepted, ...problemResponses(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { resource, operation } = await volumes.retype(
+        ctx(c),
+        c.req.valid('param').id,
+        c.req.valid('json'),
+      );
       c.set('audit', { resource: { type: 'volume', id: resource.id }, operationId: operation.id });
       return c.json({ volume: toVolumeView(resource), operation: toOperationView(operation) }, 202);
     },

@@ -14,10 +14,18 @@ import { OperationSchema } from './operation.ts';
 
 const NameSchema = ResourceNameSchema;
 
+/** As the catalogue spells logical names; whether the catalogue has it is the service's 400. */
+const VolumeTypeNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a logical volume type: lowercase letters, digits, dots and dashes');
+
 export const CreateVolumeSchema = z
   .object({
     name: NameSchema.openapi({ example: 'imaging-scratch' }),
     sizeGiB: z.number().int().min(1).max(16_384),
+    type: VolumeTypeNameSchema.optional().openapi({
+      description: 'a logical volume type (GET /v1/volume-types); default `standard`',
+    }),
     classification: ClassificationSchema,
     region: RegionSchema.optional(),
     tags: TagsSchema.optional(),
@@ -38,6 +46,7 @@ export const VolumeSchema = z
     id: z.string(),
     name: z.string(),
     sizeGiB: z.number().int(),
+    type: z.string().openapi({ example: 'standard', description: 'its logical volume type' }),
     classification: ClassificationSchema,
     region: z.string().optional(),
     tags: z.record(z.string(), z.string()),
@@ -106,3 +115,17 @@ export const ExtendVolumeSchema = z
   })
   .strict()
   .openapi('ExtendVolume');
+
+export const RetypeVolumeSchema = z
+  .object({
+    type: VolumeTypeNameSchema.openapi({
+      example: 'ssd',
+      description: 'the logical volume type to change to',
+    }),
+    targetId: TargetIdSchema.optional().openapi({
+      description:
+        'the target the volume is expected on; a retype never moves a volume, so any other is refused (403 when policy forbids the move, as for a phi volume and a public target; 409 otherwise)',
+    }),
+  })
+  .strict()
+  .openapi('RetypeVolume');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Target } from '../../core/model/target.ts';
 import { type Handler, stubEc2 } from '../../test/support/stub-aws-send.ts';
 import { awsSettings } from './aws-settings.ts';
-import { EbsBlockStorage, freeDeviceName, toSnapshotState, toVolumeState } from './ebs.ts';
+import { EbsBlockStorage, ebsType, freeDeviceName, toSnapshotState, toVolumeState } from './ebs.ts';
 import { Ec2Location } from './ec2-location.ts';
 
 function blockStorage(handlers: Record<string, Handler>) {
@@ -57,6 +57,39 @@ describe('EbsBlockStorage', () => {
       Encrypted: true,
       KmsKeyId: 'alias/k',
     });
+  });
+
+  it('creates and retypes io2 volumes with an IOPS rate, and leaves a volume of that type as it is', async () => {
+    let existing: Record<string, unknown>[] = [];
+    const { b, calls } = blockStorage({
+      DescribeVolumes: () => ({ Volumes: existing }),
+      DescribeSubnets: () => ({ Subnets: [{ AvailabilityZone: 'us-east-1c', VpcId: 'vpc-1' }] }),
+      CreateVolume: () => volume({ State: 'creating', VolumeType: 'io2' }),
+      ModifyVolume: () => ({}),
+    });
+    await b.createVolume({
+      brokerId: 'v',
+      name: 'd',
+      sizeGiB: 8,
+      tags: {},
+      clientToken: 'op',
+      volumeType: 'io2',
+    });
+    expect(calls.find((c) => c.action === 'CreateVolume')!.input).toMatchObject({
+      VolumeType: 'io2',
+      Iops: 400,
+    });
+    existing = [volume({ Size: 8, VolumeType: 'gp3' })];
+    await b.retypeVolume('vol-1', 'io2');
+    expect(calls.at(-1)).toEqual({
+      action: 'ModifyVolume',
+      input: { VolumeId: 'vol-1', VolumeType: 'io2', Iops: 400 },
+    });
+    await b.retypeVolume('vol-1', 'gp3');
+    expect(calls.at(-1)!.action).toBe('DescribeVolumes');
+    expect(ebsType('gp3', 8)).toEqual({ VolumeType: 'gp3' });
+    expect(ebsType('io1', 1)).toEqual({ VolumeType: 'io1', Iops: 100 });
+    expect(ebsType('io2', 5000)).toEqual({ VolumeType: 'io2', Iops: 64_000 });
   });
 
   it('attaches on the first free device and does nothing when already attached there', async () => {

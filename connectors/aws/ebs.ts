@@ -13,6 +13,7 @@ import {
   ModifyVolumeCommand,
   type Snapshot,
   type Volume,
+  type VolumeType,
 } from '@aws-sdk/client-ec2';
 import { BrokerError } from '../../core/errors.ts';
 import type {
@@ -66,7 +67,7 @@ export class EbsBlockStorage implements BlockStorageService {
           ClientToken: ec2ClientToken(input.clientToken),
           AvailabilityZone: zone,
           Size: input.sizeGiB,
-          VolumeType: 'gp3',
+          ...ebsType(input.volumeType ?? DEFAULT_EBS_TYPE, input.sizeGiB),
           Encrypted: true,
           ...(this.#settings.kmsKeyId ? { KmsKeyId: this.#settings.kmsKeyId } : {}),
           ...(input.snapshotId ? { SnapshotId: input.snapshotId } : {}),
@@ -148,6 +149,18 @@ export class EbsBlockStorage implements BlockStorageService {
     if (volume.sizeGiB >= sizeGiB) return;
     await awsCall('ModifyVolume', () =>
       this.#ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: sizeGiB })),
+    );
+  }
+
+  /**
+   * ModifyVolume changes the type online, attached or not; DescribeVolumes shows the new type at once while
+   * the modification goes on. Idempotent: a volume already of that type is left as it is.
+   */
+  async retypeVolume(volumeId: string, volumeType: string): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (volume.volumeType === volumeType) return;
+    await awsCall('ModifyVolume', () =>
+      this.#ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, ...ebsType(volumeType, volume.sizeGiB) })),
     );
   }
 
@@ -236,6 +249,20 @@ export function toVolumeState(volume: Pick<Volume, 'State' | 'Attachments'>): Vo
   return ATTACHMENT_STATES[volume.Attachments?.[0]?.State ?? 'attached'] ?? 'unknown';
 }
 
+/** What a volume is made as when the catalogue names no type: general-purpose SSD, the current generation. */
+export const DEFAULT_EBS_TYPE = 'gp3';
+
+/**
+ * The VolumeType, and for the provisioned-IOPS types (io1, io2) the IOPS they need: AWS requires a rate
+ * for them (50 per GiB — the ratio io1 allows, io2 allows more — at least 100, at most 64 000).
+ * https://docs.aws.amazon.com/ebs/latest/userguide/provisioned-iops.html
+ */
+export function ebsType(volumeType: string, sizeGiB: number): { VolumeType: VolumeType; Iops?: number } {
+  const type = volumeType as VolumeType;
+  if (volumeType !== 'io1' && volumeType !== 'io2') return { VolumeType: type };
+  return { VolumeType: type, Iops: Math.min(64_000, Math.max(100, sizeGiB * 50)) };
+}
+
 export function toCloudVolume(volume: Volume): CloudVolume {
   const view: CloudVolume = {
     id: volume.VolumeId ?? '',
@@ -247,6 +274,7 @@ export function toCloudVolume(volume: Volume): CloudVolume {
       .filter((a) => a.InstanceId && a.State !== 'detached')
       .map((a) => ({ serverId: a.InstanceId!, ...(a.Device ? { device: a.Device } : {}) })),
     encrypted: volume.Encrypted === true,
+    ...(volume.VolumeType ? { volumeType: volume.VolumeType } : {}),
   };
   const brokerId = tagValue(volume.Tags, TAG.volume);
   if (brokerId !== undefined) view.brokerId = brokerId;

@@ -150,6 +150,22 @@ export class Cinder {
     });
   }
 
+  /**
+   * 202, status `retyping` until done, then the volume's status before. `migration_policy: on-demand` lets
+   * Cinder migrate the volume when the new type lives on another backend of this cloud (it stays within
+   * this Cinder either way); 400 when the volume's status forbids it or the type is unknown.
+   * https://docs.openstack.org/api-ref/block-storage/v3/#retype-a-volume
+   */
+  async retypeVolume(id: string, newType: string): Promise<void> {
+    await this.request({
+      method: 'POST',
+      path: volumeActionPath(id),
+      op: 'cinder.retypeVolume',
+      accept: [202],
+      json: { 'os-retype': { new_type: newType, migration_policy: 'on-demand' } },
+    });
+  }
+
   async createSnapshot(snapshot: CreateSnapshotBody): Promise<CinderSnapshot> {
     const body = await this.json<{ snapshot: CinderSnapshot }>({
       method: 'POST',
@@ -208,6 +224,8 @@ export interface CinderVolume {
   metadata?: Record<string, string>;
   attachments?: { server_id: string; device?: string; attachment_id?: string }[];
   encrypted?: boolean;
+  /** The volume type's name (`__DEFAULT__` when none was asked for). */
+  volume_type?: string | null;
   created_at?: string;
 }
 
@@ -239,6 +257,7 @@ export function toCloudVolume(volume: CinderVolume): CloudVolume {
   const brokerId = volume.metadata?.[BROKER_VOLUME_KEY];
   if (brokerId !== undefined) view.brokerId = brokerId;
   if (volume.encrypted !== undefined) view.encrypted = volume.encrypted;
+  if (volume.volume_type) view.volumeType = volume.volume_type;
   return view;
 }
 

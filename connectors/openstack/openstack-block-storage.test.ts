@@ -119,6 +119,34 @@ describe('OpenStack block storage (Cinder, attach through Nova)', () => {
     expect(error.kind).toBe('conflict');
   });
 
+  it('creates with the volume type asked for, retypes with os-retype on demand, once', async () => {
+    const fake = new FakeFetch();
+    const p = unitProvider(fake);
+    let type = '__DEFAULT__';
+    fake
+      .on('POST', /\/volumes$/, () => json(202, { volume: volume('v1', { status: 'creating' }) }))
+      .on('GET', /\/volumes\/v1$/, () => json(200, { volume: volume('v1', { volume_type: type }) }))
+      .on('POST', /\/volumes\/v1\/action$/, () => json(202, {}));
+    await p.blockStorage.createVolume({
+      brokerId: 'vol-1',
+      name: 'x',
+      sizeGiB: 1,
+      tags: {},
+      clientToken: 't',
+      volumeType: '__DEFAULT__',
+    });
+    const posts = () => fake.to('cinder.test').filter((c) => c.method === 'POST');
+    expect(JSON.parse(posts()[0]!.body!).volume.volume_type).toBe('__DEFAULT__');
+    expect((await p.blockStorage.getVolume('v1')).volumeType).toBe('__DEFAULT__');
+    await p.blockStorage.retypeVolume('v1', 'ssd');
+    expect(JSON.parse(posts()[1]!.body!)).toEqual({
+      'os-retype': { new_type: 'ssd', migration_policy: 'on-demand' },
+    });
+    type = 'ssd';
+    await p.blockStorage.retypeVolume('v1', 'ssd');
+    expect(posts()).toHaveLength(2);
+  });
+
   it('maps Cinder statuses', () => {
     expect(toVolumeState('in-use')).toBe('inUse');
     expect(toVolumeState('reserved')).toBe('attaching');

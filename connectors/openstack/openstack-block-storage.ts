@@ -39,6 +39,7 @@ export class OpenStackBlockStorage implements BlockStorageService {
       name: input.name,
       metadata: metadata(input.tags, BROKER_VOLUME_KEY, input.brokerId),
       ...(input.snapshotId ? { snapshot_id: input.snapshotId } : {}),
+      ...(input.volumeType ? { volume_type: input.volumeType } : {}),
     });
     return toCloudVolume(volume);
   }
@@ -112,6 +113,17 @@ export class OpenStackBlockStorage implements BlockStorageService {
         details: { volumeId, status: volume.rawState },
       });
     await this.#cinder.extendVolume(volumeId, sizeGiB);
+  }
+
+  /** Idempotent: a volume already of that type, or retyping, is left as it is. */
+  async retypeVolume(volumeId: string, volumeType: string): Promise<void> {
+    const volume = await this.getVolume(volumeId);
+    if (volume.volumeType === volumeType || volume.rawState === 'retyping') return;
+    if (volume.state !== 'available' && volume.state !== 'inUse')
+      throw openstackError('conflict', `volume is ${volume.rawState}, cannot retype`, {
+        details: { volumeId, status: volume.rawState },
+      });
+    await this.#cinder.retypeVolume(volumeId, volumeType);
   }
 
   /** Looks for a snapshot with this broker id first, so a retry does not make a second one. */

@@ -25,6 +25,9 @@ const VOLUME_STATES = new Set([
 ]);
 const SNAPSHOT_STATES = new Set(['creating', 'available', 'deleting', 'deleted', 'error']);
 
+/** What a sandbox volume created without a type is, like a cloud's default volume type. */
+const SANDBOX_DEFAULT_VOLUME_TYPE = 'sb-default';
+
 export const toVolumeState = (s: string): VolumeState =>
   VOLUME_STATES.has(s) ? (s as VolumeState) : 'unknown';
 export const toSnapshotState = (s: string): SnapshotState =>
@@ -61,6 +64,7 @@ export class SandboxBlockStorage implements BlockStorageService {
         brokerId: input.brokerId,
         name: input.name,
         sizeGiB: input.sizeGiB,
+        volumeType: input.volumeType ?? SANDBOX_DEFAULT_VOLUME_TYPE,
         state: 'creating',
         pending: { to: 'available', at: this.#now() + this.#ms() },
       };
@@ -157,6 +161,24 @@ export class SandboxBlockStorage implements BlockStorageService {
     this.#faults.after('extendVolume');
   }
 
+  /**
+   * Like Cinder's retype: the volume shows `retyping` for a while, attached or not, then its state before;
+   * the new type shows at once. Any type name is accepted (the simulation has no list of types).
+   */
+  async retypeVolume(volumeId: string, volumeType: string): Promise<void> {
+    await this.#faults.before('retypeVolume');
+    const volume = this.#volume(volumeId);
+    if ((volume.volumeType ?? SANDBOX_DEFAULT_VOLUME_TYPE) === volumeType) return;
+    if (volume.state !== 'available' && volume.state !== 'inUse')
+      throw new BrokerError('sandbox.conflict', `volume ${volumeId} is ${volume.state}`);
+    this.#state.mutate(() => {
+      volume.volumeType = volumeType;
+      volume.pending = { to: volume.state, at: this.#now() + this.#ms() };
+      volume.state = 'retyping';
+    });
+    this.#faults.after('retypeVolume');
+  }
+
   async createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot> {
     await this.#faults.before('createSnapshot');
     const volume = this.#volume(volumeId);
@@ -232,6 +254,7 @@ function view(volume: SandboxVolume): CloudVolume {
     ...(volume.brokerId === undefined ? {} : { brokerId: volume.brokerId }),
     name: volume.name,
     sizeGiB: volume.sizeGiB,
+    volumeType: volume.volumeType ?? SANDBOX_DEFAULT_VOLUME_TYPE,
     state: toVolumeState(volume.state),
     rawState: volume.state,
     attachments: volume.attachedTo

@@ -42,6 +42,8 @@ export interface SandboxVolume extends Transitioning<string> {
   brokerId?: string;
   name: string;
   sizeGiB: number;
+  /** The simulated cloud's volume type; absent on volumes made before types: the default. */
+  volumeType?: string;
   attachedTo?: string;
   device?: string;
 }

@@ -7,6 +7,7 @@ import {
   type Target,
   type TargetCatalogue,
 } from '../model/target.ts';
+import { DEFAULT_VOLUME_TYPES, STANDARD_VOLUME_TYPE } from './volume-types.ts';
 
 /** The shape of `policies/targets.yaml`. Secrets never live here: only references (`credentialsRef`). */
 const logicalName = z
@@ -41,6 +42,7 @@ const target = z
       .default({ preference: 0, costPerVcpuHour: 0 }),
     sizes: z.record(logicalName, z.string().min(1)).default({}),
     images: z.record(logicalName, z.string().min(1)).default({}),
+    volumeTypes: z.record(logicalName, z.string().min(1)).optional(),
     connection: z
       .record(z.string(), connectionValue)
       .refine((c) => !Object.keys(c).some((k) => /secret|password|token/i.test(k) && !/Ref$/.test(k)), {
@@ -67,6 +69,12 @@ export const catalogueSchema = z
       }),
     ),
     images: z.record(logicalName, z.object({ description: z.string().default('') })),
+    volumeTypes: z
+      .record(logicalName, z.object({ description: z.string().default('') }))
+      .default(DEFAULT_VOLUME_TYPES)
+      .refine((types) => STANDARD_VOLUME_TYPE in types, {
+        message: `must list ${STANDARD_VOLUME_TYPE} (the type a volume gets when none is asked for)`,
+      }),
     targets: z.array(target).min(1),
   })
   .superRefine((catalogue, ctx) => {
@@ -81,6 +89,13 @@ export const catalogueSchema = z
             code: 'custom',
             path: ['targets', i, 'sizes', size],
             message: `unknown logical size ${size}`,
+          });
+      for (const type of Object.keys(t.volumeTypes ?? {}))
+        if (!(type in catalogue.volumeTypes))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', i, 'volumeTypes', type],
+            message: `unknown logical volume type ${type}`,
           });
       for (const image of Object.keys(t.images))
         if (!(image in catalogue.images))
@@ -103,6 +118,7 @@ export function asCatalogue(parsed: z.output<typeof catalogueSchema>): TargetCat
   return {
     sizes: parsed.sizes,
     images: parsed.images,
+    volumeTypes: parsed.volumeTypes,
     targets: parsed.targets.map((parsedTarget) => {
       const target: Record<string, unknown> = { ...parsedTarget };
       for (const cloud of CLOUDS) delete target[cloud];

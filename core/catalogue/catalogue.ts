@@ -1,6 +1,7 @@
 import { BrokerError } from '../errors.ts';
 import type { ResourceKind, Target, TargetCatalogue } from '../model/target.ts';
 import { asCatalogue, catalogueSchema, describeCatalogueIssues } from './catalogue-schema.ts';
+import { offersVolumeType } from './volume-types.ts';
 
 /** Validates a parsed `targets.yaml` document; `source` names the file in error messages. */
 export function parseCatalogue(document: unknown, source: string): TargetCatalogue {
@@ -14,9 +15,16 @@ export function parseCatalogue(document: unknown, source: string): TargetCatalog
   return asCatalogue(result.data);
 }
 
-/** Can this target host this kind of resource with this size and image at all (before any policy)? */
-export function canHost(target: Target, kind: ResourceKind, size?: string, image?: string): boolean {
+/** Can this target host this kind of resource with this size, image and volume type at all (before any policy)? */
+export function canHost(
+  target: Target,
+  kind: ResourceKind,
+  size?: string,
+  image?: string,
+  volumeType?: string,
+): boolean {
   if (!target.kinds.includes(kind)) return false;
+  if (volumeType !== undefined && !offersVolumeType(target, volumeType)) return false;
   if (size !== undefined && !(size in target.sizes)) return false;
   if (image !== undefined && !(image in target.images) && !image.startsWith('img-')) return false;
   return true;

@@ -9,6 +9,8 @@ export interface PlacementRequest {
   classification: Classification;
   size?: string;
   image?: string;
+  /** A volume's logical type: only targets offering it are candidates. */
+  volumeType?: string;
   /** The client's region wish: preferred, not required. */
   region?: string;
   tags?: Record<string, string>;

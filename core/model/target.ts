@@ -39,6 +39,11 @@ export interface Target {
   sizes: Record<string, string>;
   /** Logical image → the cloud's image id / AMI on this target. */
   images: Record<string, string>;
+  /**
+   * Logical volume type → the cloud's volume type on this target (a Cinder volume type, an EBS VolumeType).
+   * Absent or empty: the target offers only `standard`, as the cloud's default type (volume-types.ts).
+   */
+  volumeTypes?: Record<string, string>;
   connection: TargetConnection;
   /**
    * Settings only this target's connector reads: the block named after its cloud in the targets file (e.g.
@@ -57,10 +62,16 @@ export interface LogicalImage {
   description: string;
 }
 
+export interface LogicalVolumeType {
+  description: string;
+}
+
 /** The whole catalogue: logical names clients use, and the targets that map them. */
 export interface TargetCatalogue {
   sizes: Record<string, LogicalSize>;
   images: Record<string, LogicalImage>;
+  /** Logical volume types (`standard`, `ssd`); absent: only `standard`. */
+  volumeTypes?: Record<string, LogicalVolumeType>;
   targets: Target[];
 }
 

@@ -20,6 +20,8 @@ export interface Volume {
   tenant: string;
   name: string;
   sizeGiB: number;
+  /** Its logical volume type (catalogue `volumeTypes`); absent on volumes made before types: `standard`. */
+  type?: string;
   classification: Classification;
   region?: string;
   tags: Record<string, string>;
@@ -68,12 +70,12 @@ export interface VolumeSnapshot {
   updatedAt: string;
 }
 
-export type VolumeView = Omit<Volume, 'tenant' | 'cloudId' | 'activeOperationId'>;
+export type VolumeView = Omit<Volume, 'tenant' | 'cloudId' | 'activeOperationId' | 'type'> & { type: string };
 export type SnapshotView = Omit<VolumeSnapshot, 'tenant' | 'cloudId' | 'activeOperationId'>;
 
 export function toVolumeView(volume: Volume): VolumeView {
   const { tenant: _t, cloudId: _c, activeOperationId: _a, ...view } = volume;
-  return view;
+  return { ...view, type: volume.type ?? 'standard' };
 }
 
 export function toSnapshotView(snapshot: VolumeSnapshot): SnapshotView {

@@ -1,4 +1,6 @@
+import { cloudVolumeType, STANDARD_VOLUME_TYPE } from '../catalogue/volume-types.ts';
 import { isBrokerError } from '../errors.ts';
+import type { Target } from '../model/target.ts';
 import type { Volume } from '../model/volume.ts';
 import type { CloudVolume } from '../ports/cloud/block-storage.ts';
 import { lookupThenCreate } from './create-on-target.ts';
@@ -12,6 +14,12 @@ import { loadVolume, removeFailedVolume, volumeProvider } from './volume-steps.t
  * target), wait for `available`, fall back among the permitted. A failed create deletes the cloud volume
  * it made.
  */
+/** The cloud's volume type for the volume's logical type on this target; none: the cloud's default. */
+function cloudTypeOn(target: Target, volume: Volume): { volumeType?: string } {
+  const volumeType = cloudVolumeType(target, volume.type ?? STANDARD_VOLUME_TYPE);
+  return volumeType === undefined ? {} : { volumeType };
+}
+
 export const volumeCreate: OperationDefinition = {
   kinds: ['volume.create'],
   steps: { provision, awaitAvailable },
@@ -39,6 +47,7 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
           },
           clientToken: `${ctx.op.id}-${provider.target.id}`.slice(0, 64),
           ...(ctx.op.input.snapshotCloudId ? { snapshotId: ctx.op.input.snapshotCloudId } : {}),
+          ...cloudTypeOn(provider.target, volume),
         }),
     });
     if (attempt.type === 'leave') return fallBack(ctx, volume, attempt.reason);

@@ -46,7 +46,9 @@ export class PlacementService implements PlacementEngine {
   async decide(request: PlacementRequest): Promise<PlacementDecision> {
     const { catalogue, health, verdicts: engine, clock } = this.#p;
     checkRegion(catalogue, request.region);
-    const hosts = catalogue.targets.filter((t) => canHost(t, request.kind, request.size, request.image));
+    const hosts = catalogue.targets.filter((t) =>
+      canHost(t, request.kind, request.size, request.image, request.volumeType),
+    );
     const verdicts = engine.verdicts(request, hosts);
     // A requested region is a constraint, applied after policy: the engine's verdicts (and their cache)
     // stay those of the workload, the region only takes candidates away.

@@ -19,10 +19,13 @@ export interface AttachRequest {
   target: Target;
 }
 
-/** Copying a derived artefact (snapshot, image) from one target to another. */
+/**
+ * Copying a derived artefact (snapshot, image) from one target to another — or a volume's data, which a
+ * retype naming another target than the volume's would move (the broker refuses that move either way).
+ */
 export interface CopyRequest {
   principal: Principal;
-  artefact: { kind: 'snapshot' | 'image'; classification: Classification };
+  artefact: { kind: 'snapshot' | 'image' | 'volume'; classification: Classification };
   from: Target;
   to: Target;
 }

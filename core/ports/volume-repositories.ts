@@ -11,7 +11,9 @@ export interface VolumeFilter {
 }
 
 /** `undefined` leaves a field; `null` clears an optional one. */
-export type VolumePatch = Partial<Pick<Volume, 'status' | 'placement' | 'operationId' | 'sizeGiB'>> & {
+export type VolumePatch = Partial<
+  Pick<Volume, 'status' | 'placement' | 'operationId' | 'sizeGiB' | 'type'>
+> & {
   task?: string | null;
   cloudId?: string | null;
   attachment?: Volume['attachment'] | null;

@@ -1,3 +1,4 @@
+import { STANDARD_VOLUME_TYPE } from '../catalogue/volume-types.ts';
 import { type Classification, isAtLeast, taint } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
@@ -21,10 +22,13 @@ import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../port
 import { admitCreate } from '../quotas/admission.ts';
 import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 import { requestExtend } from './volume-extend.ts';
+import { checkVolumeType, type RetypeRequest, requestRetype } from './volume-retype.ts';
 
 export interface CreateVolumeInput {
   name: string;
   sizeGiB: number;
+  /** A logical volume type of the catalogue; absent: `standard`. */
+  type?: string;
   classification: Classification;
   region?: string;
   tags?: Record<string, string>;
@@ -86,6 +90,8 @@ export class VolumeService {
     ids: CreateIds,
     recorded: PlacementDecision | undefined,
   ): Promise<Created<Volume>> {
+    const type = input.type ?? STANDARD_VOLUME_TYPE;
+    checkVolumeType(this.#d.catalogue, type);
     const source =
       input.snapshotId === undefined ? undefined : await this.snapshot(ctx.principal, input.snapshotId);
     if (source && source.status !== 'available')
@@ -105,6 +111,7 @@ export class VolumeService {
         principal: ctx.principal,
         kind: 'volume',
         classification: input.classification,
+        volumeType: type,
         ...(input.region === undefined ? {} : { region: input.region }),
         ...(input.tags === undefined ? {} : { tags: input.tags }),
       }));
@@ -128,6 +135,7 @@ export class VolumeService {
       tenant: ctx.principal.tenant,
       name: input.name,
       sizeGiB: input.sizeGiB,
+      type,
       classification: input.classification,
       ...(input.region === undefined ? {} : { region: input.region }),
       tags: input.tags ?? {},
@@ -250,6 +258,11 @@ export class VolumeService {
   /** Grows a volume (attached or not); volumes never shrink. */
   async extend(ctx: RequestContext, id: string, sizeGiB: number) {
     return requestExtend(this.#d.quotas, this.#claims, ctx, await this.get(ctx.principal, id), sizeGiB);
+  }
+
+  /** Changes a volume's type on its target; naming another target is refused (see volume-retype.ts). */
+  async retype(ctx: RequestContext, id: string, request: RetypeRequest) {
+    return requestRetype(this.#d, this.#claims, ctx, await this.get(ctx.principal, id), request);
   }
 
   /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */

@@ -8,7 +8,7 @@ import { parseEnvFile } from '../../connectors/openstack/credentials.ts';
  * name (the same in every region, as the stacks name it), never written here.
  */
 export async function localCatalogue(options: {
-  /** The shipped catalogue (the bundle's `policies/targets.yaml`): its logical sizes and images are kept. */
+  /** The shipped catalogue (the bundle's `policies/targets.yaml`): its logical sizes, images and volume types are kept. */
   shippedCatalogue: string;
   openstackEnvFile: string;
   openstackSecretName: string;
@@ -25,6 +25,7 @@ export async function localCatalogue(options: {
     ranking: { preference: 10, costPerVcpuHour: 0 }
     sizes: { small: m1.small, medium: m1.medium, large: m1.large }
     images: { ubuntu-24.04: ${os.HCB_OPENSTACK_IMAGE ?? 'ubuntu-24.04'} }
+    volumeTypes: { standard: __DEFAULT__, ssd: ssd }
     connection:
       authUrl: "${os.OS_AUTH_URL ?? 'http://127.0.0.1:5000/v3'}"
       regionName: ${os.OS_REGION_NAME ?? 'RegionOne'}
@@ -47,6 +48,7 @@ export async function localCatalogue(options: {
     ranking: { preference: ${30 - 5 * i}, costPerVcpuHour: 0.02 }
     sizes: { small: t3.small, medium: t3.medium, large: t3.large }
     images: { ubuntu-24.04: ${await ubuntuAmi(region)} }
+    volumeTypes: { standard: gp3, ssd: io2 }
     connection: { region: ${region} }
 `,
     ),

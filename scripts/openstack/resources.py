@@ -1,6 +1,7 @@
 """Create the broker's cloud resources, idempotently: flavors, image,
-shared network, an external network with a router for floating IPs, quotas. Raw REST through a keystoneauth session (no extra
-clients needed). Environment: ADMIN_PASS.
+shared network, an external network with a router for floating IPs, quotas, volume types. Raw REST through a keystoneauth session (no extra
+clients needed). Environment: ADMIN_PASS. `resources.py volume-types` creates only the volume types (the
+warm path of openstack-up.sh runs it, so a cloud brought up before they existed gets them too).
 """
 import os
 import sys
@@ -16,6 +17,10 @@ NET, SUBNET, CIDR = "hcb-net", "hcb-subnet", "10.77.0.0/24"
 # Floating IPs come from an external network routed to hcb-net (documentation range, RFC 5737).
 PUBLIC_NET, PUBLIC_SUBNET, PUBLIC_CIDR = "hcb-public", "hcb-public-subnet", "203.0.113.0/24"
 ROUTER = "hcb-router"
+# Cinder volume types beside the default one (__DEFAULT__), each on the one fake backend, so a retype
+# between them needs no migration (catalogue volumeTypes: standard -> __DEFAULT__, ssd -> ssd).
+VOLUME_TYPES = [("ssd", "faster storage (the broker's logical type ssd)")]
+BACKEND = "fake"  # volume_backend_name in cinder.conf (configs.sh)
 NOVA_QUOTA = {"instances": 2000, "cores": 8000, "ram": 16000000,
               "key_pairs": 1000, "server_groups": 100, "server_group_members": 2000}
 CINDER_QUOTA = {"volumes": 500, "gigabytes": 50000, "snapshots": 500,
@@ -25,7 +30,7 @@ NEUTRON_QUOTA = {"security_group": 100, "security_group_rule": 1000, "port": 250
                  "network": 100, "subnet": 100, "router": 50, "floatingip": 100}
 
 
-def main():
+def main(only_volume_types=False):
     auth = v3.Password(auth_url=KS, username="admin", password=os.environ["ADMIN_PASS"],
                        project_name="admin", user_domain_id="default",
                        project_domain_id="default")
@@ -41,6 +46,10 @@ def main():
     neutron = api("network")
     cinder = api("block-storage")
 
+    if only_volume_types:
+        volume_types(cinder)
+        print("resources: volume types ok")
+        return
     hcb_id = ks.get("/projects?name=hcb").json()["projects"][0]["id"]
 
     # Flavors (public).
@@ -88,7 +97,18 @@ def main():
     # The block-storage endpoint already carries the admin's project id.
     cinder.put("/os-quota-sets/" + hcb_id, json={"quota_set": CINDER_QUOTA})
     neutron.put("/v2.0/quotas/" + hcb_id, json={"quota": NEUTRON_QUOTA})
+    volume_types(cinder)
     print("resources: ok (hcb project %s, network %s %s)" % (hcb_id, NET, net_id))
+
+
+def volume_types(cinder):
+    """Public volume types on the fake backend; an existing one is left as it is."""
+    have = {t["name"] for t in cinder.get("/types?is_public=None").json()["volume_types"]}
+    for name, description in VOLUME_TYPES:
+        if name not in have:
+            cinder.post("/types", json={"volume_type": {
+                "name": name, "description": description, "os-volume-type-access:is_public": True,
+                "extra_specs": {"volume_backend_name": BACKEND}}}).raise_for_status()
 
 
 def one(neutron, kind, name):
@@ -115,4 +135,4 @@ def public_network(neutron, net_id):
 
 
 if __name__ == "__main__":
-    main()
+    main(only_volume_types=sys.argv[1:] == ["volume-types"])

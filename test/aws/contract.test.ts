@@ -131,6 +131,8 @@ describeProviderContract('aws', async () => {
     otherSize: 'medium',
     image: 'ubuntu-24.04',
     settleTimeoutMs: 60_000,
+    // The catalogue's standard and ssd on AWS (docs/aws.md): general-purpose and provisioned-IOPS SSD.
+    volumeTypes: ['gp3', 'io2'],
     pollMs: 100,
     cleanup: async () => {
       await provider.close();

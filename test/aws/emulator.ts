@@ -44,6 +44,7 @@ export async function awsCatalogue(regions: string[]): Promise<string> {
     ranking: { preference: ${30 - 5 * i}, costPerVcpuHour: 0.02 }
     sizes: { small: t3.small, medium: t3.medium, large: t3.large }
     images: { ubuntu-24.04: ${await ubuntuAmi(region)} }
+    volumeTypes: { standard: gp3, ssd: io2 }
     connection: { region: ${region} }
 `,
     ),

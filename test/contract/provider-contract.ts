@@ -17,6 +17,11 @@ export interface ProviderFixture {
   pollMs: number;
   /** Opens a console link as a browser would and answers the HTTP status, where the site serves the page. */
   openConsole?: (url: string) => Promise<number>;
+  /**
+   * Two of the cloud's own volume types (the catalogue's `standard` and `ssd` there): volumes are created
+   * with the first and retyped to the second and back.
+   */
+  volumeTypes: [string, string];
   /** Why this cloud's storage backend cannot extend (the call must still be accepted); it can if absent. */
   extendUnavailable?: string;
   /** Removes anything the suite left behind (called once at the end). */
@@ -307,6 +312,51 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         await waitFor(() => p.blockStorage.getVolume(id).then(() => false, notFound), Boolean, {
           ...wait,
           what: 'extended volume deletion',
+        });
+      });
+
+      it('creates a volume of a given type and retypes it, attached and not, idempotently', async () => {
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        const [first, second] = f.volumeTypes;
+        const created = await p.blockStorage.createVolume({
+          brokerId: `vol-retype-${run}`,
+          name: `retype-${run}`,
+          sizeGiB: 4,
+          tags: {},
+          clientToken: `contract-retype-${run}`,
+          volumeType: first,
+        });
+        const id = created.id;
+        const settled = (v: { state: string }) => ['available', 'inUse', 'error'].includes(v.state);
+        const ready = await waitFor(() => p.blockStorage.getVolume(id), settled, { ...wait, what: 'volume' });
+        expect(ready.state).toBe('available');
+        expect(ready.volumeType).toBe(first);
+        await p.blockStorage.attachVolume(id, server.id);
+        const inUse = (v: { state: string }) => v.state === 'inUse' || v.state === 'error';
+        await waitFor(() => p.blockStorage.getVolume(id), inUse, { ...wait, what: 'attach' });
+        await p.blockStorage.retypeVolume(id, second);
+        const retyped = await waitFor(
+          () => p.blockStorage.getVolume(id),
+          (v) => (v.volumeType === second && inUse(v)) || v.state === 'error',
+          { ...wait, what: 'retype (attached)' },
+        );
+        expect(retyped).toMatchObject({ state: 'inUse', volumeType: second, sizeGiB: 4 });
+        await p.blockStorage.retypeVolume(id, second);
+        expect(await p.blockStorage.getVolume(id)).toMatchObject({ state: 'inUse', volumeType: second });
+        await p.blockStorage.detachVolume(id, server.id);
+        const available = (v: { state: string }) => v.state === 'available' || v.state === 'error';
+        await waitFor(() => p.blockStorage.getVolume(id), available, { ...wait, what: 'detach' });
+        await p.blockStorage.retypeVolume(id, first);
+        const back = await waitFor(
+          () => p.blockStorage.getVolume(id),
+          (v) => (v.volumeType === first && v.state === 'available') || v.state === 'error',
+          { ...wait, what: 'retype (detached)' },
+        );
+        expect(back).toMatchObject({ state: 'available', volumeType: first });
+        await p.blockStorage.deleteVolume(id);
+        await waitFor(() => p.blockStorage.getVolume(id).then(() => false, notFound), Boolean, {
+          ...wait,
+          what: 'retyped volume deletion',
         });
       });
 

@@ -48,6 +48,7 @@ describeProviderContract('sandbox', async () => {
     otherSize: 'medium',
     image: 'ubuntu-24.04',
     settleTimeoutMs: 5_000,
+    volumeTypes: ['sb-standard', 'sb-ssd'],
     pollMs: 20,
     openConsole: async (url) => {
       const page = await fetch(url);

@@ -22,6 +22,8 @@ describeProviderContract('openstack', async () => {
     image: 'ubuntu-24.04',
     // Fake-driver transitions take 0.5–3 s on an idle cloud; the bound leaves room for a busy one.
     settleTimeoutMs: 240_000,
+    // Cinder's default type and the one scripts/openstack/resources.py adds on the same (fake LVM) backend.
+    volumeTypes: ['__DEFAULT__', 'ssd'],
     // Debian's fake LVM backend (FakeBrickLVM) has no extend_volume: Cinder accepts os-extend (202) and
     // the volume ends in error_extending, attached or not.
     extendUnavailable: 'FakeBrickLVM has no extend_volume',
@@ -41,7 +43,7 @@ async function removeLeftovers(p: OpenStackProvider): Promise<void> {
       jobs.push(p.compute.deleteServer(s.id).catch(() => undefined));
   for await (const v of p.cinder.listVolumes())
     if (
-      /^vol-(contract|extend|restore)-/.test(v.metadata?.['hcb:volume'] ?? '') &&
+      /^vol-(contract|extend|restore|retype)-/.test(v.metadata?.['hcb:volume'] ?? '') &&
       ['available', 'error', 'error_extending'].includes(v.status)
     )
       jobs.push(p.blockStorage.deleteVolume(v.id).catch(() => undefined));

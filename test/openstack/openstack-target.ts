@@ -28,6 +28,8 @@ export function openstackTarget(overrides: Partial<Target> = {}): Target {
     sizes: { small: 'm1.small', medium: 'm1.medium', large: 'm1.large' },
     // The connector resolves image names through Glance (exactly one active image must match).
     images: { 'ubuntu-24.04': env.HCB_OPENSTACK_IMAGE ?? 'ubuntu-24.04' },
+    // Cinder's default type, and the second type scripts/openstack/resources.py creates on the same backend.
+    volumeTypes: { standard: '__DEFAULT__', ssd: 'ssd' },
     connection: {
       authUrl: env.OS_AUTH_URL ?? 'http://127.0.0.1:5000/v3',
       regionName: env.OS_REGION_NAME ?? 'RegionOne',

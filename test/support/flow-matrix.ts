@@ -3,7 +3,7 @@ import type { Harness } from './broker-harness.ts';
 
 type Classification = 'phi' | 'pii' | 'internal' | 'public';
 type Site = 'onprem' | 'public';
-type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup';
+type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup' | 'retype';
 type Outcome = 'allowed' | 'denied' | 'unsupported';
 
 /** Where the matrix runs: two targets per site, with distinct regions (a requested region places). */
@@ -21,7 +21,7 @@ export interface MatrixEnvironment {
 
 const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
 const SITES: Site[] = ['onprem', 'public'];
-const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign', 'backup'];
+const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign', 'backup', 'retype'];
 
 const LINK_SHAPES = [
   'inbound-internet-v4',
@@ -96,7 +96,7 @@ function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean
 }
 
 /**
- * The matrix classification × site × operation (attach, snapshot, copy, link, presign): allowed cells
+ * The matrix classification × site × operation (attach, snapshot, copy, link, presign, backup, retype): allowed cells
  * succeed end to end; denied ones answer 403 naming the policies and leave nothing behind; a phi
  * workload asking for a public region is refused.
  */
@@ -294,6 +294,43 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
           if (snapshot.status === 'available')
             await settle(await h.call('DELETE', `/v1/snapshots/${taken.id}`, { token: app }));
         }
+        await settle(await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app }));
+        return;
+      }
+
+      if (op === 'retype') {
+        // A volume of classification c on site s (phi: on-prem) changes type on its own target; a retype
+        // naming a target of the other site is refused — by policy for phi (403 naming it), and by the
+        // one-target rule for the rest (409) — and changes nothing.
+        const created = await h.call('POST', '/v1/volumes', {
+          token: app,
+          body: { name: `r-${c}-${s}`, sizeGiB: 1, classification: c, region: placeIn(c, s) },
+        });
+        await settle(created);
+        const volumeId = created.body.volume.id;
+        const where = home(c, s);
+        expect(created.body.volume).toMatchObject({ type: 'standard', placement: { targetId: where } });
+        const result = await settle(
+          await h.call('POST', `/v1/volumes/${volumeId}/retype`, { token: app, body: { type: 'ssd' } }),
+        );
+        expect(result.result.type).toBe('ssd');
+        const elsewhere = where === env.onprem[0] ? env.public[0] : env.onprem[0];
+        const moved = await h.call('POST', `/v1/volumes/${volumeId}/retype`, {
+          token: app,
+          body: { type: 'standard', targetId: elsewhere },
+        });
+        if (c === 'phi') {
+          deny(moved, 'retype.denied');
+          expect(moved.body.details.policies).toEqual(['flow.phi-copy-onprem-only']);
+        } else {
+          expect(moved.status, moved.text).toBe(409);
+          expect(moved.body.code).toBe('volume.targetMismatch');
+        }
+        expect((await h.call('GET', `/v1/volumes/${volumeId}`, { token: app })).body).toMatchObject({
+          type: 'ssd',
+          status: 'available',
+          placement: { targetId: where },
+        });
         await settle(await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app }));
         return;
       }

@@ -67,6 +67,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/volumes/:id/attach': [{ vmId: '<vm>' }],
   'POST /v1/volumes/:id/snapshots': [{ name: 'probe' }],
   'POST /v1/volumes/:id/extend': [{ sizeGiB: 2 }],
+  'POST /v1/volumes/:id/retype': [{ type: 'ssd' }],
   'POST /v1/buckets': [{ name: 'probe', classification: 'internal' }],
   'POST /v1/buckets/:id/presign': [{ key: 'k', method: 'GET', expiresInSeconds: 60 }],
   'POST /v1/links': [

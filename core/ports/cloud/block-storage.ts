@@ -26,6 +26,8 @@ export interface CloudVolume {
   rawState: string;
   attachments: VolumeAttachmentInfo[];
   encrypted?: boolean;
+  /** The cloud's volume type (Cinder volume type name, EBS VolumeType). */
+  volumeType?: string;
 }
 
 export const SNAPSHOT_STATES = ['creating', 'available', 'deleting', 'deleted', 'error', 'unknown'] as const;
@@ -49,6 +51,8 @@ export interface CreateVolumeInput {
   clientToken: string;
   /** Restore from one of this target's snapshots. */
   snapshotId?: string;
+  /** The cloud's volume type (catalogue `volumeTypes`); absent: the cloud's default. */
+  volumeType?: string;
 }
 
 export interface BlockStorageService {
@@ -66,6 +70,11 @@ export interface BlockStorageService {
    * already at least that large is left as it is. Never shrinks (clouds refuse it).
    */
   extendVolume(volumeId: string, sizeGiB: number): Promise<void>;
+  /**
+   * Changes a volume's type in place, attached or not (Cinder os-retype, migrating only if the backend must;
+   * EC2 ModifyVolume VolumeType). Idempotent: a volume already of that type is left as it is.
+   */
+  retypeVolume(volumeId: string, volumeType: string): Promise<void>;
   createSnapshot(volumeId: string, input: { brokerId: string; name: string }): Promise<CloudSnapshot>;
   findSnapshotByBrokerId(brokerId: string): Promise<CloudSnapshot | undefined>;
   getSnapshot(snapshotId: string): Promise<CloudSnapshot>;

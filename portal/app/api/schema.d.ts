@@ -174,6 +174,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volume-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Logical volume types and what each target maps them to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every logical volume type, by name */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["VolumeType"][];
+                        };
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vms": {
         parameters: {
             query?: never;
@@ -1692,6 +1779,157 @@ export interface paths {
                     };
                 };
                 /** @description well-formed but refused: e.g. the Idempotency-Key was used with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volumes/{id}/retype": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change a volume's type on its own target, attached or not
+         * @description 400 for a type the catalogue does not have (naming the valid ones); 422 `retype.unsupported` for a type the volume's target does not offer; a `targetId` other than the volume's: 403 `retype.denied` naming the policies when policy forbids the move (phi to a public site), else 409 `volume.targetMismatch` — a retype never moves a volume.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description replays the first response for the same key and body; the same key with another body is a 422 */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RetypeVolume"];
+                };
+            };
+            responses: {
+                /** @description accepted; poll the operation */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VolumeWithOperation"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body over 64 KiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -6932,6 +7170,25 @@ export interface components {
                 capacityKnown: boolean;
             }[];
         };
+        VolumeType: {
+            /**
+             * @description the logical type volumes are created with
+             * @example ssd
+             */
+            name: string;
+            description: string;
+            /** @description every target hosting volumes that offers this type */
+            targets: {
+                targetId: string;
+                /** @enum {string} */
+                cloud: "sandbox" | "openstack" | "aws";
+                /** @enum {string} */
+                site: "onprem" | "public";
+                region: string;
+                /** @description the target's own volume type (a Cinder volume type, an EBS VolumeType); null: the cloud's default type */
+                volumeType: string | null;
+            }[];
+        };
         VmWithOperation: {
             vm: components["schemas"]["Vm"];
             operation: components["schemas"]["Operation"];
@@ -7141,6 +7398,11 @@ export interface components {
             id: string;
             name: string;
             sizeGiB: number;
+            /**
+             * @description its logical volume type
+             * @example standard
+             */
+            type: string;
             classification: components["schemas"]["Classification"];
             region?: string;
             tags: {
@@ -7164,6 +7426,8 @@ export interface components {
             /** @example imaging-scratch */
             name: string;
             sizeGiB: number;
+            /** @description a logical volume type (GET /v1/volume-types); default `standard` */
+            type?: string;
             classification: components["schemas"]["Classification"];
             region?: string;
             /** @description labels (no PHI); keys hcb:… and service-endpoint are reserved */
@@ -7179,6 +7443,15 @@ export interface components {
         };
         Attach: {
             vmId: string;
+        };
+        RetypeVolume: {
+            /**
+             * @description the logical volume type to change to
+             * @example ssd
+             */
+            type: string;
+            /** @description the target the volume is expected on; a retype never moves a volume, so any other is refused (403 when policy forbids the move, as for a phi volume and a public target; 409 otherwise) */
+            targetId?: string;
         };
         ExtendVolume: {
             /** @description the new size, larger than the current one (volumes never shrink) */

@@ -57,6 +57,7 @@ export const DEFAULT_ROLE_TABLE: RoleTable = {
   'volume.detach': ['app', 'admin'],
   'volume.snapshot': ['app', 'admin'],
   'volume.extend': ['app', 'admin'],
+  'volume.retype': ['app', 'admin'],
   'backupPolicy.create': ['admin'],
   'backupPolicy.update': ['admin'],
   'backupPolicy.delete': ['admin'],
