@@ -236,6 +236,15 @@ describe('Lambda entry points with real event shapes', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
   });
 
+  it('fails the whole invocation when every message of the batch failed (SQS then redelivers them all)', async () => {
+    const event = sqsEvent([{ tenant: 'fn-tenant', operationId: 'op-missing' }]);
+    event.Records = [
+      { ...event.Records[0]!, messageId: 'bad-1', body: 'not json' },
+      { ...event.Records[0]!, messageId: 'bad-2', body: '{}' },
+    ];
+    await expect(workerHandler(event)).rejects.toThrow(/All records failed/i);
+  });
+
   it('runs the reconciler on a scheduled event', async () => {
     const event: ScheduledEvent = {
       version: '0',

@@ -1,26 +1,27 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { BrokerMetrics } from '../core/ports/metrics.ts';
 import { lambdaBroker } from '../runtime/aws/lambda-broker.ts';
 import { parseOperationRef } from '../runtime/aws/sqs-queue.ts';
 
 /**
  * The worker function: one tick of each queued operation. A failed tick reports its message as a batch
- * item failure so SQS redelivers it (and, after the redrive limit, parks it in the dead-letter queue).
+ * item failure (Powertools batch) so SQS redelivers it and, after the redrive limit, parks it in the
+ * dead-letter queue. A batch whose every tick failed throws, which SQS treats the same way.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { worker, metrics, events } = await lambdaBroker();
   observeQueueAge(event, metrics);
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    try {
-      await worker.run(parseOperationRef(record.body));
-    } catch {
-      failures.push({ itemIdentifier: record.messageId });
-    }
+  const tick = (record: SQSRecord) => worker.run(parseOperationRef(record.body));
+  try {
+    // One at a time, as before: ticks of one batch share the process's connections and its clock.
+    return await processPartialResponse(event, tick, new BatchProcessor(EventType.SQS), {
+      processInParallel: false,
+    });
+  } finally {
+    // Tell what just finished without waiting for the reconciler's schedule; it catches whatever this misses.
+    await events.deliverPending().catch(() => undefined);
   }
-  // Tell what just finished without waiting for the reconciler's schedule; it catches whatever this misses.
-  await events.deliverPending().catch(() => undefined);
-  return { batchItemFailures: failures };
 }
 
 /** How long the batch's oldest message waited in SQS (the queue's depth is CloudWatch's own SQS metric). */
