@@ -11,6 +11,7 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
 import type { CompiledPolicy } from './bundle/policy-compiler.ts';
+import { ConstantFolder } from './constant-folding.ts';
 
 /** One rewritten policy: which policy it came from, for which targets, with which effect. */
 interface Variant {
@@ -57,7 +58,9 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  * `resource.a` replaced by the target's value (so the target's entity need not travel with the request),
  * the resource scope settled statically (a variant whose scope excludes its target is left out), and the
  * effect made `permit`, so that Cedar reports every satisfied variant (a satisfied `forbid` would
- * otherwise hide the permits of the other targets); targets for which a policy reads the same share one
+ * otherwise hide the permits of the other targets); what no request can change is then folded
+ * (constant-folding.ts: a region list's `contains` of the target's region becomes `true` or `false`, and
+ * a variant that can never hold is left out), and targets for which a policy reads the same share one
  * variant. From the satisfied and failing variants, the answer Cedar gives a per-target request is
  * rebuilt exactly: satisfied forbids deny, else satisfied permits allow, else default deny, with the
  * errors as they were. test/policy/fused-placement.test.ts compares it with plain per-target evaluation.
@@ -84,9 +87,10 @@ export class FusedPlacement {
   static build(bundle: PolicyBundle): FusedPlacement | undefined {
     const targets = [...bundle.targets.values()];
     const rewrites = new Map<string, Rewrite>();
+    const folder = new ConstantFolder();
     for (const policy of bundle.policies) {
       if (!policy.appliesTo.place) continue;
-      const rewrite = rewriteOf(policy, targets);
+      const rewrite = rewriteOf(policy, targets, folder);
       if (rewrite === UNSUPPORTED) return undefined;
       rewrites.set(policy.id, rewrite);
     }
@@ -183,14 +187,20 @@ export class FusedPlacement {
  * The policy rewritten for each target; targets for which it reads the same (site-wide rules, rules that
  * ignore the resource) share one text, so Cedar evaluates fewer policies.
  */
-function rewriteOf(policy: CompiledPolicy, targets: readonly EntityJson[]): Rewrite | typeof UNSUPPORTED {
+function rewriteOf(
+  policy: CompiledPolicy,
+  targets: readonly EntityJson[],
+  folder: ConstantFolder,
+): Rewrite | typeof UNSUPPORTED {
   // Cedar's JSON form carries integers as JS numbers: beyond 2^53 they would round silently.
   if (hasUnsafeNumber(policy.json.conditions)) return UNSUPPORTED;
   const byText = new Map<string, { text: PolicyJson; targetIds: string[] }>();
   const needed: string[] = [];
   for (const target of targets) {
-    const variant = variantOf(policy.json, target);
-    if (variant === UNSUPPORTED) return UNSUPPORTED;
+    const rewritten = variantOf(policy.json, target);
+    if (rewritten === UNSUPPORTED) return UNSUPPORTED;
+    // Folded (constant-folding.ts): texts that differ only in what no request changes become one.
+    const variant = rewritten && folder.fold(rewritten);
     if (variant === undefined) continue;
     const uid = uidOf(target.uid);
     if (namesEntity(variant.conditions, uid)) needed.push(uid.id);

@@ -43,6 +43,17 @@ when { context.tags.contains("freeze=yes") };
 @id("shape.optional-attr")
 permit (principal in Role::"admin", action == Action::"place", resource)
 when { resource has network && resource.network == "clinical" && context.kind == ResourceKind::"vm" };
+
+@id("shape.constant-failure")
+@reason("a closed expression that fails (overflow): never folded, so north fails closed as before")
+forbid (principal in Tenant::"acme-health", action == Action::"place", resource is Target)
+when { resource.region == "north" && 1000000 * 1000000 * 1000000 * 1000000 > 0 };
+
+@id("shape.failure-before-constant")
+@reason("a failure before a condition that folds to false must still be reported")
+forbid (principal in Tenant::"demo-eu-clinic", action == Action::"place", resource is Target)
+when { context.tags.contains("freeze=yes") && 1000000 * 1000000 * 1000000 * 1000000 > 0 }
+when { resource.site == Site::"public" };
 `;
 
 /** The fused call's own answers (not through the engine, which would fall back to per-target calls). */
