@@ -1,6 +1,5 @@
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   errors,
   type JSONWebKeySet,
   type JWTPayload,
@@ -9,6 +8,7 @@ import {
 } from 'jose';
 import { BrokerError } from '../core/errors.ts';
 import { type Principal, ROLES, type Role } from '../core/model/principal.ts';
+import { remoteJwkSet } from './remote-jwks.ts';
 
 export interface TokenVerifierOptions {
   issuer: string;
@@ -30,8 +30,7 @@ export class TokenVerifier {
 
   constructor(options: TokenVerifierOptions) {
     this.#options = options;
-    this.#keys =
-      options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+    this.#keys = options.jwks instanceof URL ? remoteJwkSet(options.jwks) : createLocalJWKSet(options.jwks);
   }
 
   async verify(authorization: string | undefined): Promise<Principal> {

@@ -1,8 +1,7 @@
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { BundleSummary, PolicyCatalogue, PolicyTestSummary } from '../core/ports/policy-catalogue.ts';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
-import { type PolicyTestCase, parsePolicyTests, readPolicyTestFiles } from './policy-tests/test-cases.ts';
-import { runPolicyTests } from './policy-tests/test-runner.ts';
+import type { PolicyTestCase } from './policy-tests/test-cases.ts';
 
 /**
  * The bundle in force, summarised for reading, and its policy tests (`<policiesDir>/tests/*.yaml`) run
@@ -50,6 +49,11 @@ export class BundlePolicyCatalogue implements PolicyCatalogue {
   }
 
   async #run(): Promise<PolicyTestSummary> {
+    // Imported here, not at start: parsing the tests needs the YAML parser, which a start does without.
+    const [{ parsePolicyTests, readPolicyTestFiles }, { runPolicyTests }] = await Promise.all([
+      import('./policy-tests/test-cases.ts'),
+      import('./policy-tests/test-runner.ts'),
+    ]);
     let cases: PolicyTestCase[];
     try {
       cases = parsePolicyTests(readPolicyTestFiles(this.#policiesDir));

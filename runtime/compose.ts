@@ -45,7 +45,6 @@ import { VmService } from '../core/vms/vm-service.ts';
 import { VolumeService } from '../core/volumes/volume-service.ts';
 import { idempotencyTableName } from '../persistence/broker-table.ts';
 import { CursorCodec } from '../persistence/cursor.ts';
-import { PowertoolsIdempotencyGuard } from '../persistence/idempotency-guard.ts';
 import type { PolicyBundle } from '../policy-engine/bundle/policy-bundle.ts';
 import { CedarAuthorizer } from '../policy-engine/cedar-authorizer.ts';
 import { CedarFlowPolicy } from '../policy-engine/cedar-flow-policy.ts';
@@ -55,11 +54,12 @@ import type { BrokerConfig } from './config.ts';
 import { cronSchedule } from './cron-schedule.ts';
 import { createEventParts, type EventParts } from './events.ts';
 import { heldRecord } from './held-record.ts';
+import { idempotencyGuardOnFirstUse } from './idempotency-on-first-use.ts';
 import { OPERATION_DEFINITIONS } from './operation-definitions.ts';
 import { cedarPlacementService } from './placement.ts';
 import { buildProviderRegistry } from './provider-registry.ts';
-import { loadRateCard } from './rate-card-file.ts';
 import { type BrokerStores, createStores } from './stores.ts';
+import { type ConfigFiles, configFilesFromYaml } from './validated-config.ts';
 
 export interface BrokerParts {
   config: BrokerConfig;
@@ -81,6 +81,8 @@ export interface BrokerParts {
   /** Where observations go (docs/metrics.md): Prometheus on the embedded default, EMF on Lambda. */
   metrics?: BrokerMetrics;
   metricsEndpoint?: MetricsEndpoint;
+  /** Quota defaults and rate card validated at build time (validated-config.ts); else read from YAML now. */
+  configFiles?: ConfigFiles;
 }
 
 export interface Broker {
@@ -102,10 +104,15 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
   const { catalogue } = bundle;
   const clock = parts.clock ?? systemClock;
   const metrics = parts.metrics ?? NO_METRICS;
-  const created = createStores(config, dynamo, clock, new CursorCodec(parts.cursorSecret), {
-    anchor: parts.auditAnchor ?? auditAnchorFor(config),
-    log: logger,
-  });
+  const configFiles = parts.configFiles ?? (await configFilesFromYaml(config, catalogue));
+  const created = createStores(
+    config,
+    dynamo,
+    clock,
+    new CursorCodec(parts.cursorSecret),
+    { anchor: parts.auditAnchor ?? auditAnchorFor(config), log: logger },
+    configFiles.quotaDefaults,
+  );
   const stores = { ...created, operations: measuredOperations(created.operations, metrics, clock) };
   // The event outbox (EventSink for denials and drift, relay, webhooks): see docs/events.md.
   const events = createEventParts(config, stores, clock, logger);
@@ -251,9 +258,9 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     usage: new UsageService({
       records: stores.usageRecords,
       clock,
-      rateCard: loadRateCard(config.policiesDir, catalogue),
+      rateCard: configFiles.rateCard,
     }),
-    idempotency: new PowertoolsIdempotencyGuard({
+    idempotency: idempotencyGuardOnFirstUse({
       client: dynamo,
       tableName: idempotencyTableName(config.tableName),
     }),

@@ -5,6 +5,7 @@ import { parseRateCard, type RateCard } from '../core/usage/rate-card.ts';
 import { BundleProblems } from '../policy-engine/bundle/bundle-problems.ts';
 import { parseYaml } from '../policy-engine/bundle/yaml-source.ts';
 
+/** validated-config.ts names the same file. */
 export const RATES_FILE = 'rates.yaml';
 
 /**

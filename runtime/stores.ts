@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AuditAnchor } from '../core/ports/audit-log.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { Logger } from '../core/ports/logger.ts';
+import type { QuotaLimits } from '../core/ports/quota-ledger.ts';
 import { AuditStore } from '../persistence/audit-store.ts';
 import { BackupPolicyStore } from '../persistence/backup-policy-store.ts';
 import { createBrokerTable, documentClientFor } from '../persistence/broker-table.ts';
@@ -19,7 +20,6 @@ import { VmStore } from '../persistence/vm-store.ts';
 import { SnapshotStore, VolumeStore } from '../persistence/volume-store.ts';
 import { WebhookStore } from '../persistence/webhook-store.ts';
 import type { BrokerConfig } from './config.ts';
-import { loadQuotaDefaults } from './quota-config.ts';
 
 export type BrokerStores = ReturnType<typeof createStores>;
 
@@ -30,6 +30,7 @@ export function createStores(
   clock: Clock,
   cursors: CursorCodec,
   audit: { anchor: AuditAnchor; log: Logger },
+  quotaDefaults: QuotaLimits,
 ) {
   const table = createBrokerTable(config.tableName, documentClientFor(dynamo));
   return {
@@ -46,7 +47,7 @@ export function createStores(
     usageRecords: new UsageStore(table),
     eventLog: new EventLogStore(table, { settleMs: config.events.settleMs }),
     webhooks: new WebhookStore(table, cursors),
-    quotas: new QuotaStore(table, loadQuotaDefaults(config.quotasFile), () => clock.now()),
+    quotas: new QuotaStore(table, quotaDefaults, () => clock.now()),
     backupPolicies: new BackupPolicyStore(table, cursors),
   };
 }

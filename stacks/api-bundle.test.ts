@@ -27,8 +27,15 @@ describe('the API function bundle', () => {
     expect(bundle.startBytes).toBeLessThanOrEqual(API_START_BUDGET_BYTES);
   });
 
-  it('leaves every cloud connector and the S3, SQS and Secrets Manager clients to first use', () => {
+  it('leaves every cloud connector, the S3, SQS and Secrets Manager clients and what few routes need to first use', () => {
     const late = [
+      // Quotas and rates come validated from the build (runtime/validated-config.ts), as the policies do.
+      '/node_modules/yaml/',
+      '/node_modules/cron-parser/',
+      '/node_modules/luxon/',
+      '@aws-lambda-powertools/idempotency/',
+      '@aws-lambda-powertools/jmespath/',
+      'policy-engine/policy-tests/',
       'connectors/aws/',
       'connectors/openstack/',
       'connectors/sandbox/sandbox-provider.ts',

@@ -2,10 +2,20 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { Webhook as Signer } from 'standardwebhooks';
 import { BrokerError, isBrokerError } from '../../core/errors.ts';
 import type { BrokerEvent, DeliveryResult, Webhook, WebhookTransport } from '../../core/ports/events.ts';
 import { hostOf, type WebhookAddressGuard } from './address-guard.ts';
+
+/** The signing library (≈ 15 KiB with its SHA-256 and base64): imported for the first delivery, not at start. */
+let signer: Promise<typeof import('standardwebhooks').Webhook> | undefined;
+const loadSigner = () =>
+  (signer ??= import('standardwebhooks').then(
+    (module) => module.Webhook,
+    (error: unknown) => {
+      signer = undefined;
+      throw error;
+    },
+  ));
 
 /** The JSON body a receiver gets (Standard Webhooks' `type`, `timestamp`, `data`, plus our ids). */
 export function webhookPayload(event: BrokerEvent): string {
@@ -42,6 +52,7 @@ export class HttpsWebhookTransport implements WebhookTransport {
       return refusal(error);
     }
     const body = webhookPayload(event);
+    const Signer = await loadSigner();
     const now = new Date();
     const headers = {
       'content-type': 'application/json',

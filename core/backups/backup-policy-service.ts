@@ -28,7 +28,7 @@ export class BackupPolicyService {
   }
 
   async create(principal: Principal, input: BackupPolicyInput): Promise<BackupPolicy> {
-    this.#check(input);
+    await this.#check(input);
     const at = this.#clock.now().toISOString();
     const policy: BackupPolicy = {
       id: newId('bkp'),
@@ -52,7 +52,7 @@ export class BackupPolicyService {
 
   /** Replaces what the admin writes; the runs already claimed stay claimed. */
   async update(principal: Principal, id: string, input: BackupPolicyInput): Promise<BackupPolicy> {
-    this.#check(input);
+    await this.#check(input);
     const current = await this.get(principal, id);
     const next = { ...current, ...input, updatedAt: this.#clock.now().toISOString() };
     if (!(await this.#policies.save(next)))
@@ -68,8 +68,8 @@ export class BackupPolicyService {
     return removed;
   }
 
-  #check(input: BackupPolicyInput) {
-    const problem = this.#cron.problem(input.schedule);
+  async #check(input: BackupPolicyInput) {
+    const problem = await this.#cron.problem(input.schedule);
     if (problem) throw fieldError('body.schedule', problem);
   }
 }

@@ -40,7 +40,7 @@ export async function runDueBackups(deps: BackupSchedulerDeps): Promise<BackupPa
   const now = deps.clock.now();
   for await (const policy of deps.policies.listAll()) {
     await resumeLostRun(deps, policy, now);
-    const slot = deps.cron.latestSlot(policy.schedule, now)?.toISOString();
+    const slot = (await deps.cron.latestSlot(policy.schedule, now))?.toISOString();
     if (slot === undefined || Date.parse(slot) < Date.parse(policy.createdAt) - SLOT_MS) continue;
     if (policy.lastSlot !== undefined && policy.lastSlot >= slot) continue;
     report.due++;

@@ -14,12 +14,15 @@ export interface BackupPolicyRepository {
   delete(tenant: string, id: string): Promise<BackupPolicy | undefined>;
 }
 
-/** Cron expressions (five fields, UTC), evaluated by a library outside the core. */
+/**
+ * Cron expressions (five fields, UTC), evaluated by a library outside the core. Asynchronous so that the
+ * library can be loaded when a schedule is first looked at, not at every cold start.
+ */
 export interface CronSchedule {
   /** Why the expression is not a valid schedule, or undefined when it is. */
-  problem(expression: string): string | undefined;
+  problem(expression: string): Promise<string | undefined>;
   /** The latest slot of the schedule at or before `now`, if any. */
-  latestSlot(expression: string, now: Date): Date | undefined;
+  latestSlot(expression: string, now: Date): Promise<Date | undefined>;
 }
 
 /** What a backup run needs besides the repositories: snapshots started and deleted as any request would. */

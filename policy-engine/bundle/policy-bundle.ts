@@ -1,43 +1,22 @@
-import { createHash } from 'node:crypto';
 import { checkParseContext, checkParseEntities, type EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { BrokerError } from '../../core/errors.ts';
-import type { TargetCatalogue } from '../../core/model/target.ts';
 import { placementContext, principalEntity } from '../request-entities.ts';
-import { bundleHash } from './bundle-hash.ts';
+import {
+  assembleBundle,
+  type BundleSources,
+  bundleDigest,
+  digestOf,
+  type PolicyBundle,
+  type ValidatedBundle,
+} from './assembled-bundle.ts';
 import { BundleProblems, describeCedarError } from './bundle-problems.ts';
 import { checkFlowShapes } from './flow-shapes.ts';
-import { type CompiledPolicies, type CompiledPolicy, compilePolicies } from './policy-compiler.ts';
-import { PolicySlices } from './policy-slices.ts';
+import { type CompiledPolicies, compilePolicies } from './policy-compiler.ts';
 import { loadSchema, type SchemaModel } from './schema-model.ts';
-import type { SourceFile } from './source-file.ts';
-import { loadTargets, type TargetsPart } from './targets-part.ts';
+import { loadTargets } from './targets-part.ts';
 import { loadTenants } from './tenants-part.ts';
 
-/** The files of a bundle, as read (bundle-files.ts) or made up by a test. */
-export interface BundleSources {
-  schema: SourceFile;
-  policies: readonly SourceFile[];
-  targets: SourceFile;
-  tenants?: SourceFile;
-}
-
-/** A validated policy bundle, parsed into cedar-wasm once: what the engine and the authorizer decide by. */
-export interface PolicyBundle {
-  /** sha256 of the canonical bundle (bundle-hash.ts); every placement decision records it. */
-  hash: string;
-  schema: SchemaModel;
-  policies: readonly CompiledPolicy[];
-  catalogue: TargetCatalogue;
-  /** Cedar `Target` entities by target id, with every declared attribute. */
-  targets: ReadonlyMap<string, EntityJson>;
-  /** Cedar `Tenant` entities of the tenants listed in tenants.yaml. */
-  tenants: ReadonlyMap<string, EntityJson>;
-  slices: PolicySlices;
-  /** Things worth a look that do not stop the bundle (validator warnings, names of unknown targets). */
-  warnings: string[];
-  files: { schema: string; policies: string[]; targets: string; tenants?: string };
-  timings: { compileMs: number; parseMs: number };
-}
+export type { BundleSources, PolicyBundle, ValidatedBundle } from './assembled-bundle.ts';
 
 /**
  * Validates a whole bundle — schema, policies (strictly, against the schema), targets and tenants (as
@@ -47,35 +26,11 @@ export interface PolicyBundle {
  */
 export function compileBundle(sources: BundleSources): PolicyBundle {
   const started = performance.now();
-  const parts = validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources);
-  const { compiled, targets } = parts;
-  const slices = new PolicySlices(compiled.policies);
-  return {
-    hash: bundleHash(sources),
-    schema: parts.schema,
-    policies: compiled.policies,
-    catalogue: targets.catalogue,
-    targets: targets.entities,
-    tenants: parts.tenants,
-    slices,
-    warnings: [...compiled.warnings, ...unknownTargets(compiled.policies, targets.catalogue)],
-    files: {
-      schema: sources.schema.path,
-      policies: sources.policies.map((f) => f.path),
-      targets: sources.targets.path,
-      ...(sources.tenants ? { tenants: sources.tenants.path } : {}),
-    },
-    timings: { compileMs: performance.now() - started, parseMs: slices.parseMs },
-  };
-}
-
-/** What validating a bundle's files yields (all but the cedar-wasm parse), and the digest of those files. */
-export interface ValidatedBundle {
-  digest: string;
-  schema: SchemaModel;
-  compiled: CompiledPolicies;
-  targets: TargetsPart;
-  tenants: Map<string, EntityJson>;
+  return assembleBundle(
+    sources,
+    validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources),
+    started,
+  );
 }
 
 /** Validates every file of the bundle (see compileBundle); throws `policy.bundleInvalid` on any problem. */
@@ -101,22 +56,6 @@ const validatedBundles = new Map<string, ValidatedBundle>();
  */
 export function trustValidatedBundle(validated: ValidatedBundle): void {
   validatedBundles.set(validated.digest, validated);
-}
-
-function bundleDigest(sources: BundleSources): string {
-  const files = [
-    sources.schema,
-    ...sources.policies,
-    sources.targets,
-    ...(sources.tenants ? [sources.tenants] : []),
-  ];
-  return digestOf(files);
-}
-
-function digestOf(files: readonly SourceFile[]): string {
-  const key = createHash('sha256');
-  for (const file of files) key.update(`${file.path}\0${file.text}\0`);
-  return key.digest('hex');
 }
 
 /** Valid schema + policies already compiled in this process, by content: tests compile many bundles. */
@@ -180,15 +119,4 @@ function checkRequestShapes(schema: SchemaModel, problems: BundleProblems): void
   if (entities.type === 'failure')
     for (const error of entities.errors)
       problems.add(schema.file, `an entity the broker sends does not fit: ${describeCedarError(error)}`);
-}
-
-function unknownTargets(policies: readonly CompiledPolicy[], catalogue: TargetCatalogue): string[] {
-  const known = new Set(catalogue.targets.map((t) => t.id));
-  return policies.flatMap((p) =>
-    p.entityRefs
-      .filter((ref) => ref.type === 'Target' && !known.has(ref.id))
-      .map(
-        (ref) => `${p.file}:${p.line}: ${p.id} names Target::"${ref.id}", which targets.yaml does not list`,
-      ),
-  );
 }

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { OperationQueue, OperationRef } from '../../core/ports/queue.ts';
 import { CURSOR_SECRET_MIN_BYTES } from '../../persistence/cursor.ts';
-import { loadPolicyBundle } from '../../policy-engine/bundle/bundle-files.ts';
-import { trustValidatedBundle } from '../../policy-engine/bundle/policy-bundle.ts';
+import { assembleBundle, bundleDigest } from '../../policy-engine/bundle/assembled-bundle.ts';
+import { readBundleSources } from '../../policy-engine/bundle/read-bundle-sources.ts';
 import { readValidatedBundle } from '../../policy-engine/bundle/validated-bundle.ts';
 import { type Broker, createBroker } from '../compose.ts';
 import { type BrokerConfig, loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
 import { EmbeddedMetricFormatMetrics } from '../metrics/emf-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
+import { readValidatedConfig } from '../validated-config.ts';
 import { secretsManagerResolver } from './secret-resolver.ts';
 
 let broker: Promise<Broker> | undefined;
@@ -43,10 +44,15 @@ async function build(
     region: config.region,
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
-  // Validated when the function was built, for exactly these files; any other bundle is validated here.
+  // Validated when the function was built, for exactly these files; any other bundle is validated here
+  // (that path, and the YAML parser it needs, imported only then).
+  const sources = readBundleSources({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
   const validated = readValidatedBundle(config.policiesDir);
-  if (validated) trustValidatedBundle(validated);
-  const bundle = loadPolicyBundle({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
+  const bundle =
+    validated?.digest === bundleDigest(sources)
+      ? assembleBundle(sources, validated)
+      : (await import('../../policy-engine/bundle/policy-bundle.ts')).compileBundle(sources);
+  const configFiles = readValidatedConfig(config, bundle.catalogue);
   const cursorSecret = await lambdaCursorSecret(environment);
   return createBroker({
     config,
@@ -58,6 +64,7 @@ async function build(
     providerFactories: defaultProviderFactories(config, bundle.catalogue, undefined),
     logger,
     metrics: new EmbeddedMetricFormatMetrics(),
+    ...(configFiles ? { configFiles } : {}),
     workerId: `lambda-${env('AWS_LAMBDA_LOG_STREAM_NAME') ?? randomUUID()}`,
   });
 }

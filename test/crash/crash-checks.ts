@@ -11,6 +11,7 @@ import { documentClientFor, idempotencyTableName } from '../../persistence/broke
 import { CursorCodec } from '../../persistence/cursor.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { startEmbeddedDynamo } from '../../runtime/local/embedded-dynamo.ts';
+import { loadQuotaDefaults } from '../../runtime/quota-config.ts';
 import { createStores } from '../../runtime/stores.ts';
 
 /** What the broker's store holds after a run (read with the broker stopped). */
@@ -44,10 +45,14 @@ export async function readStore(dataDir: string, tenant: string): Promise<StoreC
   try {
     // Only reads: list cursors and the audit anchor are never used here.
     const readOnlyAnchor = { record: async () => {}, latest: async () => undefined };
-    const stores = createStores(config, dynamo, { now: () => new Date() }, new CursorCodec(randomBytes(32)), {
-      anchor: readOnlyAnchor,
-      log: silentLogger,
-    });
+    const stores = createStores(
+      config,
+      dynamo,
+      { now: () => new Date() },
+      new CursorCodec(randomBytes(32)),
+      { anchor: readOnlyAnchor, log: silentLogger },
+      loadQuotaDefaults(config.quotasFile),
+    );
     const documents = documentClientFor(dynamo);
     const items = await scanAll(documents, config.tableName);
     const operations = items
