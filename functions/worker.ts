@@ -7,7 +7,8 @@ import { parseOperationRef } from '../runtime/aws/sqs-queue.ts';
 /**
  * The worker function: one tick of each queued operation. A failed tick reports its message as a batch
  * item failure (Powertools batch) so SQS redelivers it and, after the redrive limit, parks it in the
- * dead-letter queue. A batch whose every tick failed throws, which SQS treats the same way.
+ * dead-letter queue. A batch whose every tick failed is answered the same way rather than thrown
+ * (Powertools' default): SQS redelivers it alike, and the function's error metric stays for real faults.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { worker, metrics, events } = await lambdaBroker();
@@ -17,6 +18,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     // One at a time, as before: ticks of one batch share the process's connections and its clock.
     return await processPartialResponse(event, tick, new BatchProcessor(EventType.SQS), {
       processInParallel: false,
+      throwOnFullBatchFailure: false,
     });
   } finally {
     // Tell what just finished without waiting for the reconciler's schedule; it catches whatever this misses.
