@@ -10,6 +10,8 @@ import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
 import { BackupPolicyService } from '../core/backups/backup-policy-service.ts';
 import { BACKUP_SCHEDULER, runDueBackups } from '../core/backups/backup-scheduler.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
+import { NetworkService } from '../core/networks/network-service.ts';
+import { vmsOnNetwork } from '../core/networks/vms-on-network.ts';
 import { isBrokerError } from '../core/errors.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
@@ -163,6 +165,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       placement,
       providers,
       quotas: stores.quotas,
+      networks: stores.networks,
     }),
     volumes: new VolumeService({
       ...common,
@@ -188,6 +191,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
         });
         return hmacSha256Hex(await auditKeySecret, key);
       },
+    }),
+    networks: new NetworkService({
+      ...common,
+      catalogue,
+      networks: stores.networks,
+      placement,
+      vmsOn: (tenant, networkId) => vmsOnNetwork(stores.vms, tenant, networkId),
     }),
     images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
     links: new LinkService({

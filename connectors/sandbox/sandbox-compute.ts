@@ -82,6 +82,7 @@ export class SandboxCompute implements ComputeService {
         addresses: [`10.${hostOctet(target.id)}.0.${data.nextAddress++ % 250}`],
         tags: input.tags,
         securityGroups: input.securityGroupIds ?? [],
+        ...(input.networkIds?.length ? { networks: [...input.networkIds] } : {}),
         host: sandboxHosts(target.id)[0],
         createdAt: new Date(at).toISOString(),
         state: 'building',

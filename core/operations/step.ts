@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { LinkRepository } from '../ports/link-repository.ts';
+import type { NetworkRepository } from '../ports/network-repository.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
@@ -23,6 +24,7 @@ export type StepOutcome =
 export interface WorkerDeps {
   vms: VmRepository;
   buckets: BucketRepository;
+  networks: NetworkRepository;
   links: LinkRepository;
   images: ImageRepository;
   volumes: VolumeRepository;
