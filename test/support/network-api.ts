@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness, Reply } from './broker-harness.ts';
 
@@ -160,6 +161,24 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
         await removeNetwork(created.body.network.id, created.body.network.placement.targetId);
     });
 
+    it('runs a phi VM on a phi network on-prem, with its address from the subnet; then both go', async () => {
+      const cidr = freshCidr();
+      const reply = await create({ name: 'ward-net', classification: 'phi', cidr });
+      await settle(reply);
+      const id = reply.body.network.id as string;
+      const vm = await h.call('POST', '/v1/vms', {
+        token: app,
+        body: { name: 'ward-vm', size: 'small', image: 'ubuntu-24.04', classification: 'phi', networks: [id] },
+      });
+      await settle(vm, app);
+      const running = (await h.call('GET', `/v1/vms/${vm.body.vm.id}`, { token: app })).body;
+      expect(running).toMatchObject({ status: 'active', networks: [id], placement: { targetId: env.onprem } });
+      expect(inside(running.addresses, cidr), JSON.stringify(running.addresses)).toBe(true);
+      expect((await h.call('DELETE', `/v1/networks/${id}`, { token: admin })).status).toBe(409);
+      await settle(await h.call('DELETE', `/v1/vms/${vm.body.vm.id}`, { token: app }), app);
+      await removeNetwork(id, env.onprem);
+    });
+
     it('runs a VM on its network; refuses a phi VM there; refuses the delete while the VM lives', async () => {
       const reply = await create({
         name: 'app-net',
@@ -195,6 +214,7 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       await settle(vm, app);
       const running = (await h.call('GET', `/v1/vms/${vm.body.vm.id}`, { token: app })).body;
       expect(running).toMatchObject({ networks: [id], placement: { targetId: env.public } });
+      expect(inside(running.addresses, reply.body.network.cidr), JSON.stringify(running.addresses)).toBe(true);
       const busy = await h.call('DELETE', `/v1/networks/${id}`, { token: admin });
       expect(busy.status, busy.text).toBe(409);
       expect(busy.body.code).toBe('network.inUse');
@@ -202,4 +222,10 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       await removeNetwork(id, env.public);
     });
   });
+}
+
+/** Whether the VM has a private address inside the network's range. */
+function inside(addresses: { ip: string; type: string }[], cidr: string): boolean {
+  const range = ipaddr.IPv4.parseCIDR(cidr);
+  return addresses.some((a) => a.type === 'private' && ipaddr.IPv4.isValid(a.ip) && ipaddr.IPv4.parse(a.ip).match(range));
 }
