@@ -10,8 +10,6 @@ import { hmacSha256Hex } from '../core/audit/hash-chain.ts';
 import { BackupPolicyService } from '../core/backups/backup-policy-service.ts';
 import { BACKUP_SCHEDULER, runDueBackups } from '../core/backups/backup-scheduler.ts';
 import { BucketService } from '../core/buckets/bucket-service.ts';
-import { NetworkService } from '../core/networks/network-service.ts';
-import { vmsOnNetwork } from '../core/networks/vms-on-network.ts';
 import { isBrokerError } from '../core/errors.ts';
 import { ImageService } from '../core/images/image-service.ts';
 import { LinkService } from '../core/links/link-service.ts';
@@ -23,6 +21,8 @@ import {
 } from '../core/metrics/instrumentation.ts';
 import { measuredProviders } from '../core/metrics/measured-providers.ts';
 import type { Cloud } from '../core/model/target.ts';
+import { NetworkService } from '../core/networks/network-service.ts';
+import { vmsOnNetwork } from '../core/networks/vms-on-network.ts';
 import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
 import type { AuditAnchor } from '../core/ports/audit-log.ts';

@@ -26,7 +26,11 @@ export class Ec2Subnets implements TenantNetworkService {
   }
 
   /** A cidr outside the VPC's range or overlapping another subnet is EC2's `invalidRequest`; nothing is made. */
-  async ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork> {
+  async ensureTenantNetwork(input: {
+    brokerId: string;
+    name: string;
+    cidr: string;
+  }): Promise<CloudTenantNetwork> {
     const found = await this.findTenantNetwork(input.brokerId);
     if (found) return found;
     const [vpcId, zone] = await Promise.all([this.#location.vpcId(), this.#location.zone()]);
@@ -50,7 +54,9 @@ export class Ec2Subnets implements TenantNetworkService {
 
   async findTenantNetwork(brokerId: string): Promise<CloudTenantNetwork | undefined> {
     const out = await awsCall('DescribeSubnets', () =>
-      this.#ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: `tag:${TAG.network}`, Values: [brokerId] }] })),
+      this.#ec2.send(
+        new DescribeSubnetsCommand({ Filters: [{ Name: `tag:${TAG.network}`, Values: [brokerId] }] }),
+      ),
     );
     const subnet = out.Subnets?.[0];
     return subnet && view(subnet, brokerId);
@@ -65,7 +71,10 @@ export class Ec2Subnets implements TenantNetworkService {
         new DescribeInstancesCommand({
           Filters: [
             { Name: 'subnet-id', Values: [found.subnetId] },
-            { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+            {
+              Name: 'instance-state-name',
+              Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'],
+            },
           ],
         }),
       ),
@@ -74,7 +83,9 @@ export class Ec2Subnets implements TenantNetworkService {
       throw new BrokerError('aws.conflict', 'instances are still in the subnet', {
         details: { subnetId: found.subnetId },
       });
-    await awsCallOrAbsent('DeleteSubnet', () => this.#ec2.send(new DeleteSubnetCommand({ SubnetId: found.subnetId })));
+    await awsCallOrAbsent('DeleteSubnet', () =>
+      this.#ec2.send(new DeleteSubnetCommand({ SubnetId: found.subnetId })),
+    );
   }
 
   async *listTenantNetworks(): AsyncIterable<CloudTenantNetwork> {

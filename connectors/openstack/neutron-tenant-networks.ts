@@ -70,7 +70,11 @@ export class NeutronTenantNetworks {
   }
 
   /** 201; the gateway on the provider (external) network gives the subnet its way out. */
-  async createRouter(router: { name: string; description: string; externalNetworkId: string }): Promise<NeutronRouter> {
+  async createRouter(router: {
+    name: string;
+    description: string;
+    externalNetworkId: string;
+  }): Promise<NeutronRouter> {
     const body = await this.#n.session.json<{ router: NeutronRouter }>('network', {
       method: 'POST',
       path: routersPath(),

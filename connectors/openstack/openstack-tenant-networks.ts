@@ -24,7 +24,11 @@ export class OpenStackTenantNetworks implements TenantNetworkService {
     this.#publicNetworkId = publicNetworkId;
   }
 
-  async ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork> {
+  async ensureTenantNetwork(input: {
+    brokerId: string;
+    name: string;
+    cidr: string;
+  }): Promise<CloudTenantNetwork> {
     const name = pieceName(input.brokerId);
     const description = marker(input.brokerId);
     const network = (await this.#network(name)) ?? (await this.#calls.createNetwork({ name, description }));
@@ -40,8 +44,13 @@ export class OpenStackTenantNetworks implements TenantNetworkService {
     }
     const router =
       (await this.#router(name)) ??
-      (await this.#calls.createRouter({ name, description, externalNetworkId: await this.#publicNetworkId() }));
-    if (!(await this.#joined(router.id, network.id))) await this.#calls.addRouterInterface(router.id, subnet.id);
+      (await this.#calls.createRouter({
+        name,
+        description,
+        externalNetworkId: await this.#publicNetworkId(),
+      }));
+    if (!(await this.#joined(router.id, network.id)))
+      await this.#calls.addRouterInterface(router.id, subnet.id);
     return view(input.brokerId, network, subnet, router, true);
   }
 
@@ -51,7 +60,8 @@ export class OpenStackTenantNetworks implements TenantNetworkService {
     if (!network) return undefined;
     const subnet = await this.#subnet(network.id);
     const router = await this.#router(name);
-    const complete = subnet !== undefined && router !== undefined && (await this.#joined(router.id, network.id));
+    const complete =
+      subnet !== undefined && router !== undefined && (await this.#joined(router.id, network.id));
     return view(brokerId, network, subnet, router, complete);
   }
 
@@ -102,7 +112,8 @@ export class OpenStackTenantNetworks implements TenantNetworkService {
 
   /** Whether the router has an interface on the network. */
   async #joined(routerId: string, networkId: string): Promise<boolean> {
-    for await (const _ of this.#neutron.listPorts({ device_id: routerId, network_id: networkId })) return true;
+    for await (const _ of this.#neutron.listPorts({ device_id: routerId, network_id: networkId }))
+      return true;
     return false;
   }
 }
@@ -123,4 +134,3 @@ function view(
     complete,
   };
 }
-

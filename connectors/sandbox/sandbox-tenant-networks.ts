@@ -19,7 +19,11 @@ export class SandboxTenantNetworks implements TenantNetworkService {
     this.#routed = options.routed;
   }
 
-  async ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork> {
+  async ensureTenantNetwork(input: {
+    brokerId: string;
+    name: string;
+    cidr: string;
+  }): Promise<CloudTenantNetwork> {
     await this.#faults.before('ensureTenantNetwork');
     const network = this.#state.mutate((data) => {
       const existing = Object.values(data.tenantNetworks).find((n) => n.brokerId === input.brokerId);

@@ -18,6 +18,9 @@ export function networkCidr(input: string): string {
   if (cidr.prefix < NETWORK_PREFIX_MIN || cidr.prefix > NETWORK_PREFIX_MAX)
     throw fieldError('body.cidr', `a prefix length of /${NETWORK_PREFIX_MIN} to /${NETWORK_PREFIX_MAX}`);
   if (isInternet(cidr))
-    throw fieldError('body.cidr', 'a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)');
+    throw fieldError(
+      'body.cidr',
+      'a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10)',
+    );
   return cidr.text;
 }

@@ -123,9 +123,13 @@ export class NetworkService {
       });
     const vms = await this.#d.vmsOn(network.tenant, network.id);
     if (vms.length > 0)
-      throw new BrokerError('network.inUse', `network ${id} is used by ${vms.length} VM(s); delete them first`, {
-        details: { vmIds: vms.slice(0, 20) },
-      });
+      throw new BrokerError(
+        'network.inUse',
+        `network ${id} is used by ${vms.length} VM(s); delete them first`,
+        {
+          details: { vmIds: vms.slice(0, 20) },
+        },
+      );
     const operation = this.#operation(ctx, 'network.delete', id, 'deleteNetwork');
     return startOnClaimed(this.#d, this.#d.networks, network, operation, 'deleting');
   }

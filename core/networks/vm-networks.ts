@@ -1,5 +1,5 @@
-import { isAtLeast } from '../classification.ts';
 import type { Classification } from '../classification.ts';
+import { isAtLeast } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
 import type { Network } from '../model/network.ts';
 import type { PlacementDecision } from '../model/placement.ts';

@@ -8,6 +8,7 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
+import { networksForVm, placeOnNetworks } from '../networks/vm-networks.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { type OperationSpec, ResourceOperations } from '../operations/resource-operations.ts';
@@ -19,6 +20,7 @@ import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { IdempotencyScope, KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
+import type { NetworkRepository } from '../ports/network-repository.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
@@ -29,8 +31,6 @@ import type {
   VmFilter,
   VmRepository,
 } from '../ports/repositories.ts';
-import { networksForVm, placeOnNetworks } from '../networks/vm-networks.ts';
-import type { NetworkRepository } from '../ports/network-repository.ts';
 import { admitCreate } from '../quotas/admission.ts';
 import { vmDemand } from '../quotas/quota-limits.ts';
 import { DELETABLE_FROM, VM_ACTION_RULES } from './vm-actions.ts';

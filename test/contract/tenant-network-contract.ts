@@ -13,7 +13,13 @@ const kindOf = (error: unknown) => (error instanceof BrokerError ? error.kind : 
  * server lives, and then removed entirely, idempotently.
  */
 export function tenantNetworkContract(
-  fixture: () => { provider: CloudProvider; size: string; image: string; settleTimeoutMs: number; pollMs: number },
+  fixture: () => {
+    provider: CloudProvider;
+    size: string;
+    image: string;
+    settleTimeoutMs: number;
+    pollMs: number;
+  },
 ): void {
   const run = randomUUID().slice(0, 8);
   const brokerId = `net-contract-${run}`;
@@ -67,10 +73,11 @@ export function tenantNetworkContract(
       { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'server deletion' },
     );
     await waitFor(
-      () => p.network.deleteTenantNetwork(brokerId).then(
-        () => true,
-        (e: unknown) => (kindOf(e) === 'conflict' ? false : Promise.reject(e)),
-      ),
+      () =>
+        p.network.deleteTenantNetwork(brokerId).then(
+          () => true,
+          (e: unknown) => (kindOf(e) === 'conflict' ? false : Promise.reject(e)),
+        ),
       Boolean,
       { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs, what: 'network deletion' },
     );

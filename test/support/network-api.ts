@@ -72,7 +72,12 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       await settle(reply);
       const id = reply.body.network.id as string;
       const network = (await h.call('GET', `/v1/networks/${id}`, { token: app })).body;
-      expect(network).toMatchObject({ status: 'active', classification: 'phi', cidr, placement: { site: 'onprem' } });
+      expect(network).toMatchObject({
+        status: 'active',
+        classification: 'phi',
+        cidr,
+        placement: { site: 'onprem' },
+      });
       expect(network.placement.targetId).toBe(env.onprem);
       const cloud = await onCloud(env.onprem, id);
       expect(cloud).toMatchObject({ cidr, brokerId: id, complete: true });
@@ -132,7 +137,9 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       expect((await h.call('DELETE', `/v1/networks/${id}`, { token: app })).status).toBe(403);
       for (const method of ['GET', 'DELETE'])
         expect((await h.call(method, `/v1/networks/${id}`, { token: stranger })).status, method).toBe(404);
-      const theirs = (await h.call('GET', '/v1/networks', { token: stranger })).body.items as { id: string }[];
+      const theirs = (await h.call('GET', '/v1/networks', { token: stranger })).body.items as {
+        id: string;
+      }[];
       expect(theirs.map((n) => n.id)).not.toContain(id);
       const vm = await h.call('POST', '/v1/vms', {
         token: stranger,
@@ -155,7 +162,8 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       const page = (await h.call('GET', '/v1/networks?limit=1', { token: app })).body;
       expect(page.items).toHaveLength(1);
       expect(page.nextCursor).toBeDefined();
-      const next = (await h.call('GET', `/v1/networks?limit=1&cursor=${page.nextCursor}`, { token: app })).body;
+      const next = (await h.call('GET', `/v1/networks?limit=1&cursor=${page.nextCursor}`, { token: app }))
+        .body;
       expect(next.items[0].id).not.toBe(page.items[0].id);
       for (const created of [first, second])
         await removeNetwork(created.body.network.id, created.body.network.placement.targetId);
@@ -168,11 +176,21 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       const id = reply.body.network.id as string;
       const vm = await h.call('POST', '/v1/vms', {
         token: app,
-        body: { name: 'ward-vm', size: 'small', image: 'ubuntu-24.04', classification: 'phi', networks: [id] },
+        body: {
+          name: 'ward-vm',
+          size: 'small',
+          image: 'ubuntu-24.04',
+          classification: 'phi',
+          networks: [id],
+        },
       });
       await settle(vm, app);
       const running = (await h.call('GET', `/v1/vms/${vm.body.vm.id}`, { token: app })).body;
-      expect(running).toMatchObject({ status: 'active', networks: [id], placement: { targetId: env.onprem } });
+      expect(running).toMatchObject({
+        status: 'active',
+        networks: [id],
+        placement: { targetId: env.onprem },
+      });
       expect(inside(running.addresses, cidr), JSON.stringify(running.addresses)).toBe(true);
       expect((await h.call('DELETE', `/v1/networks/${id}`, { token: admin })).status).toBe(409);
       await settle(await h.call('DELETE', `/v1/vms/${vm.body.vm.id}`, { token: app }), app);
@@ -209,12 +227,20 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       expect(elsewhere.body.code).toBe('network.targetMismatch');
       const vm = await h.call('POST', '/v1/vms', {
         token: app,
-        body: { name: 'on-net', size: 'small', image: 'ubuntu-24.04', classification: 'public', networks: [id] },
+        body: {
+          name: 'on-net',
+          size: 'small',
+          image: 'ubuntu-24.04',
+          classification: 'public',
+          networks: [id],
+        },
       });
       await settle(vm, app);
       const running = (await h.call('GET', `/v1/vms/${vm.body.vm.id}`, { token: app })).body;
       expect(running).toMatchObject({ networks: [id], placement: { targetId: env.public } });
-      expect(inside(running.addresses, reply.body.network.cidr), JSON.stringify(running.addresses)).toBe(true);
+      expect(inside(running.addresses, reply.body.network.cidr), JSON.stringify(running.addresses)).toBe(
+        true,
+      );
       const busy = await h.call('DELETE', `/v1/networks/${id}`, { token: admin });
       expect(busy.status, busy.text).toBe(409);
       expect(busy.body.code).toBe('network.inUse');
@@ -227,5 +253,7 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
 /** Whether the VM has a private address inside the network's range. */
 function inside(addresses: { ip: string; type: string }[], cidr: string): boolean {
   const range = ipaddr.IPv4.parseCIDR(cidr);
-  return addresses.some((a) => a.type === 'private' && ipaddr.IPv4.isValid(a.ip) && ipaddr.IPv4.parse(a.ip).match(range));
+  return addresses.some(
+    (a) => a.type === 'private' && ipaddr.IPv4.isValid(a.ip) && ipaddr.IPv4.parse(a.ip).match(range),
+  );
 }

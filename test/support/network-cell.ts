@@ -9,7 +9,14 @@ import { freshCidr } from './network-api.ts';
  */
 export async function networkCell(
   h: Harness,
-  cell: { classification: string; site: string; region: string; home: string; denied: boolean; settleMs: number },
+  cell: {
+    classification: string;
+    site: string;
+    region: string;
+    home: string;
+    denied: boolean;
+    settleMs: number;
+  },
 ): Promise<void> {
   const admin = await h.token('tenant-matrix', ['admin']);
   const settle = async (reply: Reply) => {
@@ -18,9 +25,9 @@ export async function networkCell(
     expect(op.status, JSON.stringify(op.error)).toBe('succeeded');
   };
   const listed = async () =>
-    ((await h.call('GET', '/v1/networks?limit=100', { token: admin })).body.items as { status: string }[]).filter(
-      (n) => n.status !== 'deleted',
-    ).length;
+    (
+      (await h.call('GET', '/v1/networks?limit=100', { token: admin })).body.items as { status: string }[]
+    ).filter((n) => n.status !== 'deleted').length;
   const before = await listed();
   const reply = await h.call('POST', '/v1/networks', {
     token: admin,
