@@ -12,6 +12,8 @@ describeNetworkApi('simulated on-prem, AWS emulator public', async () => {
     onprem: 'sandbox-onprem-north',
     public: 'aws-us-east-1',
     settleMs: 120_000,
+    // The emulator's default VPC is 172.31.0.0/16: a subnet elsewhere is refused by EC2.
+    refusedOnPublic: '10.250.0.0/24',
     cleanup: () => harness.close(),
   };
 });

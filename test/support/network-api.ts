@@ -9,6 +9,8 @@ export interface NetworkEnvironment {
   onprem: string;
   public: string;
   settleMs: number;
+  /** A private range the public target's cloud refuses (AWS: outside its VPC), where there is one. */
+  refusedOnPublic?: string;
   cleanup?(): Promise<void>;
 }
 
@@ -109,6 +111,25 @@ export function describeNetworkApi(name: string, setup: () => Promise<NetworkEnv
       const id = reply.body.network.id as string;
       expect(reply.body.network.placement.targetId).toBe(env.public);
       expect((await onCloud(env.public, id))?.complete).toBe(true);
+      await removeNetwork(id, env.public);
+    });
+
+    it('ends a network its cloud refuses in error with nothing made, and lets it be deleted', async () => {
+      if (!env.refusedOnPublic) return;
+      const reply = await create({
+        name: 'outside-net',
+        classification: 'public',
+        cidr: env.refusedOnPublic,
+        region: region.get(env.public),
+      });
+      expect(reply.status, reply.text).toBe(202);
+      const op = await h.settle(admin, reply.body.operation.id, env.settleMs);
+      expect(op.status).toBe('failed');
+      const id = reply.body.network.id as string;
+      const failed = (await h.call('GET', `/v1/networks/${id}`, { token: admin })).body;
+      expect(failed.status).toBe('error');
+      expect(failed.fault).toBeTruthy();
+      expect(await onCloud(env.public, id)).toBeUndefined();
       await removeNetwork(id, env.public);
     });
 
