@@ -9,6 +9,7 @@ import { BrokerError } from '../core/errors.ts';
 import type { WebhookService } from '../core/events/webhook-service.ts';
 import type { ImageService } from '../core/images/image-service.ts';
 import type { LinkService } from '../core/links/link-service.ts';
+import type { NetworkService } from '../core/networks/network-service.ts';
 import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { Authorizer } from '../core/ports/authorizer.ts';
 import type { EventLog, EventSink } from '../core/ports/events.ts';
@@ -41,6 +42,7 @@ import { eventRoutes } from './routes/events.ts';
 import { imageRoutes } from './routes/images.ts';
 import { linkRoutes } from './routes/links.ts';
 import { type MetricsEndpoint, metricsRoutes } from './routes/metrics.ts';
+import { networkRoutes } from './routes/networks.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { placementRoutes } from './routes/placements.ts';
 import { policyRoutes } from './routes/policies.ts';
@@ -60,6 +62,8 @@ export interface ApiDeps {
   vms: VmService;
   volumes: VolumeService;
   buckets: BucketService;
+  /** Tenant networks (`/v1/networks`). */
+  networks: NetworkService;
   links: LinkService;
   /** Public addresses of VMs (`/v1/vms/{id}/addresses`); absent in compositions without them. */
   vmAddresses?: VmAddresses;
@@ -136,6 +140,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route('/', vmRoutes(deps.vms, deps.authorizer));
   app.route('/', volumeRoutes(deps.volumes, deps.authorizer));
   app.route('/', bucketRoutes(deps.buckets, deps.authorizer));
+  app.route('/', networkRoutes(deps.networks, deps.authorizer));
   app.route('/', linkRoutes(deps.links, deps.authorizer));
   if (deps.vmAddresses) app.route('/', vmAddressRoutes(deps.vmAddresses, deps.authorizer));
   app.route('/', imageRoutes(deps.images, deps.authorizer));

@@ -66,6 +66,7 @@ const STATUS_BY_KIND: Record<string, number> = {
   busy: 409,
   attached: 409,
   notEmpty: 409,
+  inUse: 409,
   targetMismatch: 409,
   versionConflict: 409,
   // Worker-side states: a record that vanished or was never placed conflicts with the request.

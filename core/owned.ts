@@ -10,6 +10,7 @@ const LABELS = {
   link: 'link',
   webhook: 'webhook',
   backupPolicy: 'backup policy',
+  network: 'network',
 } as const;
 export type OwnedKind = keyof typeof LABELS;
 

@@ -40,6 +40,7 @@ function createVmEntity(table: BrokerTable) {
       placement: placementSchema().optional(),
       cloudId: string().optional(),
       addresses: list(string()),
+      networks: list(string()).optional(),
       // Floating / Elastic IPs the broker allocated for the VM: the cloud's allocation id and the address.
       publicAddresses: list(map({ id: string(), ip: string() })).optional(),
       // Either an inline non-PHI payload or a pointer to the on-prem copy plus its hash (I2).

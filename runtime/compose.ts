@@ -21,6 +21,8 @@ import {
 } from '../core/metrics/instrumentation.ts';
 import { measuredProviders } from '../core/metrics/measured-providers.ts';
 import type { Cloud } from '../core/model/target.ts';
+import { NetworkService } from '../core/networks/network-service.ts';
+import { vmsOnNetwork } from '../core/networks/vms-on-network.ts';
 import { OperationWorker } from '../core/operations/worker.ts';
 import { CircuitBreakerHealth } from '../core/placement/circuit-breaker.ts';
 import type { AuditAnchor } from '../core/ports/audit-log.ts';
@@ -170,6 +172,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
       placement,
       providers,
       quotas: stores.quotas,
+      networks: stores.networks,
     }),
     volumes: new VolumeService({
       ...common,
@@ -195,6 +198,13 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
         });
         return hmacSha256Hex(await auditKeySecret, key);
       },
+    }),
+    networks: new NetworkService({
+      ...common,
+      catalogue,
+      networks: stores.networks,
+      placement,
+      vmsOn: (tenant, networkId) => vmsOnNetwork(stores.vms, tenant, networkId),
     }),
     images: new ImageService({ ...common, catalogue, images: stores.images, providers, flows }),
     links: new LinkService({

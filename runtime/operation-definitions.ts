@@ -2,6 +2,7 @@ import { backupRun } from '../core/operations/backup-run.ts';
 import { bucketLifecycle } from '../core/operations/bucket-lifecycle.ts';
 import { imageLifecycle } from '../core/operations/image-lifecycle.ts';
 import { linkLifecycle } from '../core/operations/link-lifecycle.ts';
+import { networkLifecycle } from '../core/operations/network-lifecycle.ts';
 import { snapshotLifecycle } from '../core/operations/snapshot-lifecycle.ts';
 import type { OperationDefinition } from '../core/operations/step.ts';
 import { vmAction } from '../core/operations/vm-action.ts';
@@ -21,6 +22,7 @@ export const OPERATION_DEFINITIONS: readonly OperationDefinition[] = [
   volumeLifecycle,
   snapshotLifecycle,
   bucketLifecycle,
+  networkLifecycle,
   linkLifecycle,
   imageLifecycle,
   volumeExtend,

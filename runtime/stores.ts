@@ -12,6 +12,7 @@ import { EventLogStore } from '../persistence/event-log-store.ts';
 import { ImageStore } from '../persistence/image-store.ts';
 import { KeyBindingStore } from '../persistence/key-binding-store.ts';
 import { LinkStore } from '../persistence/link-store.ts';
+import { NetworkStore } from '../persistence/network-store.ts';
 import { OperationStore } from '../persistence/operation-store.ts';
 import { QuotaStore } from '../persistence/quota-store.ts';
 import { TargetHealthDynamoStore } from '../persistence/target-health-store.ts';
@@ -38,6 +39,7 @@ export function createStores(
     volumes: new VolumeStore(table, cursors),
     snapshots: new SnapshotStore(table, cursors),
     buckets: new BucketStore(table, cursors),
+    networks: new NetworkStore(table, cursors),
     links: new LinkStore(table, cursors),
     images: new ImageStore(table, cursors),
     operations: new OperationStore(table, cursors),

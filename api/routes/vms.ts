@@ -48,7 +48,7 @@ export function vmRoutes(vms: VmService, authorizer: Authorizer): OpenAPIHono<Ap
       request: { headers: IdempotencyHeaderSchema, ...jsonBody(CreateVmSchema) },
       responses: {
         202: json(VmWithOperationSchema, 'accepted; poll the operation'),
-        ...problemResponses(400, 401, 403, 409, 422, 503),
+        ...problemResponses(400, 401, 403, 404, 409, 422, 503),
       },
     }),
     async (c) => {

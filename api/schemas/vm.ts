@@ -35,6 +35,15 @@ export const CreateVmSchema = z
       .optional()
       .openapi({ description: 'cloud-init; for phi VMs it is kept only on the on-prem target' }),
     tags: TagsSchema.optional(),
+    networks: z
+      .array(z.string().regex(/^net-[0-9a-z]{26}$/, 'a net- id'))
+      .min(1)
+      .max(1)
+      .optional()
+      .openapi({
+        description:
+          "a tenant network to join instead of the target's default (one for now): the tenant's own, active, on one target, classified at least as the VM; the VM runs on their target",
+      }),
   })
   .strict()
   .openapi('CreateVm');
@@ -59,6 +68,7 @@ export const VmSchema = z
         .object({ ip: z.string(), type: z.enum(['private', 'public']) })
         .openapi('VmAddress', { description: 'fixed addresses are private; floating / Elastic IPs public' }),
     ),
+    networks: z.array(z.string()).optional().openapi({ description: 'the tenant networks it joined' }),
     hasUserData: z.boolean(),
     operationId: z.string(),
     fault: z.string().optional(),

@@ -16,7 +16,7 @@ import { Ec2Compute } from './ec2.ts';
 import { Ec2Images } from './ec2-images.ts';
 import { ec2Limits } from './ec2-limits.ts';
 import { Ec2Location } from './ec2-location.ts';
-import { Ec2SecurityGroups } from './ec2-security-groups.ts';
+import { Ec2Network } from './ec2-network.ts';
 import { S3ObjectStorage } from './s3.ts';
 
 /**
@@ -34,7 +34,7 @@ export class AwsProvider implements CloudProvider {
   readonly compute: Ec2Compute;
   readonly blockStorage: EbsBlockStorage;
   readonly objectStorage: S3ObjectStorage;
-  readonly network: Ec2SecurityGroups;
+  readonly network: Ec2Network;
   readonly images: Ec2Images;
 
   constructor(target: Target, options: AwsOptions = {}) {
@@ -64,7 +64,7 @@ export class AwsProvider implements CloudProvider {
     });
     this.blockStorage = new EbsBlockStorage(this.ec2, settings, location);
     this.objectStorage = new S3ObjectStorage(this.s3, settings);
-    this.network = new Ec2SecurityGroups(this.ec2, settings, location);
+    this.network = new Ec2Network(this.ec2, settings, location);
     this.images = new Ec2Images(this.ec2, target, settings);
   }
 

@@ -103,6 +103,8 @@ export const TAG = {
   image: 'hcb:image',
   link: 'hcb:link',
   bucket: 'hcb:bucket',
+  /** On a subnet: the broker's tenant network it is. */
+  network: 'hcb:network',
   /** On an Elastic IP: the broker VM it was allocated for. */
   address: 'hcb:address',
   /** The operation's idempotency token, so a retry finds what an earlier attempt created. */

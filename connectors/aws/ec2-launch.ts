@@ -46,7 +46,12 @@ export function runInstancesInput(
         DeviceIndex: 0,
         AssociatePublicIpAddress: p.settings.associatePublicIp,
         DeleteOnTermination: true,
-        ...(p.settings.subnetId ? { SubnetId: p.settings.subnetId } : {}),
+        // A tenant network is a subnet of the target's VPC, in the target's zone; else the configured one.
+        ...(input.networkIds?.[0]
+          ? { SubnetId: input.networkIds[0] }
+          : p.settings.subnetId
+            ? { SubnetId: p.settings.subnetId }
+            : {}),
         ...(input.securityGroupIds?.length ? { Groups: input.securityGroupIds } : {}),
       },
     ],

@@ -23,6 +23,7 @@ import type {
   CloudSecurityRule,
   NetworkService,
   SecurityRuleInput,
+  TenantNetworkService,
 } from '../../core/ports/cloud/network.ts';
 import { awsCall, awsCallOrAbsent, hasAwsCode } from './aws-errors.ts';
 import { type AwsSettings, pages, TAG, tagValue, toTags } from './aws-settings.ts';
@@ -53,7 +54,7 @@ export function toIpPermission(rule: SecurityRuleInput): IpPermission {
 }
 
 /** Security groups in the target's VPC, found by their `hcb:link` tag; rules addressed by rule id. */
-export class Ec2SecurityGroups implements NetworkService {
+export class Ec2SecurityGroups implements Omit<NetworkService, keyof TenantNetworkService> {
   readonly #ec2: EC2Client;
   readonly #settings: AwsSettings;
   readonly #location: Ec2Location;

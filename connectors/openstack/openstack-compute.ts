@@ -72,7 +72,12 @@ export class OpenStackCompute implements ComputeService {
       name: input.name,
       flavorRef,
       imageRef,
-      networks: networkId ? [{ uuid: networkId }] : 'auto',
+      // Tenant networks when the VM names them, else the target's default network.
+      networks: input.networkIds?.length
+        ? input.networkIds.map((uuid) => ({ uuid }))
+        : networkId
+          ? [{ uuid: networkId }]
+          : 'auto',
       metadata,
     };
     if (tagSafe(brokerTag(input.brokerId))) body.tags = [brokerTag(input.brokerId)];

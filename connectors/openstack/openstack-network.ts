@@ -3,6 +3,7 @@ import type {
   CloudPublicAddress,
   CloudSecurityGroup,
   CloudSecurityRule,
+  CloudTenantNetwork,
   NetworkService,
   SecurityRuleInput,
 } from '../../core/ports/cloud/network.ts';
@@ -18,6 +19,7 @@ import {
 } from './neutron-security-groups.ts';
 import { openstackError } from './openstack-errors.ts';
 import { OpenStackPublicAddresses } from './openstack-public-addresses.ts';
+import { OpenStackTenantNetworks } from './openstack-tenant-networks.ts';
 
 /** Marker in a group's description: survives a crash between create and tag (Zed takes no tags on create). */
 const marker = (brokerId: string) => `[hcb:${brokerId}]`;
@@ -31,6 +33,7 @@ export class OpenStackNetwork implements NetworkService {
   readonly #neutron: Neutron;
   readonly #groups: NeutronSecurityGroups;
   readonly #public: OpenStackPublicAddresses;
+  readonly #tenantNetworks: OpenStackTenantNetworks;
 
   constructor(clients: {
     neutron: Neutron;
@@ -40,6 +43,23 @@ export class OpenStackNetwork implements NetworkService {
     this.#neutron = clients.neutron;
     this.#groups = clients.securityGroups;
     this.#public = new OpenStackPublicAddresses(clients.neutron, clients.publicNetworkId);
+    this.#tenantNetworks = new OpenStackTenantNetworks(clients.neutron, clients.publicNetworkId);
+  }
+
+  ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork> {
+    return this.#tenantNetworks.ensureTenantNetwork(input);
+  }
+
+  findTenantNetwork(brokerId: string): Promise<CloudTenantNetwork | undefined> {
+    return this.#tenantNetworks.findTenantNetwork(brokerId);
+  }
+
+  deleteTenantNetwork(brokerId: string): Promise<void> {
+    return this.#tenantNetworks.deleteTenantNetwork(brokerId);
+  }
+
+  listTenantNetworks(): AsyncIterable<CloudTenantNetwork> {
+    return this.#tenantNetworks.listTenantNetworks();
   }
 
   allocatePublicAddress(serverId: string, brokerId: string): Promise<CloudPublicAddress> {

@@ -10,6 +10,7 @@ import type {
   ServerMigration,
   ServerState,
 } from '../../core/ports/cloud/compute.ts';
+import { addressFor } from './sandbox-addresses.ts';
 import { type ConsoleRedemption, SandboxConsoleTokens } from './sandbox-console.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
 import { hostNow, sandboxHosts, toServerMigration } from './sandbox-migrations.ts';
@@ -79,9 +80,10 @@ export class SandboxCompute implements ComputeService {
         imageRef,
         vcpus: size.vcpus,
         ramMiB: size.ramMiB,
-        addresses: [`10.${hostOctet(target.id)}.0.${data.nextAddress++ % 250}`],
+        addresses: [addressFor(data, target.id, input.networkIds?.[0])],
         tags: input.tags,
         securityGroups: input.securityGroupIds ?? [],
+        ...(input.networkIds?.length ? { networks: [...input.networkIds] } : {}),
         host: sandboxHosts(target.id)[0],
         createdAt: new Date(at).toISOString(),
         state: 'building',
@@ -334,11 +336,4 @@ export class SandboxCompute implements ComputeService {
     view.host = hostNow(server, this.#o.now());
     return view;
   }
-}
-
-/** A stable second octet per target so addresses differ between targets. */
-function hostOctet(targetId: string): number {
-  let h = 0;
-  for (const c of targetId) h = (h * 31 + c.charCodeAt(0)) % 200;
-  return h + 20;
 }

@@ -4,20 +4,41 @@ import type {
   CloudPublicAddress,
   CloudSecurityGroup,
   CloudSecurityRule,
+  CloudTenantNetwork,
   NetworkService,
   SecurityRuleInput,
 } from '../../core/ports/cloud/network.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
 import type { SandboxPublicAddress, SandboxSecurityGroup, SandboxState } from './sandbox-state.ts';
+import { SandboxTenantNetworks } from './sandbox-tenant-networks.ts';
 
 /** Simulated security groups: the same idempotency rules as Neutron and EC2 (identical rule → same rule). */
 export class SandboxNetwork implements NetworkService {
   readonly #state: SandboxState;
   readonly #faults: SandboxFaults;
+  readonly #tenantNetworks: SandboxTenantNetworks;
 
-  constructor(state: SandboxState, faults: SandboxFaults) {
+  /** `routed`: tenant networks get a router to the provider network, as on an on-prem (Neutron) target. */
+  constructor(state: SandboxState, faults: SandboxFaults, options: { routed: boolean } = { routed: true }) {
     this.#state = state;
     this.#faults = faults;
+    this.#tenantNetworks = new SandboxTenantNetworks(state, faults, options);
+  }
+
+  ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork> {
+    return this.#tenantNetworks.ensureTenantNetwork(input);
+  }
+
+  findTenantNetwork(brokerId: string): Promise<CloudTenantNetwork | undefined> {
+    return this.#tenantNetworks.findTenantNetwork(brokerId);
+  }
+
+  deleteTenantNetwork(brokerId: string): Promise<void> {
+    return this.#tenantNetworks.deleteTenantNetwork(brokerId);
+  }
+
+  listTenantNetworks(): AsyncIterable<CloudTenantNetwork> {
+    return this.#tenantNetworks.listTenantNetworks();
   }
 
   async ensureSecurityGroup(input: {

@@ -69,7 +69,7 @@ export class SandboxProvider implements CloudProvider {
     });
     this.blockStorage = new SandboxBlockStorage(target, state, this.faults, now);
     this.objectStorage = new SandboxObjectStorage(target, state, this.faults, options.baseUrl, now);
-    this.network = new SandboxNetwork(state, this.faults);
+    this.network = new SandboxNetwork(state, this.faults, { routed: target.site === 'onprem' });
     this.images = new SandboxImages(target, state, this.faults, now);
     // Only on-prem sandbox targets may hold PHI payloads, as with real clouds.
     if (target.site === 'onprem') this.payloads = new SandboxPayloads(state);

@@ -20,6 +20,8 @@ export interface SandboxServer extends Transitioning<string> {
   addresses: string[];
   tags: Record<string, string>;
   securityGroups: string[];
+  /** Tenant networks it joined (SandboxTenantNetwork ids); absent: the target's default. */
+  networks?: string[];
   host: string;
   /** Live migrations between the target's two simulated hosts, oldest first. */
   migrations?: SandboxMigration[];
@@ -85,6 +87,16 @@ export interface SandboxSecurityGroup {
   }[];
 }
 
+/** A simulated tenant network: one subnet, and (on an on-prem target) a router to the provider network. */
+export interface SandboxTenantNetwork {
+  id: string;
+  brokerId: string;
+  name: string;
+  cidr: string;
+  subnetId: string;
+  routerId?: string;
+}
+
 /** A simulated public address (documentation range 198.51.100.0/24, RFC 5737). */
 export interface SandboxPublicAddress {
   id: string;
@@ -101,6 +113,7 @@ export interface SandboxData {
   buckets: Record<string, SandboxBucket>;
   securityGroups: Record<string, SandboxSecurityGroup>;
   publicAddresses: Record<string, SandboxPublicAddress>;
+  tenantNetworks: Record<string, SandboxTenantNetwork>;
   nextPublicAddress: number;
   /** Payloads the control plane must not keep (I2), base64. */
   payloads: Record<string, string>;
@@ -119,6 +132,7 @@ const empty = (): SandboxData => ({
   buckets: {},
   securityGroups: {},
   publicAddresses: {},
+  tenantNetworks: {},
   nextPublicAddress: 10,
   payloads: {},
   objectData: {},

@@ -35,7 +35,7 @@ const target = z
     region: z.string().min(1),
     site: z.enum(SITES),
     description: z.string().default(''),
-    kinds: z.array(z.enum(RESOURCE_KINDS)).min(1).default(['vm', 'volume', 'bucket']),
+    kinds: z.array(z.enum(RESOURCE_KINDS)).min(1).default(['vm', 'volume', 'bucket', 'network']),
     attributes,
     ranking: z
       .object({ preference: z.number().default(0), costPerVcpuHour: z.number().nonnegative().default(0) })

@@ -22,7 +22,7 @@ export interface OperationError {
 }
 
 export interface ResourceLink {
-  type: 'vm' | 'volume' | 'bucket' | 'link' | 'image' | 'backupPolicy';
+  type: 'vm' | 'volume' | 'bucket' | 'link' | 'image' | 'backupPolicy' | 'network';
   id: string;
 }
 

@@ -5,7 +5,7 @@ export type Cloud = (typeof CLOUDS)[number];
 export const SITES = ['onprem', 'public'] as const;
 export type Site = (typeof SITES)[number];
 
-export const RESOURCE_KINDS = ['vm', 'volume', 'bucket'] as const;
+export const RESOURCE_KINDS = ['vm', 'volume', 'bucket', 'network'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** Attributes policies can test. Known ones are typed; others pass through to Cedar as-is. */

@@ -74,6 +74,8 @@ export interface Vm {
   cloudId?: string;
   /** Fixed (private) addresses, as the cloud reports them. */
   addresses: string[];
+  /** The tenant networks it joined at create (`net-…`); absent: the target's default network. */
+  networks?: string[];
   /** Public addresses allocated through POST /v1/vms/{id}/addresses (released on delete). */
   publicAddresses?: VmPublicAddress[];
   userData?: PayloadRef;
@@ -101,6 +103,8 @@ export interface VmView {
   task?: string;
   placement?: TargetRef;
   addresses: VmAddressView[];
+  /** The tenant networks it joined; absent: its target's default network. */
+  networks?: string[];
   hasUserData: boolean;
   operationId: string;
   fault?: string;
@@ -131,5 +135,6 @@ export function toVmView(vm: Vm): VmView {
   if (vm.task !== undefined) view.task = vm.task;
   if (vm.placement !== undefined) view.placement = vm.placement;
   if (vm.fault !== undefined) view.fault = vm.fault;
+  if (vm.networks !== undefined) view.networks = vm.networks;
   return view;
 }

@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { LinkRepository } from '../ports/link-repository.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { NetworkRepository } from '../ports/network-repository.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
@@ -23,6 +24,7 @@ export type StepOutcome =
 export interface WorkerDeps {
   vms: VmRepository;
   buckets: BucketRepository;
+  networks: NetworkRepository;
   links: LinkRepository;
   images: ImageRepository;
   volumes: VolumeRepository;

@@ -68,6 +68,7 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
           size: vm.size,
           image: await imageRef(ctx, vm),
           ...(userData === undefined ? {} : { userData }),
+          ...(vm.networks?.length ? { networkIds: await cloudNetworkIds(ctx, vm.networks, targetId) } : {}),
           tags: brokerTags(vm),
           clientToken: `${ctx.op.id}-${targetId}`.slice(0, 64),
         });
@@ -150,4 +151,17 @@ async function discardUserData(ctx: StepContext, vm: Vm): Promise<void> {
   const ref = vm.userData;
   if (ref?.storedIn !== 'target') return;
   await ctx.deps.providers.get(ref.targetId).payloads?.delete(ref.key);
+}
+
+/** The cloud's ids of the VM's tenant networks on its target; one gone from the cloud fails the create. */
+async function cloudNetworkIds(ctx: StepContext, networkIds: string[], targetId: string): Promise<string[]> {
+  const network = ctx.deps.providers.get(targetId).network;
+  return Promise.all(
+    networkIds.map(async (id) => {
+      const found = await network.findTenantNetwork(id);
+      if (!found?.complete)
+        throw new BrokerError('network.missing', `network ${id} is not on target ${targetId}`);
+      return found.id;
+    }),
+  );
 }

@@ -7,6 +7,7 @@ import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { LinkRepository } from '../ports/link-repository.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { NetworkRepository } from '../ports/network-repository.ts';
 import type { OperationRepository, VmRepository } from '../ports/repositories.ts';
 import type { SnapshotRepository, VolumeRepository } from '../ports/volume-repositories.ts';
 import { newOperation } from './new-operation.ts';
@@ -42,6 +43,7 @@ function setup(steps: OperationDefinition['steps'], options: { now?: () => numbe
   const deps = {
     vms: {} as VmRepository,
     buckets: {} as BucketRepository,
+    networks: {} as NetworkRepository,
     links: {} as LinkRepository,
     images: {} as ImageRepository,
     volumes: {} as VolumeRepository,

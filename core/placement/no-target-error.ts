@@ -9,6 +9,7 @@ const NOUN: Record<ResourceKind, [one: string, many: string]> = {
   vm: ['VM', 'VMs'],
   volume: ['volume', 'volumes'],
   bucket: ['bucket', 'buckets'],
+  network: ['network', 'networks'],
 };
 
 /**

@@ -5,7 +5,7 @@ import { vmDemand } from '../quotas/quota-limits.ts';
 
 /**
  * What a placement request would count against the tenant's quotas, as far as the request tells: a VM
- * its instance and its size's vCPUs and RAM, a volume or a bucket one of each. Used for ranking only;
+ * its instance and its size's vCPUs and RAM, a volume or a bucket one of each; a network nothing. Used for ranking only;
  * admission counts the real figures.
  */
 export function quotaDemandOf(request: PlacementRequest, catalogue: TargetCatalogue): QuotaDemand {
@@ -16,5 +16,7 @@ export function quotaDemandOf(request: PlacementRequest, catalogue: TargetCatalo
       return { volumes: 1 };
     case 'bucket':
       return { buckets: 1 };
+    case 'network':
+      return {};
   }
 }

@@ -8,6 +8,7 @@ import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
 import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
+import { networksForVm, placeOnNetworks } from '../networks/vm-networks.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
 import { type OperationSpec, ResourceOperations } from '../operations/resource-operations.ts';
@@ -19,6 +20,7 @@ import type { ServerConsole } from '../ports/cloud/compute.ts';
 import type { ProviderRegistry } from '../ports/cloud/provider.ts';
 import type { IdempotencyScope, KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
+import type { NetworkRepository } from '../ports/network-repository.ts';
 import type { PlacementEngine } from '../ports/placement-engine.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
@@ -42,6 +44,8 @@ export interface CreateVmInput {
   region?: string;
   userData?: string;
   tags?: Record<string, string>;
+  /** Tenant networks to join instead of the target's default (`net-…`, all on one target). */
+  networks?: string[];
 }
 
 export interface VmActionInput {
@@ -72,6 +76,8 @@ export interface VmServiceDeps {
   bindings: KeyBindings;
   /** Per-tenant, per-site quotas (docs/quotas.md); none: no quota is enforced. */
   quotas?: QuotaLedger;
+  /** The tenant networks VMs may join; none: a VM naming a network is refused (404). */
+  networks?: NetworkRepository;
 }
 
 export type ActionResult =
@@ -123,6 +129,7 @@ export class VmService {
     const { catalogue, placement, clock } = this.#deps;
     const sourceImage = await this.#brokerImage(ctx.principal, input);
     this.#checkCatalogueNames(input.size, sourceImage ? undefined : input.image);
+    const networks = await networksForVm(this.#deps.networks, ctx.principal.tenant, input);
     let decision =
       recorded ??
       (await placement.decide({
@@ -136,6 +143,7 @@ export class VmService {
       }));
     if (sourceImage && !recorded)
       decision = pinnedDecision(decision, sourceImage.placement.targetId, "VMs boot on their image's target");
+    if (!recorded) decision = placeOnNetworks(decision, networks);
     if (!decision.chosen) throw noTargetError(decision, catalogue, 'vm', input.classification, input.region);
 
     const vmId = ids.resourceId;
@@ -160,6 +168,7 @@ export class VmService {
       task: 'provisioning',
       placement: decision.chosen,
       addresses: [],
+      ...(networks.length > 0 ? { networks: networks.map((n) => n.id) } : {}),
       operationId: operation.id,
       activeOperationId: operation.id,
       createdAt: now,

@@ -95,6 +95,12 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       body: { url: 'http://127.0.0.1:9/hook', events: ['operation.failed'] },
     });
     expect(webhook.status, webhook.text).toBe(201);
+    const network = await h.call('POST', '/v1/networks', {
+      token: await h.token(tenantA, ['admin']),
+      body: { name: `${marker}-net`, classification: 'internal', cidr: '10.61.0.0/24' },
+    });
+    expect(network.status, network.text).toBe(202);
+    await h.settle(a, network.body.operation.id);
     const backupPolicy = await h.call('POST', '/v1/backup-policies', {
       token: await h.token(tenantA, ['admin']),
       body: BACKUP_POLICY_BODY,
@@ -121,6 +127,7 @@ describe('tenant isolation matrix (I6): every route × another tenant’s ids ×
       volume: volume.volume.id,
       snapshot: snapshot.snapshot.id,
       bucket: bucket.bucket.id,
+      network: network.body.network.id,
       link: link.id,
       image: image.id,
       operation: vm.operation.id,

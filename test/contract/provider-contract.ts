@@ -4,6 +4,7 @@ import { BrokerError } from '../../core/errors.ts';
 import type { CloudServer } from '../../core/ports/cloud/compute.ts';
 import type { CloudProvider } from '../../core/ports/cloud/provider.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { tenantNetworkContract } from './tenant-network-contract.ts';
 
 /** What each provider's contract test hands the shared suite. */
 export interface ProviderFixture {
@@ -603,6 +604,8 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
         expect((await listed()).some((a) => a.id === address.id)).toBe(false);
       });
     });
+
+    describe('tenant networks', () => tenantNetworkContract(() => ({ ...f, provider: p })));
 
     describe('payloads', () => {
       it('keeps payloads on the target when it offers a payload store', async () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './broker-harness.ts';
+import { networkCell } from './network-cell.ts';
 
 type Classification = 'phi' | 'pii' | 'internal' | 'public';
 type Site = 'onprem' | 'public';
-type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup' | 'retype';
+type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup' | 'retype' | 'network';
 type Outcome = 'allowed' | 'denied' | 'unsupported';
 
 /** Where the matrix runs: two targets per site, with distinct regions (a requested region places). */
@@ -21,7 +22,16 @@ export interface MatrixEnvironment {
 
 const CLASSIFICATIONS: Classification[] = ['phi', 'pii', 'internal', 'public'];
 const SITES: Site[] = ['onprem', 'public'];
-const OPERATIONS: Operation[] = ['attach', 'snapshot', 'copy', 'link', 'presign', 'backup', 'retype'];
+const OPERATIONS: Operation[] = [
+  'attach',
+  'snapshot',
+  'copy',
+  'link',
+  'presign',
+  'backup',
+  'retype',
+  'network',
+];
 
 const LINK_SHAPES = [
   'inbound-internet-v4',
@@ -96,7 +106,8 @@ function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean
 }
 
 /**
- * The matrix classification × site × operation (attach, snapshot, copy, link, presign, backup, retype): allowed cells
+ * The matrix classification × site × operation (attach, snapshot, copy, link, presign, backup, retype,
+ * network): allowed cells
  * succeed end to end; denied ones answer 403 naming the policies and leave nothing behind; a phi
  * workload asking for a public region is refused.
  */
@@ -207,6 +218,19 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
         expect(reply.body.code).toBe(code);
         expect(reply.body.details.policies.length).toBeGreaterThan(0);
       };
+
+      if (op === 'network') {
+        // phi never gets a public network; every network made is gone from its cloud after its delete.
+        await networkCell(h, {
+          classification: c,
+          site: s,
+          region: wish(s),
+          home: home(c, s),
+          denied: outcome === 'denied',
+          settleMs: env.settleMs,
+        });
+        return;
+      }
 
       if (op === 'snapshot') {
         const snap = await settle(

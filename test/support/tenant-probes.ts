@@ -12,6 +12,7 @@ export const KINDS = {
   volume: 'vol',
   snapshot: 'snap',
   bucket: 'bkt',
+  network: 'net',
   link: 'lnk',
   image: 'img',
   operation: 'op',
@@ -69,6 +70,7 @@ export const BODIES: Record<string, unknown[]> = {
   'POST /v1/volumes/:id/extend': [{ sizeGiB: 2 }],
   'POST /v1/volumes/:id/retype': [{ type: 'ssd' }],
   'POST /v1/buckets': [{ name: 'probe', classification: 'internal' }],
+  'POST /v1/networks': [{ name: 'probe', classification: 'internal', cidr: '10.60.0.0/24' }],
   'POST /v1/buckets/:id/presign': [{ key: 'k', method: 'GET', expiresInSeconds: 60 }],
   'POST /v1/links': [
     { from: { vmId: '<vm>' }, to: { vmId: '<own:vm>' }, port: 443, protocol: 'tcp' },

@@ -54,6 +54,8 @@ export interface CreateServerInput {
   /** Deterministic per operation: EC2's ClientToken; others may ignore it and rely on brokerId lookup. */
   clientToken: string;
   securityGroupIds?: string[];
+  /** Tenant networks to join instead of the target's default (CloudTenantNetwork ids, this target's). */
+  networkIds?: string[];
 }
 
 /**

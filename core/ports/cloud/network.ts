@@ -22,7 +22,7 @@ export interface CloudSecurityRule extends SecurityRuleInput {
   id: string;
 }
 
-export interface NetworkService extends PublicAddressService {
+export interface NetworkService extends PublicAddressService, TenantNetworkService {
   /** Finds the group carrying this broker id, or creates it. */
   ensureSecurityGroup(input: {
     brokerId: string;
@@ -66,4 +66,40 @@ export interface PublicAddressService {
   releasePublicAddress(addressId: string): Promise<void>;
   /** Every public address on the target that carries a broker VM id (for the reconciler's sweep). */
   listPublicAddresses(): AsyncIterable<CloudPublicAddress>;
+}
+
+/**
+ * A tenant network as the cloud holds it: on OpenStack a Neutron network with one subnet and a router to
+ * the provider network; on AWS one subnet of the target's VPC (its route table reaches the internet gateway).
+ */
+export interface CloudTenantNetwork {
+  /** What a server joins: the Neutron network id, or the EC2 subnet id. */
+  id: string;
+  subnetId: string;
+  /** The Neutron router (OpenStack only). */
+  routerId?: string;
+  cidr: string;
+  /** The broker's network id, carried by every piece (name, description or tag). */
+  brokerId: string;
+  /** Every piece is there (OpenStack: the router joined to the subnet); a crash may leave it partial. */
+  complete: boolean;
+}
+
+/** Tenant networks, a capability of the network service. */
+export interface TenantNetworkService {
+  /**
+   * Creates the network and its subnet (and router) for `brokerId`. Idempotent on `brokerId`: pieces an
+   * earlier attempt made are found and completed, never made twice. Refuses a cidr the cloud cannot hold
+   * (`invalidRequest`) leaving nothing behind.
+   */
+  ensureTenantNetwork(input: { brokerId: string; name: string; cidr: string }): Promise<CloudTenantNetwork>;
+  /** The network made for `brokerId`, or undefined when the cloud has none. */
+  findTenantNetwork(brokerId: string): Promise<CloudTenantNetwork | undefined>;
+  /**
+   * Removes every piece made for `brokerId` (router interface, router, subnet, network). Idempotent: a
+   * network already gone succeeds. Refused (`conflict`) while a server still uses it.
+   */
+  deleteTenantNetwork(brokerId: string): Promise<void>;
+  /** Every tenant network the broker made on this target (the reconciler tells them from foreign ones). */
+  listTenantNetworks(): AsyncIterable<CloudTenantNetwork>;
 }

@@ -413,6 +413,15 @@ export interface paths {
                     };
                 };
                 /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3155,6 +3164,445 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/networks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's networks */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description page size (1–100) */
+                    limit?: number;
+                    /** @description from the previous page's nextCursor */
+                    cursor?: string;
+                    status?: "pending" | "active" | "deleting" | "deleted" | "error";
+                    /** @description phi > pii > internal > public; phi never leaves on-prem targets */
+                    classification?: components["schemas"]["Classification"];
+                    targetId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description one page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NetworkPage"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a tenant network (placed by policy; admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description replays the first response for the same key and body; the same key with another body is a 422 */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateNetwork"];
+                };
+            };
+            responses: {
+                /** @description accepted; poll the operation */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NetworkWithOperation"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description conflicts with the current state, or a request with the same Idempotency-Key is still running */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body over 64 KiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/networks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a network */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the network */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Network"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a network and every piece of it on its cloud (refused while VMs use it; admins) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description replays the first response for the same key and body; the same key with another body is a 422 */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NetworkWithOperation"];
+                    };
+                };
+                /** @description problem */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description problem */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description well-formed but refused: e.g. the Idempotency-Key was used with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is throttling; retry after `Retry-After` seconds */
+                429: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description request line and headers over 16 KiB (embedded server) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the state store or a cloud is unavailable; retry after `Retry-After` seconds */
+                503: {
+                    headers: {
+                        /** @description seconds to wait before retrying */
+                        "retry-after"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -7210,6 +7658,8 @@ export interface components {
             task?: string;
             placement?: components["schemas"]["Placement"];
             addresses: components["schemas"]["VmAddress"][];
+            /** @description the tenant networks it joined */
+            networks?: string[];
             hasUserData: boolean;
             operationId: string;
             fault?: string;
@@ -7326,6 +7776,8 @@ export interface components {
             tags?: {
                 [key: string]: string;
             };
+            /** @description a tenant network to join instead of the target's default (one for now): the tenant's own, active, on one target, classified at least as the VM; the VM runs on their target */
+            networks?: string[];
         };
         VmPage: {
             items: components["schemas"]["Vm"][];
@@ -7537,6 +7989,45 @@ export interface components {
              */
             expiresInSeconds: number;
         };
+        NetworkWithOperation: {
+            network: components["schemas"]["Network"];
+            operation: components["schemas"]["Operation"];
+        };
+        Network: {
+            id: string;
+            name: string;
+            classification: components["schemas"]["Classification"];
+            cidr: string;
+            region?: string;
+            tags: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            status: "pending" | "active" | "deleting" | "deleted" | "error";
+            placement?: components["schemas"]["Placement"];
+            operationId: string;
+            fault?: string;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CreateNetwork: {
+            name: string;
+            classification: components["schemas"]["Classification"];
+            /**
+             * @description the subnet: a private IPv4 range, /16 to /28, network address only
+             * @example 10.40.0.0/24
+             */
+            cidr: string;
+            region?: string;
+            /** @description labels (no PHI); keys hcb:… and service-endpoint are reserved */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        NetworkPage: {
+            items: components["schemas"]["Network"][];
+            nextCursor?: string;
+        };
         Link: {
             id: string;
             from: {
@@ -7675,7 +8166,7 @@ export interface components {
              * @example vm
              * @enum {string}
              */
-            kind: "vm" | "volume" | "bucket";
+            kind: "vm" | "volume" | "bucket" | "network";
             classification: components["schemas"]["Classification"];
             /** @example small */
             size?: string;
