@@ -56,39 +56,42 @@ const linkFields = {
  * names the fields of the shape it came closest to (api/validation.ts), and for a network → network
  * request that is `body.to`.
  */
+/** The port rule in JSON Schema terms, on each shape, so the document says what the service checks. */
+const PORT_RULE = {
+  oneOf: [
+    {
+      properties: { protocol: { const: 'icmp' } },
+      not: { anyOf: [{ required: ['port'] }, { required: ['ports'] }] },
+    },
+    {
+      properties: { protocol: { enum: ['tcp', 'udp'] } },
+      oneOf: [{ required: ['port'] }, { required: ['ports'] }],
+    },
+  ],
+};
+
 const NetworkToVm = z
   .object({ from: CidrRef, to: VmRef, ...linkFields })
   .strict()
-  .openapi('NetworkToVmLink', { description: 'inbound: from a network to a VM' });
+  .openapi(
+    'NetworkToVmLink',
+    withJsonSchema({ description: 'inbound: from a network to a VM', ...PORT_RULE }),
+  );
 const VmToVm = z
   .object({ from: VmRef, to: VmRef, ...linkFields })
   .strict()
-  .openapi('VmToVmLink', { description: 'between two VMs' });
+  .openapi('VmToVmLink', withJsonSchema({ description: 'between two VMs', ...PORT_RULE }));
 const VmToNetwork = z
   .object({ from: VmRef, to: CidrRef, ...linkFields })
   .strict()
-  .openapi('VmToNetworkLink', { description: 'outbound: from a VM to a network' });
+  .openapi(
+    'VmToNetworkLink',
+    withJsonSchema({ description: 'outbound: from a VM to a network', ...PORT_RULE }),
+  );
 
-export const CreateLinkSchema = z.union([NetworkToVm, VmToVm, VmToNetwork]).openapi(
-  'CreateLink',
-  withJsonSchema({
-    // The port rule in JSON Schema terms, so the document says what the service checks.
-    allOf: [
-      {
-        oneOf: [
-          {
-            properties: { protocol: { const: 'icmp' } },
-            not: { anyOf: [{ required: ['port'] }, { required: ['ports'] }] },
-          },
-          {
-            properties: { protocol: { enum: ['tcp', 'udp'] } },
-            oneOf: [{ required: ['port'] }, { required: ['ports'] }],
-          },
-        ],
-      },
-    ],
-  }),
-);
+export const CreateLinkSchema = z.union([NetworkToVm, VmToVm, VmToNetwork]).openapi('CreateLink', {
+  description: 'a link: between two VMs, from a VM to a network, or from a network to a VM',
+});
 
 export const LinkSchema = z
   .object({
