@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { page, printableText, ResourceNameSchema, TagsSchema } from './common.ts';
+import { page, ResourceNameSchema, TagsSchema } from './common.ts';
+import { CRON_PATTERN } from './cron-pattern.ts';
 
 const RetentionSchema = z
   .union([
@@ -33,10 +34,18 @@ const SelectorSchema = z
 export const BackupPolicyInputSchema = z
   .object({
     name: ResourceNameSchema.openapi({ example: 'nightly' }),
-    schedule: printableText(100).openapi({
-      description: 'five-field cron expression, evaluated in UTC',
-      example: '0 2 * * *',
-    }),
+    schedule: z
+      .string()
+      .max(100)
+      .regex(
+        new RegExp(CRON_PATTERN),
+        'five cron fields (minute hour day-of-month month day-of-week, UTC), each *, */n, a number or an ascending range a-b',
+      )
+      .openapi({
+        description:
+          'five cron fields (minute hour day-of-month month day-of-week), evaluated in UTC; each is `*`, `*/n`, a number in its range or an ascending range `a-b` (no lists or names), and a day of month must exist in a month the schedule names alone (not `30 2`)',
+        example: '0 2 * * 1-5',
+      }),
     retention: RetentionSchema,
     selector: SelectorSchema,
   })

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxProvider } from '../../connectors/sandbox/sandbox-provider.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import { type Harness, startHarness } from '../support/broker-harness.ts';
+import { readStream } from '../support/sse-client.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /**
  * Backup policies on the sandbox, the scheduler driven by the broker's clock through the operator's
@@ -17,7 +19,7 @@ describe('backup policies and scheduled runs', () => {
   let operator: string;
 
   beforeAll(async () => {
-    h = await startHarness({ clock });
+    h = await startHarness({ clock, env: { HCB_EVENTS_SETTLE_MS: '200' } });
     admin = await h.token('backup-t', ['admin']);
     app = await h.token('backup-t', ['app']);
     operator = await h.token('platform', ['operator']);
@@ -119,6 +121,24 @@ describe('backup policies and scheduled runs', () => {
       const failed = await h.settle(app, failing.lastOperationId);
       expect(failed.status).toBe('failed');
       expect(failed.error.code).toBe('backup.incomplete');
+      // The failure is also told: an operation.failed event naming the run, its policy and the error code.
+      const told = await waitFor(
+        async () =>
+          (await readStream(h.base, app)).find((s) => s.event.id === `evt-${failed.id}.failed`)?.event,
+        (event) => event !== undefined,
+        { timeoutMs: 20_000, what: 'the failed run’s event' },
+      );
+      expect(told).toMatchObject({
+        kind: 'operation.failed',
+        tenant: 'backup-t',
+        data: {
+          operationId: failed.id,
+          operationKind: 'backup.run',
+          resourceType: 'backupPolicy',
+          resourceId: policyId,
+          errorCode: 'backup.incomplete',
+        },
+      });
     } finally {
       provider.faults.clear();
     }

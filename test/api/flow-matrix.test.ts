@@ -2,8 +2,8 @@ import { startHarness } from '../support/broker-harness.ts';
 import { describeFlowMatrix } from '../support/flow-matrix.ts';
 
 /** The matrix on the sandbox: every target simulated, every cell end to end. */
-describeFlowMatrix('sandbox', async () => {
-  const harness = await startHarness();
+describeFlowMatrix('sandbox', async (clock) => {
+  const harness = await startHarness({ clock });
   return {
     harness,
     onprem: ['sandbox-onprem-north', 'sandbox-onprem-south'],

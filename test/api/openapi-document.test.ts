@@ -60,14 +60,30 @@ describe('the OpenAPI document tells the truth', () => {
     }
   });
 
-  it('states the tag key pattern and limit, and the link port rule', () => {
+  it('states the tag key pattern and limit, the link shapes and port rule, and the backup schedule', () => {
     const tags = doc.components.schemas.CreateVm.properties.tags;
     expect(tags.propertyNames.pattern).toBe('^(?!hcb:|service-endpoint$)[A-Za-z0-9][A-Za-z0-9:._/-]{0,62}$');
     expect(tags.maxProperties).toBe(20);
     expect(tags.additionalProperties).toMatchObject({ maxLength: 255 });
-    const link = doc.components.schemas.CreateLink;
-    expect(link.oneOf).toHaveLength(2);
-    expect(link.properties.to.anyOf[1].properties.cidr.pattern).toBeDefined();
+    const schemas = doc.components.schemas;
+    // Which `to` goes with which `from` is the union's: a network reaches only a VM.
+    expect(schemas.CreateLink.anyOf.map((s: { $ref: string }) => s.$ref.split('/').pop())).toEqual([
+      'NetworkToVmLink',
+      'VmToVmLink',
+      'VmToNetworkLink',
+    ]);
+    const network = { $ref: '#/components/schemas/LinkNetwork' };
+    expect(schemas.NetworkToVmLink.properties.from).toEqual(network);
+    expect(schemas.NetworkToVmLink.properties.to.properties.vmId).toBeDefined();
+    expect(schemas.VmToNetworkLink.properties.to).toEqual(network);
+    for (const shape of ['NetworkToVmLink', 'VmToVmLink', 'VmToNetworkLink']) {
+      expect(schemas[shape].oneOf, shape).toHaveLength(2);
+      expect(schemas[shape].additionalProperties, shape).toBe(false);
+    }
+    const cidr = new RegExp(schemas.LinkNetwork.properties.cidr.pattern);
+    expect([cidr.test('10.1.2.0/24'), cidr.test('10.1.2.3/24')]).toEqual([true, false]);
+    const schedule = new RegExp(schemas.BackupPolicyInput.properties.schedule.pattern);
+    expect([schedule.test('0 2 * * 1-5'), schedule.test('0 0 30 2 *')]).toEqual([true, false]);
     const presignKey = doc.components.schemas.PresignRequest.properties.key;
     expect(new RegExp(presignKey.pattern).test('reports/a.pdf')).toBe(true);
     expect(new RegExp(presignKey.pattern).test('a\nb')).toBe(false);

@@ -5,8 +5,8 @@ import { awsCatalogue, useEmulator } from './emulator.ts';
 /** The public site is AWS (the emulator), two regions; on-prem is simulated. */
 useEmulator();
 
-describeFlowMatrix('simulated on-prem, AWS emulator public', async () => {
-  const harness = await startHarness({ targetsFile: await awsCatalogue(['us-east-1', 'us-west-2']) });
+describeFlowMatrix('simulated on-prem, AWS emulator public', async (clock) => {
+  const harness = await startHarness({ clock, targetsFile: await awsCatalogue(['us-east-1', 'us-west-2']) });
   const cloudOf = (id: string) => harness.broker.providers.get(id).target.cloud;
   return {
     harness,

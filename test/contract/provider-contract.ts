@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../core/errors.ts';
+import type { CloudSnapshot } from '../../core/ports/cloud/block-storage.ts';
 import type { CloudServer } from '../../core/ports/cloud/compute.ts';
 import type { CloudProvider } from '../../core/ports/cloud/provider.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -421,6 +422,41 @@ export function describeProviderContract(name: string, setup: () => Promise<Prov
           timeoutMs: f.settleTimeoutMs,
           intervalMs: f.pollMs,
           what: 'snapshot deletion',
+        });
+      });
+
+      it('keeps a series of snapshots of one volume (backup runs) and prunes the older, leaving the newer', async () => {
+        const wait = { timeoutMs: f.settleTimeoutMs, intervalMs: f.pollMs };
+        const taken: CloudSnapshot[] = [];
+        for (const slot of ['1', '2']) {
+          const snapshot = await p.blockStorage.createSnapshot(volumeId, {
+            brokerId: `snap-backup-${slot}-${run}`,
+            name: `backup-${slot}-${run}`,
+          });
+          const ready = await waitFor(
+            () => p.blockStorage.getSnapshot(snapshot.id),
+            (s) => s.state === 'available' || s.state === 'error',
+            { ...wait, what: `backup snapshot ${slot}` },
+          );
+          expect(ready.state).toBe('available');
+          expect(ready.volumeId).toBe(volumeId);
+          taken.push(ready);
+        }
+        const [older, newer] = taken as [CloudSnapshot, CloudSnapshot];
+        expect(newer.id).not.toBe(older.id);
+        expect((await p.blockStorage.findSnapshotByBrokerId(`snap-backup-1-${run}`))?.id).toBe(older.id);
+        await p.blockStorage.deleteSnapshot(older.id);
+        await p.blockStorage.deleteSnapshot(older.id);
+        const gone = (s: CloudSnapshot | undefined) => s === undefined || s.state === 'deleted';
+        await waitFor(() => p.blockStorage.findSnapshotByBrokerId(`snap-backup-1-${run}`), gone, {
+          ...wait,
+          what: 'pruned snapshot deletion',
+        });
+        expect((await p.blockStorage.getSnapshot(newer.id)).state).toBe('available');
+        await p.blockStorage.deleteSnapshot(newer.id);
+        await waitFor(() => p.blockStorage.findSnapshotByBrokerId(`snap-backup-2-${run}`), gone, {
+          ...wait,
+          what: 'kept snapshot deletion',
         });
       });
 

@@ -28,16 +28,8 @@ STATE_DEPENDENT_FIELDS = {
     "body.region",
     # The link lifetime limit is lower for a phi bucket (the bucket's classification).
     "body.expiresInSeconds",
-    # Host bits must be zero: a rule on the value that the documented pattern leaves out.
-    "body.to.cidr",
-    "body.from.cidr",
-    # Which `to` a link may have depends on its `from` (a network reaches only a VM): a rule across two
-    # fields that the documented schema leaves out.
-    "body.to",
     # A port range's `from` is at most its `to`: the same kind of rule across two fields.
     "body.ports",
-    # A backup schedule is five cron fields whose ranges cron-parser checks; the schema only bounds the text.
-    "body.schedule",
     # A volume restored from a snapshot is at least the snapshot's size (the snapshot's state).
     "body.sizeGiB",
     # Targets are the deployment's catalogue.

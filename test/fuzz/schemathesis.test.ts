@@ -9,13 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * /openapi.json with every check: no server error, no response off its documented schema, no undocumented
  * status, a 405 for undocumented methods, and so on. The only allowance is in hooks.py (schema-valid
  * fields that stored state or the deployment can still refuse). Each run is bounded by examples per
- * operation and a time budget (HCB_FUZZ_EXAMPLES, HCB_FUZZ_SECONDS; `npm run test:fuzz` runs longer).
+ * operation and a time budget (HCB_FUZZ_EXAMPLES, HCB_FUZZ_SECONDS; `npm run test:fuzz` runs longer);
+ * HCB_FUZZ_PATHS narrows a run to the operations whose path matches it.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HERE = import.meta.dirname;
 const MAX_EXAMPLES = Number(process.env.HCB_FUZZ_EXAMPLES ?? 10);
 const SECONDS = Number(process.env.HCB_FUZZ_SECONDS ?? 75);
+/** Only the operations whose path matches this regular expression (e.g. `^/v1/links`); all when unset. */
+const PATHS = process.env.HCB_FUZZ_PATHS;
 
 let st: string;
 let dataDir: string;
@@ -95,6 +98,7 @@ function fuzz(roles: string, seed: number): Promise<Run> {
     '--no-color',
     '--generation-database',
     'none',
+    ...(PATHS ? ['--include-path-regex', PATHS] : []),
   ];
   const started = Date.now();
   const child = spawn(st, args, {

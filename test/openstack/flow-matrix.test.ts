@@ -36,8 +36,8 @@ function catalogue(): string {
   return file;
 }
 
-describeFlowMatrix('OpenStack on-prem, simulated public', async () => {
-  const harness = await startHarness({ targetsFile: catalogue() });
+describeFlowMatrix('OpenStack on-prem, simulated public', async (clock) => {
+  const harness = await startHarness({ clock, targetsFile: catalogue() });
   // Nova's fake driver never uploads a snapshot's bytes: stand in for the hypervisor (tests only).
   const stops = ['openstack-dc1', 'openstack-dc2'].map((id) =>
     fakeHypervisorUploads(harness.broker.providers.get(id) as OpenStackProvider, 'img-'),

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../core/ports/clock.ts';
 import type { Harness } from './broker-harness.ts';
+import { backupCell } from './flow-matrix-backup.ts';
 import { networkCell } from './network-cell.ts';
 
-type Classification = 'phi' | 'pii' | 'internal' | 'public';
-type Site = 'onprem' | 'public';
+export type Classification = 'phi' | 'pii' | 'internal' | 'public';
+export type Site = 'onprem' | 'public';
 type Operation = 'attach' | 'snapshot' | 'copy' | 'link' | 'presign' | 'backup' | 'retype' | 'network';
 type Outcome = 'allowed' | 'denied' | 'unsupported';
 
@@ -105,15 +107,34 @@ function expected(op: Operation, c: Classification, s: Site, crossCloud: boolean
   return 'allowed';
 }
 
+/** The broker's clock in the matrix: the system's, moved ahead by what the backup cells advanced it. */
+export interface MatrixClock extends Clock {
+  advance(ms: number): void;
+}
+
+function matrixClock(): MatrixClock {
+  let ahead = 0;
+  return {
+    now: () => new Date(Date.now() + ahead),
+    advance: (ms) => {
+      ahead += ms;
+    },
+  };
+}
+
 /**
  * The matrix classification × site × operation (attach, snapshot, copy, link, presign, backup, retype,
- * network): allowed cells
- * succeed end to end; denied ones answer 403 naming the policies and leave nothing behind; a phi
- * workload asking for a public region is refused.
+ * network): allowed cells succeed end to end; denied ones answer 403 naming the policies and leave nothing
+ * behind; a phi workload asking for a public region is refused. `setup` starts the broker on `clock` (the
+ * backup cells move it on to reach the next cron slot).
  */
-export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvironment>): void {
+export function describeFlowMatrix(
+  name: string,
+  setup: (clock: MatrixClock) => Promise<MatrixEnvironment>,
+): void {
   describe(`flow matrix: ${name}`, () => {
     let env: MatrixEnvironment;
+    const clock = matrixClock();
     let h: Harness;
     let app: string;
     const region = new Map<string, string>();
@@ -138,7 +159,7 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       (await h.call('GET', `${path}?limit=100`, { token: app })).body.items.length;
 
     beforeAll(async () => {
-      env = await setup();
+      env = await setup(clock);
       h = env.harness;
       app = await h.token('tenant-matrix', ['app']);
       const targets = (await h.call('GET', '/v1/targets', { token: app })).body.items as {
@@ -273,52 +294,11 @@ export function describeFlowMatrix(name: string, setup: () => Promise<MatrixEnvi
       }
 
       if (op === 'backup') {
-        // A scheduled backup of a volume: its snapshot stays on the volume's target (phi: on-prem), and
-        // deleting the policy, the snapshot and the volume leaves nothing behind.
-        const created = await h.call('POST', '/v1/volumes', {
-          token: app,
-          body: { name: `k-${c}-${s}`, sizeGiB: 1, classification: c, region: placeIn(c, s) },
-        });
-        await settle(created);
-        const volumeId = created.body.volume.id;
-        const admin = await h.token('tenant-matrix', ['admin']);
-        const policy = await h.call('POST', '/v1/backup-policies', {
-          token: admin,
-          body: {
-            name: `k-${c}-${s}`,
-            schedule: '* * * * *',
-            retention: { count: 1 },
-            selector: { ids: [volumeId] },
-          },
-        });
-        expect(policy.status, policy.text).toBe(201);
-        const operator = await h.token('platform', ['operator']);
-        let run: string | undefined;
-        for (let i = 0; i < 5 && run === undefined; i++) {
-          await h.call('POST', '/v1/admin/reconcile', { token: operator, body: {} });
-          run = (await h.call('GET', `/v1/backup-policies/${policy.body.id}`, { token: app })).body
-            .lastOperationId;
-        }
-        expect(run).toBeDefined();
-        const op = await h.settle(app, run!, env.settleMs);
-        expect(op.status, JSON.stringify(op.error)).toBe('succeeded');
-        expect(
-          (await h.call('DELETE', `/v1/backup-policies/${policy.body.id}`, { token: admin })).status,
-        ).toBe(200);
-        const snapshots = (await h.call('GET', `/v1/volumes/${volumeId}/snapshots`, { token: app })).body
-          .items as { id: string }[];
-        expect(snapshots.length).toBeGreaterThanOrEqual(1);
-        for (const taken of snapshots) {
-          const snapshot = (await h.call('GET', `/v1/snapshots/${taken.id}`, { token: app })).body;
-          expect(snapshot).toMatchObject({
-            classification: c,
-            backupPolicyId: policy.body.id,
-            placement: { targetId: home(c, s), site: c === 'phi' ? 'onprem' : s },
-          });
-          if (snapshot.status === 'available')
-            await settle(await h.call('DELETE', `/v1/snapshots/${taken.id}`, { token: app }));
-        }
-        await settle(await h.call('DELETE', `/v1/volumes/${volumeId}`, { token: app }));
+        await backupCell(
+          { h, app, clock, settleMs: env.settleMs, settle, region: placeIn(c, s), home: home(c, s) },
+          c,
+          s,
+        );
         return;
       }
 

@@ -8062,26 +8062,67 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
-        CreateLink: {
-            /** @description a VM, or a network for an inbound link (then `to` must be a VM) */
+        /** @description a link: between two VMs, from a VM to a network, or from a network to a VM */
+        CreateLink: components["schemas"]["NetworkToVmLink"] | components["schemas"]["VmToVmLink"] | components["schemas"]["VmToNetworkLink"];
+        /** @description inbound: from a network to a VM */
+        NetworkToVmLink: {
+            from: components["schemas"]["LinkNetwork"];
+            to: {
+                vmId: string;
+            };
+            /** @description tcp and udp: one port (or give `ports`); absent for icmp */
+            port?: number;
+            /** @description tcp and udp: a range of ports, both ends included (or give `port`) */
+            ports?: {
+                from: number;
+                to: number;
+            };
+            /** @enum {string} */
+            protocol: "tcp" | "udp" | "icmp";
+        } & ({
+            /** @constant */
+            protocol?: "icmp";
+        } | ({
+            /** @enum {unknown} */
+            protocol?: "tcp" | "udp";
+        } & (unknown | unknown)));
+        LinkNetwork: {
+            /**
+             * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 shorter than /128 as the groups its prefix reaches then :: (2001:db8::/32, fc00::/7), or all eight groups; IPv6 is stored in its RFC 5952 form
+             * @example 10.20.0.0/16
+             */
+            cidr: string;
+        };
+        /** @description between two VMs */
+        VmToVmLink: {
             from: {
                 vmId: string;
-            } | {
-                /**
-                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
-                 * @example 10.20.0.0/16
-                 */
-                cidr: string;
             };
             to: {
                 vmId: string;
-            } | {
-                /**
-                 * @description an IPv4 or IPv6 network with its host bits zero (10.1.2.3/24 is refused, naming 10.1.2.0/24); IPv6 is stored in its RFC 5952 form
-                 * @example 10.20.0.0/16
-                 */
-                cidr: string;
             };
+            /** @description tcp and udp: one port (or give `ports`); absent for icmp */
+            port?: number;
+            /** @description tcp and udp: a range of ports, both ends included (or give `port`) */
+            ports?: {
+                from: number;
+                to: number;
+            };
+            /** @enum {string} */
+            protocol: "tcp" | "udp" | "icmp";
+        } & ({
+            /** @constant */
+            protocol?: "icmp";
+        } | ({
+            /** @enum {unknown} */
+            protocol?: "tcp" | "udp";
+        } & (unknown | unknown)));
+        /** @description outbound: from a VM to a network */
+        VmToNetworkLink: {
+            from: {
+                vmId: string;
+            };
+            to: components["schemas"]["LinkNetwork"];
             /** @description tcp and udp: one port (or give `ports`); absent for icmp */
             port?: number;
             /** @description tcp and udp: a range of ports, both ends included (or give `port`) */
@@ -8492,8 +8533,8 @@ export interface components {
             /** @example nightly */
             name: string;
             /**
-             * @description five-field cron expression, evaluated in UTC
-             * @example 0 2 * * *
+             * @description five cron fields (minute hour day-of-month month day-of-week), evaluated in UTC; each is `*`, `*\/n`, a number in its range or an ascending range `a-b` (no lists or names), and a day of month must exist in a month the schedule names alone (not `30 2`)
+             * @example 0 2 * * 1-5
              */
             schedule: string;
             retention: components["schemas"]["BackupRetention"];
