@@ -35,7 +35,7 @@ export const LAMBDA_NODE_TARGET = 'node24';
 export type BrokerEntry = 'api' | 'worker' | 'reconciler';
 
 /** The API function's budget for the JavaScript it loads at start (`index.mjs` and its static imports). */
-export const API_START_BUDGET_BYTES = 1000 * 1024;
+export const API_START_BUDGET_BYTES = 1024 * 1024;
 
 /**
  * zod's `z` namespace re-exports every locale (`z.locales`), and `@hono/zod-openapi` uses `z` as a value,
