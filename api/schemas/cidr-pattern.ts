@@ -70,3 +70,27 @@ const alternatives = [
 ];
 
 export const CIDR_PATTERN = `^(?:${alternatives.join('|')})$`;
+
+/** The first two octets of each private IPv4 range a tenant network may use (core/links/cidr.ts). */
+const PRIVATE_IPV4_LEADS = [
+  `10\\.${OCTET}`,
+  '172\\.(?:1[6-9]|2[0-9]|3[01])',
+  '192\\.168',
+  '100\\.(?:6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])',
+];
+
+/**
+ * The documented pattern of a tenant network's range, `minPrefix` ≥ 16: exactly what
+ * core/networks/network-cidr.ts accepts — private IPv4, host bits zero, dotted decimal without leading
+ * zeros.
+ */
+export function networkCidrPattern(minPrefix: number, maxPrefix: number): string {
+  const forms = range(maxPrefix - minPrefix + 1).map((i) => {
+    const prefix = minPrefix + i;
+    const whole = Math.floor(prefix / 8);
+    const cut = prefix % 8 === 0 ? '0' : multiples(8 - (prefix % 8));
+    const network = `(?:${PRIVATE_IPV4_LEADS.join('|')})\\.(?:${OCTET}\\.){${whole - 2}}${cut}(?:\\.0){${3 - whole}}`;
+    return `${network}/${prefix}`;
+  });
+  return `^(?:${forms.join('|')})$`;
+}

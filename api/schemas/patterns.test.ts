@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkCidr } from '../../core/links/cidr.ts';
+import {
+  checkNetworkCidr,
+  NETWORK_PREFIX_MAX,
+  NETWORK_PREFIX_MIN,
+} from '../../core/networks/network-cidr.ts';
 import { cronSchedule } from '../../runtime/cron-schedule.ts';
-import { CIDR_PATTERN } from './cidr-pattern.ts';
+import { CIDR_PATTERN, networkCidrPattern } from './cidr-pattern.ts';
 import { CRON_PATTERN } from './cron-pattern.ts';
 
 /**
@@ -20,6 +25,49 @@ describe('documented patterns', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  const network = new RegExp(networkCidrPattern(NETWORK_PREFIX_MIN, NETWORK_PREFIX_MAX));
+
+  it('every range the tenant-network pattern matches is one the network check accepts', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(network), (text) => {
+        expect(checkNetworkCidr(text), text).toMatchObject({ ok: true });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the tenant-network pattern matches every range the network check accepts in canonical form', () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      // Mostly inside the private ranges' first octets, so that accepted ranges come up often.
+      fc.property(
+        fc.tuple(
+          fc.oneof(fc.constantFrom(10, 100, 172, 192), octet),
+          fc.oneof(fc.constantFrom(64, 16, 168), octet),
+          octet,
+          octet,
+        ),
+        fc.integer({ min: 8, max: 32 }),
+        (o, prefix) => {
+          const text = `${o.join('.')}/${prefix}`;
+          expect(network.test(text), text).toBe(checkNetworkCidr(text).ok);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    for (const ok of ['10.40.0.0/24', '172.31.255.240/28', '192.168.0.0/16', '100.127.0.0/16'])
+      expect(network.test(ok), ok).toBe(true);
+    for (const bad of [
+      '000000000',
+      '10.40.0.1/24',
+      '8.8.0.0/16',
+      '10.0.0.0/8',
+      '10.0.0.0/29',
+      '010.1.0.0/16',
+    ])
+      expect(network.test(bad), bad).toBe(false);
   });
 
   it('matches the common spellings and refuses host bits, leading zeros and bad prefixes', () => {
