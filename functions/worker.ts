@@ -10,13 +10,16 @@ import { parseOperationRef } from '../runtime/aws/sqs-queue.ts';
  * dead-letter queue. A batch whose every tick failed is answered the same way rather than thrown
  * (Powertools' default): SQS redelivers it alike, and the function's error metric stays for real faults.
  */
+// One per environment, as Powertools documents: it clears its state at the start of each batch.
+const processor = new BatchProcessor(EventType.SQS);
+
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { worker, metrics, events } = await lambdaBroker();
   observeQueueAge(event, metrics);
   const tick = (record: SQSRecord) => worker.run(parseOperationRef(record.body));
   try {
     // One at a time, as before: ticks of one batch share the process's connections and its clock.
-    return await processPartialResponse(event, tick, new BatchProcessor(EventType.SQS), {
+    return await processPartialResponse(event, tick, processor, {
       processInParallel: false,
       throwOnFullBatchFailure: false,
     });
