@@ -13,6 +13,8 @@ import { Table } from 'dynamodb-toolbox/table';
  * `AUDIT#<chain>` / `<seq>`, idempotency records `IDEMPOTENCY` / `<hash>`, target health
  * `TARGET-HEALTH` / `<targetId>`. One sparse global index:
  * unfinished operations (`gsi1pk = OPS#UNFINISHED`) and audit records per tenant (`AUDIT-TENANT#<t>`).
+ * A second sparse index holds only the tenant resources that are not deleted (`gsi2pk = LIVE#<KIND>#<t>`),
+ * so a tenant's list reads its live resources and never pages past its deleted ones.
  * Usage records: `USAGE#<t>` / `<record id>`, indexed by kind across tenants (`USAGE-ALL#<kind>`).
  * The CDK stack declares the same keys; a test keeps the two in step.
  */
@@ -24,6 +26,11 @@ export const TABLE_KEYS = {
       type: 'global',
       partitionKey: { name: 'gsi1pk', type: 'string' },
       sortKey: { name: 'gsi1sk', type: 'string' },
+    },
+    gsi2: {
+      type: 'global',
+      partitionKey: { name: 'gsi2pk', type: 'string' },
+      sortKey: { name: 'gsi2sk', type: 'string' },
     },
   },
 } as const;
@@ -48,26 +55,23 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [partitionKey, sortKey, indexes.gsi1.partitionKey, indexes.gsi1.sortKey].map(
-      (k) => ({
-        AttributeName: k.name,
-        AttributeType: 'S',
-      }),
-    ),
+    AttributeDefinitions: [
+      partitionKey,
+      sortKey,
+      ...Object.values(indexes).flatMap((index) => [index.partitionKey, index.sortKey]),
+    ].map((k) => ({ AttributeName: k.name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: partitionKey.name, KeyType: 'HASH' },
       { AttributeName: sortKey.name, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'gsi1',
-        KeySchema: [
-          { AttributeName: indexes.gsi1.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: indexes.gsi1.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+    GlobalSecondaryIndexes: Object.entries(indexes).map(([indexName, index]) => ({
+      IndexName: indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
   };
 }
 
@@ -97,7 +101,16 @@ export async function ensureTables(client: DynamoDBClient, tableName: string): P
 async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   const tableName = input.TableName!;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table: existing } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const missing = (input.GlobalSecondaryIndexes ?? [])
+      .map((index) => index.IndexName!)
+      .filter((name) => !existing?.GlobalSecondaryIndexes?.some((index) => index.IndexName === name));
+    // Older data folders predate an index; reading them through it would hide their items, so refuse.
+    if (missing.length > 0)
+      throw new Error(
+        `table ${tableName} lacks the index ${missing.join(', ')} this version reads; it was created by an ` +
+          'older broker (start with a new data folder, or add the index and fill it: docs/deploy.md)',
+      );
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;

@@ -18,12 +18,15 @@ export const statusAttributes = () => ({ status: string(), fault: string().optio
 /** The operation that last touched the resource, and the one holding it now (the claim). */
 export const operationAttributes = () => ({ operationId: string(), activeOperationId: string().optional() });
 
-/** Timestamps and the by-id index entry (TenantResourceStore writes gsi1pk/gsi1sk). */
+/** Timestamps and the index entries (TenantResourceStore writes gsi1pk/gsi1sk and gsi2pk/gsi2sk). */
 export const recordAttributes = () => ({
   createdAt: string(),
   updatedAt: string(),
   gsi1pk: string().optional(),
   gsi1sk: string().optional(),
+  // The live index's entry, removed when the resource is deleted (TenantResourceStore).
+  gsi2pk: string().optional(),
+  gsi2sk: string().optional(),
 });
 
 /** `TENANT#<tenant>` / `<PREFIX>#<id>`: a tenant's resources of one kind sort together under its partition. */

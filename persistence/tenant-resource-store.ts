@@ -15,8 +15,12 @@ import { isConditionFailure, storeError } from './dynamo-errors.ts';
 export interface TenantResource {
   id: string;
   tenant: string;
+  status: string;
   activeOperationId?: string;
 }
+
+/** The one status that takes a resource out of the live index (and out of lists that do not ask for it). */
+const DELETED = 'deleted';
 
 /** A filter condition in dynamodb-toolbox's syntax, on one of the entity's attributes. */
 export type FilterCondition = Condition;
@@ -42,11 +46,16 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
   readonly #o: ResourceStoreOptions;
   readonly #byTenant: ReturnType<typeof accessPatterns>['byTenant'];
   readonly #byId: ReturnType<typeof accessPatterns>['byId'];
+  readonly #liveByTenant: ReturnType<typeof accessPatterns>['liveByTenant'];
 
   constructor(entity: Entity, options: ResourceStoreOptions) {
     this.#entity = entity;
     this.#o = options;
-    ({ byTenant: this.#byTenant, byId: this.#byId } = accessPatterns(entity, options));
+    ({
+      byTenant: this.#byTenant,
+      byId: this.#byId,
+      liveByTenant: this.#liveByTenant,
+    } = accessPatterns(entity, options));
   }
 
   async create(resource: T): Promise<void> {
@@ -57,6 +66,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
           ...(resource as TenantResource & Record<string, unknown>),
           gsi1pk: `${this.#o.prefix}ID#${resource.id}`,
           gsi1sk: `TENANT#${resource.tenant}`,
+          ...(resource.status === DELETED ? {} : this.#liveKeys(resource.tenant, resource.id)),
         })
         .options({ condition: { attr: 'id', exists: false } })
         .send();
@@ -94,7 +104,9 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
   /**
    * One page of the tenant's resources matching every condition (DynamoDB filters apply after its limit,
    * so read on until full). `filter` is what the conditions were made from: the cursor is bound to it, to
-   * the tenant and to this kind of resource.
+   * the tenant and to this kind of resource. Unless the filter asks for deleted resources
+   * (`includeDeleted`, or status `deleted`), the page is read from the live index: a tenant that deleted
+   * 50,000 VMs lists its 20 live ones without reading past the tombstones.
    */
   async listMatching(
     tenant: string,
@@ -103,19 +115,25 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     page: PageRequest,
   ): Promise<Page<T>> {
     const { cursors } = this.#o;
+    const { includeDeleted, status } = filter as { includeDeleted?: boolean; status?: string };
+    const live = !includeDeleted && status !== DELETED;
     const cursorScope = listScope(this.#o.prefix, tenant, filter);
     let startKey: Record<string, unknown> | undefined =
       page.cursor === undefined ? undefined : cursors.decode(page.cursor, cursorScope);
     // The signature proves we issued it for this scope; this also proves the key is in this partition.
     if (startKey && startKey.pk !== `TENANT#${tenant}`) throw cursorInvalid();
+    if (startKey && live && startKey.gsi2pk !== this.#liveKeys(tenant, '').gsi2pk) throw cursorInvalid();
+    // The live index holds no deleted resource: its `status <> deleted` filter would be a no-op.
+    const applied = live ? conditions.filter((c) => !isNotDeleted(c)) : conditions;
+    const pattern = live ? this.#liveByTenant : this.#byTenant;
     const items: T[] = [];
     try {
       do {
-        const { Items = [], LastEvaluatedKey } = await this.#byTenant
+        const { Items = [], LastEvaluatedKey } = await pattern
           .options({
             limit: Math.max(page.limit, 25),
             ...(startKey ? { exclusiveStartKey: startKey } : {}),
-            ...(conditions.length > 0 ? { filters: { [this.#o.entityName]: { and: conditions } } } : {}),
+            ...(applied.length > 0 ? { filters: { [this.#o.entityName]: { and: applied } } } : {}),
           })
           .query(tenant)
           .send();
@@ -125,10 +143,11 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
           const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
           if (!more) return { items };
           const last = items.at(-1)!;
+          const key = { pk: `TENANT#${tenant}`, sk: `${this.#o.prefix}#${last.id}` };
           return {
             items,
             nextCursor: cursors.encode(
-              { pk: `TENANT#${tenant}`, sk: `${this.#o.prefix}#${last.id}` },
+              live ? { ...key, ...this.#liveKeys(tenant, last.id) } : key,
               cursorScope,
             ),
           };
@@ -139,6 +158,11 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       throw storeError(error);
     }
     return { items };
+  }
+
+  /** The live index's keys for a resource: one partition per tenant and kind, in id order. */
+  #liveKeys(tenant: string, id: string): { gsi2pk: string; gsi2sk: string } {
+    return liveIndexKeys(this.#o.prefix, tenant, id);
   }
 
   /**
@@ -193,6 +217,11 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       // when the field does not exist yet (and would merge stale keys when it does).
       changes[field] = value === null ? $remove() : typeof value === 'object' ? $set(value) : value;
     }
+    // Deleted resources leave the live index; a resource never comes back from `deleted`.
+    if ((patch as { status?: unknown }).status === DELETED) {
+      changes.gsi2pk = $remove();
+      changes.gsi2sk = $remove();
+    }
     const exists = { attr: 'id', exists: true };
     const expected = options.expectActiveOperation;
     const condition: Condition =
@@ -234,11 +263,30 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
 
 /** Drops index bookkeeping so callers see exactly the domain object. */
 function strip<T>(stored: object): T {
-  const { gsi1pk: _pk, gsi1sk: _sk, ...rest } = stored as Record<string, unknown>;
+  const {
+    gsi1pk: _pk,
+    gsi1sk: _sk,
+    gsi2pk: _livePk,
+    gsi2sk: _liveSk,
+    ...rest
+  } = stored as Record<string, unknown>;
   return rest as T;
 }
 
-/** The two ways to find resources: a tenant's, in id order, and one by id alone (the GSI). */
+/** `LIVE#<PREFIX>#<tenant>` / `<id>`: where a resource that is not deleted sits in the live index. */
+export function liveIndexKeys(prefix: string, tenant: string, id: string) {
+  return { gsi2pk: `LIVE#${prefix}#${tenant}`, gsi2sk: id };
+}
+
+function isNotDeleted(condition: FilterCondition): boolean {
+  const c = condition as { attr?: unknown; ne?: unknown };
+  return c.attr === 'status' && c.ne === DELETED && Object.keys(c).length === 2;
+}
+
+/**
+ * The ways to find resources: a tenant's, in id order (all, or only the live ones through the sparse
+ * second index), and one by id alone (the first index).
+ */
 function accessPatterns(entity: Entity, options: ResourceStoreOptions) {
   return {
     byTenant: entity
@@ -254,5 +302,16 @@ function accessPatterns(entity: Entity, options: ResourceStoreOptions) {
       .schema(string())
       .pattern((id: string) => ({ index: 'gsi1', partition: `${options.prefix}ID#${id}` }))
       .meta({ title: `${options.noun} by id`, description: 'any tenant; eventually consistent' }),
+    liveByTenant: entity
+      .build(AccessPattern)
+      .schema(string())
+      .pattern((tenant: string) => ({
+        index: 'gsi2',
+        partition: liveIndexKeys(options.prefix, tenant, '').gsi2pk,
+      }))
+      .meta({
+        title: `live ${options.noun}s of a tenant`,
+        description: 'not deleted, oldest first; eventually consistent',
+      }),
   };
 }

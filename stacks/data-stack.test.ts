@@ -59,12 +59,20 @@ describe('data stack (dev)', () => {
         ],
         Projection: { ProjectionType: 'ALL' },
       },
+      {
+        IndexName: 'gsi2',
+        KeySchema: [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
     ]);
     const local = createTableInput('hcb-dev-broker');
     expect(broker.KeySchema).toEqual(local.KeySchema);
     expect(broker.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
     expect(broker.AttributeDefinitions).toEqual(expect.arrayContaining(local.AttributeDefinitions!));
-    expect(Object.keys(TABLE_KEYS.indexes)).toEqual(['gsi1']);
+    expect(Object.keys(TABLE_KEYS.indexes)).toEqual(['gsi1', 'gsi2']);
     // Shared target health expires (persistence/target-health-store.ts).
     expect(broker.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
   });

@@ -147,7 +147,7 @@ describe('regional stack (dev, us-east-1)', () => {
       for (const fn of ['Api', 'Worker', 'Reconciler'] as const) {
         const statements = functionStatements(t, fn);
         const table = statements.find((s) => s.Sid === 'BrokerTableItems')!;
-        expect(table.Resource).toEqual([tableArn, `${tableArn}/index/gsi1`]);
+        expect(table.Resource).toEqual([tableArn, `${tableArn}/index/gsi1`, `${tableArn}/index/gsi2`]);
         expect(asArray(table.Action).sort()).toEqual([...TABLE_DATA_ACTIONS].sort());
         // Only the reconciler scans, and only the table (its once-per-pass read of every record).
         const scan = statements.find((s) => s.Sid === 'BrokerTableScan');
