@@ -4,6 +4,8 @@
  * so the bench compares resident memory after GC rather than whatever garbage happened to be waiting.
  * The broker itself has no such hook.
  */
+import { getHeapStatistics } from 'node:v8';
+
 const collect = (globalThis as { gc?: () => void }).gc;
 
 process.on('SIGUSR2', () => {
@@ -11,5 +13,9 @@ process.on('SIGUSR2', () => {
   collect();
   collect();
   const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-  process.stderr.write(`soak-memory ${JSON.stringify({ rss, heapUsed, external, arrayBuffers })}\n`);
+  // V8's own allocations outside the heap (compiler zones and the like), and the heap's physical pages.
+  const { malloced_memory: malloced, total_physical_size: heapPhysical } = getHeapStatistics();
+  process.stderr.write(
+    `soak-memory ${JSON.stringify({ rss, heapUsed, external, arrayBuffers, malloced, heapPhysical })}\n`,
+  );
 });

@@ -33,14 +33,32 @@ interface Broker {
   child: ChildProcess;
   base: string;
   dataDir: string;
-  memory(): Promise<{ rss: number; heapUsed: number }>;
+  memory(): Promise<Memory>;
+}
+
+/** After a full GC: VmRSS and its parts, the JS heap, and memory outside it V8 knows of (buffers, Wasm). */
+interface Memory {
+  rss: number;
+  anon: number;
+  file: number;
+  heapUsed: number;
+  heapPhysical: number;
+  external: number;
+  malloced: number;
 }
 
 async function spawnBroker(): Promise<Broker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hcb-soak-'));
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', './bench/soak-gc-hook.ts', 'runtime/local/main.ts'],
+    [
+      // SOAK_NODE_FLAGS: V8 flags for the broker, to test where its memory goes (e.g. Wasm tiering).
+      ...(process.env.SOAK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--expose-gc',
+      '--import',
+      './bench/soak-gc-hook.ts',
+      'runtime/local/main.ts',
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
@@ -72,11 +90,23 @@ async function spawnBroker(): Promise<Broker> {
     async memory() {
       const reading = new Promise<string>((done) => readings.push(done));
       child.kill('SIGUSR2');
-      const { heapUsed } = JSON.parse(await reading) as { heapUsed: number };
+      const { heapUsed, external, malloced, heapPhysical } = JSON.parse(await reading) as Record<
+        'heapUsed' | 'external' | 'malloced' | 'heapPhysical',
+        number
+      >;
       // VmRSS from /proc (what `ps` and the issue report), read right after the collection.
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-      return { rss, heapUsed };
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+      // RssFile: pages of mapped files (LevelDB maps its table files), RssAnon: the process's own memory.
+      return {
+        rss: kb('VmRSS'),
+        anon: kb('RssAnon'),
+        file: kb('RssFile'),
+        heapUsed,
+        heapPhysical,
+        external,
+        malloced,
+      };
     },
   };
 }
@@ -116,7 +146,7 @@ async function soak(broker: Broker) {
   const samples: Sample[] = new Array(N);
   const failures = new Map<string, number>();
   let next = 0;
-  let warmedUp: { rss: number; heapUsed: number } | undefined;
+  let warmedUp: Memory | undefined;
   let pausing: Promise<void> | undefined;
 
   const request = async (token: string, kind: Kind, method: string, path: string, body?: unknown) => {
@@ -230,7 +260,7 @@ async function main() {
       `${samples.length} requests in ${seconds.toFixed(0)} s (${(samples.length / seconds).toFixed(0)}/s), ${CLIENTS} clients, ${TENANTS} tenants: ${JSON.stringify(counts)}`,
     );
     console.log(
-      `RSS after GC: warmed up (${WARMUP} requests) ${(warmedUp.rss / MB).toFixed(0)} MB, end ${(end.rss / MB).toFixed(0)} MB → ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MB (bound +100 MB); heap ${(warmedUp.heapUsed / MB).toFixed(0)} → ${(end.heapUsed / MB).toFixed(0)} MB`,
+      `RSS after GC: warmed up (${WARMUP} requests) ${(warmedUp.rss / MB).toFixed(0)} MB, end ${(end.rss / MB).toFixed(0)} MB → ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MB (bound +100 MB); heap ${(warmedUp.heapUsed / MB).toFixed(0)} → ${(end.heapUsed / MB).toFixed(0)} MB, anonymous ${(warmedUp.anon / MB).toFixed(0)} → ${(end.anon / MB).toFixed(0)} MB, mapped files ${(warmedUp.file / MB).toFixed(0)} → ${(end.file / MB).toFixed(0)} MB, external ${(warmedUp.external / MB).toFixed(0)} → ${(end.external / MB).toFixed(0)} MB, heap pages ${(warmedUp.heapPhysical / MB).toFixed(0)} → ${(end.heapPhysical / MB).toFixed(0)} MB, V8 malloc ${(warmedUp.malloced / MB).toFixed(0)} → ${(end.malloced / MB).toFixed(0)} MB`,
     );
     console.log(
       `data folder ${(folder / MB).toFixed(1)} MB for ${(liveBytes / MB).toFixed(1)} MB live (${live.storeItems} store items ${(live.storeBytes / MB).toFixed(1)} MB, sandbox ${(live.sandboxBytes / MB).toFixed(2)} MB) → ${ratio.toFixed(1)}× (bound 10×)`,

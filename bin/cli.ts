@@ -15,7 +15,11 @@ commands:
       3600 and may not exceed HCB_MAX_TOKEN_LIFETIME_SECONDS, default 3600)
 
 ${POLICY_USAGE}
-${REPORT_USAGE}`;
+${REPORT_USAGE}
+  backfill-live-index --table <name>
+      give resources written before the live-resource index their entry, so lists show them
+      (a deployed table after the upgrade: docs/deploy.md; the AWS SDK's environment picks the account,
+      region and AWS_ENDPOINT_URL); prints how many it filled; safe to run again`;
 
 async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -47,6 +51,25 @@ async function token(args: string[]): Promise<void> {
   process.stdout.write(`${jwt}\n`);
 }
 
+async function backfill(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { table: { type: 'string' } } });
+  if (!values.table) fail('--table: the broker table to fill');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { documentClientFor } = await import('../persistence/broker-table.ts');
+  const { backfillLiveIndex } = await import('../persistence/live-index-backfill.ts');
+  const client = new DynamoDBClient({});
+  try {
+    const filled = await backfillLiveIndex(documentClientFor(client), values.table!);
+    process.stdout.write(`filled ${filled} live-index entries in ${values.table}\n`);
+  } catch (error) {
+    // The store error says that DynamoDB failed; an operator running this needs DynamoDB's own reason.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    throw cause ? new Error(`${(error as Error).message}: ${cause.name}: ${cause.message}`) : error;
+  } finally {
+    client.destroy();
+  }
+}
+
 function fail(message: string): never {
   process.stderr.write(`hcb: ${message}\n\n${USAGE}`);
   process.exit(2);
@@ -55,6 +78,7 @@ function fail(message: string): never {
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   token,
+  'backfill-live-index': backfill,
   policy: async (args) => {
     process.exitCode = await policyCommand(args);
   },

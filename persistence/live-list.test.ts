@@ -1,10 +1,11 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vm } from '../core/model/vm.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../runtime/local/embedded-dynamo.ts';
 import { createBrokerTable, createTableInput, documentClientFor, ensureTables } from './broker-table.ts';
 import { CursorCodec } from './cursor.ts';
+import { backfillLiveIndex } from './live-index-backfill.ts';
 import { VmStore } from './vm-store.ts';
 
 const TABLE = 'live-list-test';
@@ -124,6 +125,34 @@ describe('lists of live resources', () => {
     );
     expect(Items.map((i) => i.id)).toEqual(ids.live);
     expect(await vms.get('tenant-a', ids.deleted[0]!)).toMatchObject({ status: 'deleted' });
+  });
+
+  it('backfills resources written before the live index, and only those that are not deleted', async () => {
+    const documents = documentClientFor(client);
+    // As an older broker wrote them: the record and its by-id entry, no live entry.
+    const older = (id: string, status: string, sk = `VM#${id}`) =>
+      documents.send(
+        new PutCommand({
+          TableName: TABLE,
+          Item: {
+            ...vm(0, 'tenant-c'),
+            id,
+            status,
+            pk: 'TENANT#tenant-c',
+            sk,
+            gsi1pk: `VMID#${id}`,
+            _et: 'Vm',
+          },
+        }),
+      );
+    await older('vm-old-live', 'active');
+    await older('vm-old-gone', 'deleted');
+    await older('op-old', 'running', 'OP#op-old');
+    expect((await vms.list('tenant-c', {}, { limit: 10 })).items).toEqual([]);
+    expect(await backfillLiveIndex(documents, TABLE)).toBe(1);
+    expect((await vms.list('tenant-c', {}, { limit: 10 })).items.map((v) => v.id)).toEqual(['vm-old-live']);
+    // Everything written by this version already has its entry: a second run fills nothing.
+    expect(await backfillLiveIndex(documents, TABLE)).toBe(0);
   });
 
   it('refuses a table made before the live index instead of hiding its resources', async () => {

@@ -1,15 +1,14 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Entity } from 'dynamodb-toolbox/entity';
-import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
 import { GetItemCommand } from 'dynamodb-toolbox/entity/actions/get';
 import type { Condition } from 'dynamodb-toolbox/entity/actions/parseCondition';
 import { PutItemCommand } from 'dynamodb-toolbox/entity/actions/put';
 import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox/entity/actions/update';
-import { string } from 'dynamodb-toolbox/schema/string';
 import { BrokerError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
+import { accessPatterns, DELETED, isNotDeleted, liveIndexKeys, strip } from './tenant-resource-keys.ts';
 
 /** What every tenant-scoped resource has (VMs, volumes, snapshots, buckets, links). */
 export interface TenantResource {
@@ -18,9 +17,6 @@ export interface TenantResource {
   status: string;
   activeOperationId?: string;
 }
-
-/** The one status that takes a resource out of the live index (and out of lists that do not ask for it). */
-const DELETED = 'deleted';
 
 /** A filter condition in dynamodb-toolbox's syntax, on one of the entity's attributes. */
 export type FilterCondition = Condition;
@@ -259,59 +255,4 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
       );
     }
   }
-}
-
-/** Drops index bookkeeping so callers see exactly the domain object. */
-function strip<T>(stored: object): T {
-  const {
-    gsi1pk: _pk,
-    gsi1sk: _sk,
-    gsi2pk: _livePk,
-    gsi2sk: _liveSk,
-    ...rest
-  } = stored as Record<string, unknown>;
-  return rest as T;
-}
-
-/** `LIVE#<PREFIX>#<tenant>` / `<id>`: where a resource that is not deleted sits in the live index. */
-export function liveIndexKeys(prefix: string, tenant: string, id: string) {
-  return { gsi2pk: `LIVE#${prefix}#${tenant}`, gsi2sk: id };
-}
-
-function isNotDeleted(condition: FilterCondition): boolean {
-  const c = condition as { attr?: unknown; ne?: unknown };
-  return c.attr === 'status' && c.ne === DELETED && Object.keys(c).length === 2;
-}
-
-/**
- * The ways to find resources: a tenant's, in id order (all, or only the live ones through the sparse
- * second index), and one by id alone (the first index).
- */
-function accessPatterns(entity: Entity, options: ResourceStoreOptions) {
-  return {
-    byTenant: entity
-      .build(AccessPattern)
-      .schema(string())
-      .pattern((tenant: string) => ({
-        partition: `TENANT#${tenant}`,
-        range: { beginsWith: `${options.prefix}#` },
-      }))
-      .meta({ title: `${options.noun}s of a tenant`, description: 'oldest first (ids are ULIDs)' }),
-    byId: entity
-      .build(AccessPattern)
-      .schema(string())
-      .pattern((id: string) => ({ index: 'gsi1', partition: `${options.prefix}ID#${id}` }))
-      .meta({ title: `${options.noun} by id`, description: 'any tenant; eventually consistent' }),
-    liveByTenant: entity
-      .build(AccessPattern)
-      .schema(string())
-      .pattern((tenant: string) => ({
-        index: 'gsi2',
-        partition: liveIndexKeys(options.prefix, tenant, '').gsi2pk,
-      }))
-      .meta({
-        title: `live ${options.noun}s of a tenant`,
-        description: 'not deleted, oldest first; eventually consistent',
-      }),
-  };
 }
