@@ -54,20 +54,9 @@ async function token(args: string[]): Promise<void> {
 async function backfill(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { table: { type: 'string' } } });
   if (!values.table) fail('--table: the broker table to fill');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const { documentClientFor } = await import('../persistence/broker-table.ts');
-  const { backfillLiveIndex } = await import('../persistence/live-index-backfill.ts');
-  const client = new DynamoDBClient({});
-  try {
-    const filled = await backfillLiveIndex(documentClientFor(client), values.table!);
-    process.stdout.write(`filled ${filled} live-index entries in ${values.table}\n`);
-  } catch (error) {
-    // The store error says that DynamoDB failed; an operator running this needs DynamoDB's own reason.
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-    throw cause ? new Error(`${(error as Error).message}: ${cause.name}: ${cause.message}`) : error;
-  } finally {
-    client.destroy();
-  }
+  const { backfillTable } = await import('../runtime/backfill-live-index.ts');
+  const filled = await backfillTable(values.table!);
+  process.stdout.write(`filled ${filled} live-index entries in ${values.table}\n`);
 }
 
 function fail(message: string): never {
