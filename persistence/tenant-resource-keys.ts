@@ -1,6 +1,5 @@
 import type { Entity } from 'dynamodb-toolbox/entity';
 import { AccessPattern } from 'dynamodb-toolbox/entity/actions/accessPattern';
-import type { Condition } from 'dynamodb-toolbox/entity/actions/parseCondition';
 import { string } from 'dynamodb-toolbox/schema/string';
 
 /**
@@ -27,12 +26,6 @@ export function strip<T>(stored: object): T {
 /** `LIVE#<PREFIX>#<tenant>` / `<id>`: where a resource that is not deleted sits in the live index. */
 export function liveIndexKeys(prefix: string, tenant: string, id: string) {
   return { gsi2pk: `LIVE#${prefix}#${tenant}`, gsi2sk: id };
-}
-
-/** The `status <> deleted` filter, which the live index makes a no-op. */
-export function isNotDeleted(condition: Condition): boolean {
-  const c = condition as { attr?: unknown; ne?: unknown };
-  return c.attr === 'status' && c.ne === DELETED && Object.keys(c).length === 2;
 }
 
 /**

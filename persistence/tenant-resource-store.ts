@@ -8,7 +8,7 @@ import { BrokerError } from '../core/errors.ts';
 import type { Page, PageRequest } from '../core/ports/repositories.ts';
 import { type CursorCodec, cursorInvalid, listScope } from './cursor.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
-import { accessPatterns, DELETED, isNotDeleted, liveIndexKeys, strip } from './tenant-resource-keys.ts';
+import { accessPatterns, DELETED, liveIndexKeys, strip } from './tenant-resource-keys.ts';
 
 /** What every tenant-scoped resource has (VMs, volumes, snapshots, buckets, links). */
 export interface TenantResource {
@@ -119,8 +119,6 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
     // The signature proves we issued it for this scope; this also proves the key is in this partition.
     if (startKey && startKey.pk !== `TENANT#${tenant}`) throw cursorInvalid();
     if (startKey && live && startKey.gsi2pk !== this.#liveKeys(tenant, '').gsi2pk) throw cursorInvalid();
-    // The live index holds no deleted resource: its `status <> deleted` filter would be a no-op.
-    const applied = live ? conditions.filter((c) => !isNotDeleted(c)) : conditions;
     const pattern = live ? this.#liveByTenant : this.#byTenant;
     const items: T[] = [];
     try {
@@ -129,7 +127,7 @@ export class TenantResourceStore<T extends TenantResource, P extends object> {
           .options({
             limit: Math.max(page.limit, 25),
             ...(startKey ? { exclusiveStartKey: startKey } : {}),
-            ...(applied.length > 0 ? { filters: { [this.#o.entityName]: { and: applied } } } : {}),
+            ...(conditions.length > 0 ? { filters: { [this.#o.entityName]: { and: conditions } } } : {}),
           })
           .query(tenant)
           .send();
