@@ -15,6 +15,8 @@ import type { BrokerTable } from './broker-table.ts';
 import { isConditionFailure, storeError } from './dynamo-errors.ts';
 import {
   contention,
+  decodeHold,
+  encodeHold,
   entryOf,
   exceeded,
   held,
@@ -25,6 +27,7 @@ import {
   type StoredCounters,
   totalsChange,
   totalsOf,
+  unchanged,
   usedOf,
 } from './quota-item.ts';
 
@@ -74,7 +77,13 @@ export class QuotaStore implements QuotaLedger {
       if (over) throw exceeded(site, over, limits, totals, hold.demand);
       const names: Record<string, string> = { '#h': 'holds', '#id': hold.resourceId, '#lv': 'limitsVersion' };
       const values: Record<string, unknown> = {
-        ':hold': { d: hold.demand, s: 'r', op: hold.operationId, at: this.#now().toISOString(), v: 1 },
+        ':hold': encodeHold({
+          d: hold.demand,
+          s: 'r',
+          op: hold.operationId,
+          at: this.#now().toISOString(),
+          v: 1,
+        }),
         ':one': 1,
         ':lv': stored.limitsVersion ?? 0,
       };
@@ -103,24 +112,27 @@ export class QuotaStore implements QuotaLedger {
   }
 
   async confirm(tenant: string, site: Site, resourceId: string): Promise<boolean> {
-    const stored = await this.#read(tenant, site);
-    const hold = stored?.holds?.[resourceId];
-    if (hold?.s !== 'r') return false;
+    const stored = (await this.#read(tenant, site))?.holds?.[resourceId];
+    if (!stored) return false;
+    const hold = decodeHold(stored);
+    if (hold.s !== 'r') return false;
     const { names, values, adds } = totalsChange(hold.d, 1, ['used']);
+    const was = unchanged(stored);
     return this.#update(
       tenant,
       site,
-      `SET #h.#id.s = :u, #h.#id.v = :next ADD ${adds.join(', ')}`,
-      ['#h.#id.v = :v', '#h.#id.s = :r'],
+      `SET #h.#id = :now ADD ${adds.join(', ')}`,
+      [was.condition],
       { ...names, '#h': 'holds', '#id': resourceId },
-      { ...values, ':u': 'u', ':r': 'r', ':v': hold.v, ':next': hold.v + 1 },
+      { ...values, ...was.values, ':now': encodeHold({ ...hold, s: 'u', v: hold.v + 1 }) },
     );
   }
 
   async move(tenant: string, resourceId: string, from: Site, to: Site): Promise<void> {
     if (from === to) return;
-    const hold = (await this.#read(tenant, from))?.holds?.[resourceId];
-    if (!hold) return;
+    const stored = (await this.#read(tenant, from))?.holds?.[resourceId];
+    if (!stored) return;
+    const hold = decodeHold(stored);
     await this.reserve(tenant, to, { resourceId, operationId: hold.op, demand: hold.d });
     await this.release(tenant, resourceId, from);
   }
@@ -129,8 +141,10 @@ export class QuotaStore implements QuotaLedger {
     let released = false;
     for (const s of site ? [site] : SITES) {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-        const hold = (await this.#read(tenant, s))?.holds?.[resourceId];
-        if (!hold) break;
+        const stored = (await this.#read(tenant, s))?.holds?.[resourceId];
+        if (!stored) break;
+        const hold = decodeHold(stored);
+        const was = unchanged(stored);
         const { names, values, adds } = totalsChange(
           hold.d,
           -1,
@@ -140,9 +154,9 @@ export class QuotaStore implements QuotaLedger {
           tenant,
           s,
           `REMOVE #h.#id ADD ${adds.join(', ')}`,
-          ['#h.#id.v = :v'],
+          [was.condition],
           { ...names, '#h': 'holds', '#id': resourceId },
-          { ...values, ':v': hold.v },
+          { ...values, ...was.values },
         );
         if (done) {
           released = true;
@@ -156,8 +170,10 @@ export class QuotaStore implements QuotaLedger {
   async change(tenant: string, site: Site, resourceId: string, demand: QuotaDemand, force = false) {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const stored = await this.#readEnsured(tenant, site);
-      const hold = stored.holds?.[resourceId];
-      if (!hold) return;
+      const raw = stored.holds?.[resourceId];
+      if (!raw) return;
+      const hold = decodeHold(raw);
+      const was = unchanged(raw);
       const delta: QuotaDemand = {};
       for (const r of QUOTA_RESOURCES) delta[r] = (demand[r] ?? 0) - (hold.d[r] ?? 0);
       const growing: QuotaDemand = Object.fromEntries(nonZero(delta).map((r) => [r, Math.max(0, delta[r]!)]));
@@ -166,7 +182,7 @@ export class QuotaStore implements QuotaLedger {
       const over = force ? undefined : firstOver(growing, limits, totals.held);
       if (over) throw exceeded(site, over, limits, totals, growing);
       const { names, values, adds } = totalsChange(delta, 1, hold.s === 'u' ? ['held', 'used'] : ['held']);
-      const conditions = ['#h.#id.v = :v'];
+      const conditions = [was.condition];
       if (!force)
         for (const r of nonZero(growing)) {
           values[`:max_${r}`] = limits[r] - (growing[r] ?? 0);
@@ -175,10 +191,10 @@ export class QuotaStore implements QuotaLedger {
       const done = await this.#update(
         tenant,
         site,
-        `SET #h.#id.d = :d, #h.#id.v = :next ADD ${adds.join(', ')}`,
+        `SET #h.#id = :now ADD ${adds.join(', ')}`,
         conditions,
         { ...names, '#h': 'holds', '#id': resourceId },
-        { ...values, ':d': demand, ':v': hold.v, ':next': hold.v + 1 },
+        { ...values, ...was.values, ':now': encodeHold({ ...hold, d: demand, v: hold.v + 1 }) },
       );
       if (done) return;
     }

@@ -7,10 +7,10 @@ import { QUOTA_RESOURCES, type QuotaDemand, type QuotaResource } from '../ports/
 const COUNTED: readonly QuotaResource[] = ['instances', 'volumes', 'snapshots', 'buckets'];
 /**
  * Every hold is kept in the tenant's counter item for its site (one conditional write admits exactly), so
- * the counted limits of a site together stay under this: ~60 bytes a hold keeps the item far below
- * DynamoDB's 400 KB.
+ * the counted limits of a site together stay under this: at most ~92 bytes a hold (persistence/quota-item.ts)
+ * keeps the item under 370 KB, below DynamoDB's 400 KB (persistence/quota-store.test.ts fills one).
  */
-export const MAX_HOLDS_PER_SITE = 5000;
+export const MAX_HOLDS_PER_SITE = 4000;
 
 export function zeroCounts(): ResourceCounts {
   return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, 0])) as ResourceCounts;
