@@ -9,11 +9,12 @@
  * only. SOAK_N (default 50,000) and SOAK_CLIENTS (default 8) scale it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadOrCreateDevKey, mintDevToken } from '../auth/dev-signing-key.ts';
 import { loadConfig } from '../runtime/config.ts';
+import { startFlags } from '../test/support/start-flags.ts';
 import { folderBytes, liveData } from './soak-data.ts';
 import { machine, percentile } from './stats.ts';
 
@@ -27,6 +28,12 @@ const MIN_LIVE = 2;
 const MAX_LIVE = 4;
 /** Once the last request is answered, the broker finishes its operations before the final reading. */
 const SETTLE_MS = 15_000;
+/**
+ * Then it sits idle this long, untouched, before its resident memory is read with no forced collection:
+ * together with the settling, past the quiet spell after which the broker hands pooled heap pages back
+ * (runtime/local/idle-memory-release.ts: 30 s, checked every 10 s).
+ */
+const IDLE_MS = 30_000;
 const MB = 2 ** 20;
 
 interface Broker {
@@ -38,21 +45,35 @@ interface Broker {
 
 /** After a full GC: VmRSS and its parts, the JS heap, and memory outside it V8 knows of (buffers, Wasm). */
 interface Memory {
+  /** VmRSS after the memory-reducing collection V8 makes when idle (pooled pages handed back). */
   rss: number;
+  /** VmRSS after a plain full collection, before that. */
+  rssRegular: number;
   anon: number;
   file: number;
   heapUsed: number;
   heapPhysical: number;
   external: number;
   malloced: number;
+  /** Resident pages per V8 heap space. */
+  spaces: Record<string, number>;
 }
+
+/** A field of /proc/<pid>/status, in bytes. */
+function statusBytes(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+}
+const residentBytes = (pid: number) => statusBytes(pid, 'VmRSS');
 
 async function spawnBroker(): Promise<Broker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hcb-soak-'));
   const child = spawn(
     process.execPath,
     [
-      // SOAK_NODE_FLAGS: V8 flags for the broker, to test where its memory goes (e.g. Wasm tiering).
+      // The node flags `npm start` gives the broker, so the soak measures the shipped process.
+      ...startFlags(),
+      // SOAK_NODE_FLAGS: more V8 flags for the broker, to test where its memory goes (e.g. Wasm tiering).
       ...(process.env.SOAK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--expose-gc',
       '--import',
@@ -74,6 +95,12 @@ async function spawnBroker(): Promise<Broker> {
       else if (line) output += `${line}\n`;
     }
   });
+  // SOAK_BROKER_OUTPUT: a file that also gets the broker's own output (e.g. V8's --trace-* lines).
+  if (process.env.SOAK_BROKER_OUTPUT) {
+    const file = createWriteStream(process.env.SOAK_BROKER_OUTPUT);
+    child.stdout!.pipe(file);
+    child.stderr!.on('data', (chunk: string) => file.write(chunk));
+  }
   const base = await new Promise<string>((done, reject) => {
     child.stdout!.on('data', (chunk) => {
       output += chunk;
@@ -90,22 +117,24 @@ async function spawnBroker(): Promise<Broker> {
     async memory() {
       const reading = new Promise<string>((done) => readings.push(done));
       child.kill('SIGUSR2');
-      const { heapUsed, external, malloced, heapPhysical } = JSON.parse(await reading) as Record<
-        'heapUsed' | 'external' | 'malloced' | 'heapPhysical',
-        number
-      >;
+      const { rssRegular, heapUsed, external, malloced, heapPhysical, spaces } = JSON.parse(
+        await reading,
+      ) as Record<'rssRegular' | 'heapUsed' | 'external' | 'malloced' | 'heapPhysical', number> & {
+        spaces: Record<string, number>;
+      };
       // VmRSS from /proc (what `ps` and the issue report), read right after the collection.
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+      const kb = (field: string) => statusBytes(child.pid!, field);
       // RssFile: pages of mapped files (LevelDB maps its table files), RssAnon: the process's own memory.
       return {
         rss: kb('VmRSS'),
+        rssRegular,
         anon: kb('RssAnon'),
         file: kb('RssFile'),
         heapUsed,
         heapPhysical,
         external,
         malloced,
+        spaces,
       };
     },
   };
@@ -241,7 +270,9 @@ async function main() {
   const broker = await spawnBroker();
   try {
     const { samples, failures, warmedUp, seconds } = await soak(broker);
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await new Promise((r) => setTimeout(r, SETTLE_MS + IDLE_MS));
+    // What an idle broker holds on its own (V8's memory reducer runs when allocation stops), no GC forced.
+    const idleRss = residentBytes(broker.child.pid!);
     const end = await broker.memory();
     await stop(broker);
     const folder = folderBytes(broker.dataDir);
@@ -253,15 +284,32 @@ async function main() {
     const last = p99(samples.slice(-tenth));
     const counts = Object.fromEntries(kinds.map((k) => [k, samples.filter((s) => s.kind === k).length]));
     const rssGrowth = (end.rss - warmedUp.rss) / MB;
+    const signed = (mb: number) => `${mb >= 0 ? '+' : ''}${mb.toFixed(0)}`;
     const ratio = folder / liveBytes;
     const p99Ratio = last / first;
     console.log(`machine: ${machine()}`);
     console.log(
+      `broker: node ${[...startFlags(), process.env.SOAK_NODE_FLAGS ?? ''].join(' ').trim()} (npm start's flags)`,
+    );
+    console.log(
       `${samples.length} requests in ${seconds.toFixed(0)} s (${(samples.length / seconds).toFixed(0)}/s), ${CLIENTS} clients, ${TENANTS} tenants: ${JSON.stringify(counts)}`,
     );
     console.log(
-      `RSS after GC: warmed up (${WARMUP} requests) ${(warmedUp.rss / MB).toFixed(0)} MB, end ${(end.rss / MB).toFixed(0)} MB → ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MB (bound +100 MB); heap ${(warmedUp.heapUsed / MB).toFixed(0)} → ${(end.heapUsed / MB).toFixed(0)} MB, anonymous ${(warmedUp.anon / MB).toFixed(0)} → ${(end.anon / MB).toFixed(0)} MB, mapped files ${(warmedUp.file / MB).toFixed(0)} → ${(end.file / MB).toFixed(0)} MB, external ${(warmedUp.external / MB).toFixed(0)} → ${(end.external / MB).toFixed(0)} MB, heap pages ${(warmedUp.heapPhysical / MB).toFixed(0)} → ${(end.heapPhysical / MB).toFixed(0)} MB, V8 malloc ${(warmedUp.malloced / MB).toFixed(0)} → ${(end.malloced / MB).toFixed(0)} MB`,
+      `RSS idle ${(IDLE_MS / 1000).toFixed(0)} s after the load, no GC forced: ${(idleRss / MB).toFixed(0)} MB`,
     );
+    console.log(
+      `RSS after a plain full GC: warmed up ${(warmedUp.rssRegular / MB).toFixed(0)} MB, end ${(end.rssRegular / MB).toFixed(0)} MB → ${signed((end.rssRegular - warmedUp.rssRegular) / MB)} MB`,
+    );
+    console.log(
+      `RSS after the idle (memory-reducing) GC: warmed up (${WARMUP} requests) ${(warmedUp.rss / MB).toFixed(0)} MB, end ${(end.rss / MB).toFixed(0)} MB → ${signed(rssGrowth)} MB (bound +100 MB); heap ${(warmedUp.heapUsed / MB).toFixed(0)} → ${(end.heapUsed / MB).toFixed(0)} MB, anonymous ${(warmedUp.anon / MB).toFixed(0)} → ${(end.anon / MB).toFixed(0)} MB, mapped files ${(warmedUp.file / MB).toFixed(0)} → ${(end.file / MB).toFixed(0)} MB, external ${(warmedUp.external / MB).toFixed(0)} → ${(end.external / MB).toFixed(0)} MB, heap pages ${(warmedUp.heapPhysical / MB).toFixed(0)} → ${(end.heapPhysical / MB).toFixed(0)} MB, V8 malloc ${(warmedUp.malloced / MB).toFixed(0)} → ${(end.malloced / MB).toFixed(0)} MB`,
+    );
+    const spaces = Object.keys(end.spaces)
+      .filter((name) => Math.max(end.spaces[name]!, warmedUp.spaces[name] ?? 0) >= MB)
+      .map(
+        (name) =>
+          `${name} ${((warmedUp.spaces[name] ?? 0) / MB).toFixed(0)} → ${(end.spaces[name]! / MB).toFixed(0)}`,
+      );
+    console.log(`V8 heap pages by space (MB): ${spaces.join(', ')}`);
     console.log(
       `data folder ${(folder / MB).toFixed(1)} MB for ${(liveBytes / MB).toFixed(1)} MB live (${live.storeItems} store items ${(live.storeBytes / MB).toFixed(1)} MB, sandbox ${(live.sandboxBytes / MB).toFixed(2)} MB) → ${ratio.toFixed(1)}× (bound 10×)`,
     );

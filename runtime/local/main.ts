@@ -5,6 +5,7 @@ import { loadConfig } from '../config.ts';
 import { powertoolsLogger } from '../logger.ts';
 import { answerClientErrorsAsProblems } from './client-errors.ts';
 import { startEmbeddedBroker } from './embedded-broker.ts';
+import { type ExposedGc, startIdleMemoryRelease } from './idle-memory-release.ts';
 
 /**
  * `npm start`: the broker on its embedded default — API, worker, reconciler and sandbox clouds in this
@@ -16,8 +17,14 @@ async function main(): Promise<void> {
   const broker = await startEmbeddedBroker(config, logger);
   const reconcile = setInterval(() => void broker.reconciler.run().catch(() => undefined), 60_000);
   reconcile.unref();
+  // `npm start` passes --expose-gc for this: pooled heap pages handed back once requests stop.
+  const idleRelease = startIdleMemoryRelease((globalThis as { gc?: ExposedGc }).gc);
+  const fetch: typeof broker.app.fetch = (...request) => {
+    idleRelease.noteRequest();
+    return broker.app.fetch(...request);
+  };
   const server = serve(
-    { fetch: broker.app.fetch, port: config.port, hostname: process.env.HOST ?? '127.0.0.1' },
+    { fetch, port: config.port, hostname: process.env.HOST ?? '127.0.0.1' },
     async (info) => {
       const base = `http://${info.address}:${info.port}`;
       const sandboxed = broker.providers
@@ -53,6 +60,7 @@ async function main(): Promise<void> {
   answerClientErrorsAsProblems(server);
   const stop = async () => {
     clearInterval(reconcile);
+    idleRelease.stop();
     server.close();
     await broker.close();
     process.exit(0);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startFlags } from '../support/start-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CRASH_TARGETS = resolve(import.meta.dirname, '../fixtures/targets.fast.yaml');
@@ -15,7 +16,7 @@ export interface BrokerProcess {
 }
 
 export async function startBrokerProcess(dataDir: string, startTimeoutMs = 120_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ['runtime/local/main.ts'], {
+  const child = spawn(process.execPath, [...startFlags(), 'runtime/local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

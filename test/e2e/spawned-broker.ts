@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { startFlags } from '../support/start-flags.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -51,7 +52,7 @@ export async function spawnBroker(env: Record<string, string> = {}): Promise<Spa
   const dataDir = mkdtempSync(join(tmpdir(), 'hcb-e2e-'));
   const port = await freePort(18600, 18699);
   const childEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR', ...env };
-  const child: ChildProcess = spawn(process.execPath, ['runtime/local/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...startFlags(), 'runtime/local/main.ts'], {
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

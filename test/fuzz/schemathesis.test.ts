@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlags } from '../support/start-flags.ts';
 
 /**
  * Schemathesis (pinned in scripts/schemathesis.sh) fuzzes the embedded default from its own
@@ -34,7 +35,7 @@ function token(roles: string): string {
 }
 
 async function startBroker(): Promise<string> {
-  server = spawn(process.execPath, ['runtime/local/main.ts'], {
+  server = spawn(process.execPath, [...startFlags(), 'runtime/local/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

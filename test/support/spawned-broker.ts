@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { startFlags } from './start-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -10,7 +11,7 @@ export interface SpawnedBroker {
 
 /** Starts `node runtime/local/main.ts` (what `npm start` runs) on a data folder and waits for its address. */
 export async function startBroker(dataDir: string, targetsFile: string): Promise<SpawnedBroker> {
-  const child = spawn(process.execPath, ['runtime/local/main.ts'], {
+  const child = spawn(process.execPath, [...startFlags(), 'runtime/local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, HCB_TARGETS_FILE: targetsFile, LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'pipe'],
