@@ -27,8 +27,8 @@ process.on('SIGUSR2', () => {
   collections += 1;
   // Read, not copied: /proc files report no size, so a copy would be empty.
   if (smapsDir) writeFileSync(join(smapsDir, `smaps-${collections}.txt`), readFileSync('/proc/self/smaps'));
-  // Then the collection V8's memory reducer makes once a process goes idle: it also hands back the pages
-  // V8 pooled for reuse (https://v8.dev/blog/trash-talk#idle-time-gc). The parent reads VmRSS after it.
+  // Then the memory-reducing collection V8 makes when it judges a process idle: it also unmaps the pages a
+  // plain one leaves resident (https://v8.dev/blog/trash-talk#idle-time-gc). The parent reads VmRSS after it.
   collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   if (smapsDir)
     writeFileSync(join(smapsDir, `smaps-${collections}-reduced.txt`), readFileSync('/proc/self/smaps'));

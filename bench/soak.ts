@@ -30,7 +30,7 @@ const MAX_LIVE = 4;
 const SETTLE_MS = 15_000;
 /**
  * Then it sits idle this long, untouched, before its resident memory is read with no forced collection:
- * together with the settling, past the quiet spell after which the broker hands pooled heap pages back
+ * together with the settling, past the quiet spell after which the broker hands unused heap pages back
  * (runtime/local/idle-memory-release.ts: 30 s, checked every 10 s).
  */
 const IDLE_MS = 30_000;
@@ -45,7 +45,7 @@ interface Broker {
 
 /** After a full GC: VmRSS and its parts, the JS heap, and memory outside it V8 knows of (buffers, Wasm). */
 interface Memory {
-  /** VmRSS after the memory-reducing collection V8 makes when idle (pooled pages handed back). */
+  /** VmRSS after the memory-reducing collection V8 makes when idle (unused heap pages unmapped). */
   rss: number;
   /** VmRSS after a plain full collection, before that. */
   rssRegular: number;

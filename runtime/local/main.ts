@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const broker = await startEmbeddedBroker(config, logger);
   const reconcile = setInterval(() => void broker.reconciler.run().catch(() => undefined), 60_000);
   reconcile.unref();
-  // `npm start` passes --expose-gc for this: pooled heap pages handed back once requests stop.
+  // `npm start` passes --expose-gc for this: unused heap pages handed back once requests stop.
   const idleRelease = startIdleMemoryRelease((globalThis as { gc?: ExposedGc }).gc);
   const fetch: typeof broker.app.fetch = (...request) => {
     idleRelease.noteRequest();
