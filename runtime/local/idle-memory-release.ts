@@ -36,7 +36,7 @@ export function startIdleMemoryRelease(
     if (!gc || releasedSinceRequest || now() - lastRequestAt < quietMs) return;
     releasedSinceRequest = true;
     releases += 1;
-    // 'last-resort' is V8's memory-reducing full collection (two mark-compacts, 60–90 ms in the soak).
+    // 'last-resort' is V8's memory-reducing full collection (two mark-compacts, 70–95 ms in the soak).
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   };
   const timer = setInterval(check, options.checkEveryMs ?? CHECK_EVERY_MS);
