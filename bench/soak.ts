@@ -59,12 +59,11 @@ interface Memory {
   spaces: Record<string, number>;
 }
 
-/** A field of /proc/<pid>/status, in bytes. */
-function statusBytes(pid: number, field: string): number {
+/** /proc/<pid>/status read once; its fields (given in kB) in bytes. */
+function procStatus(pid: number): (field: string) => number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
+  return (field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
 }
-const residentBytes = (pid: number) => statusBytes(pid, 'VmRSS');
 
 async function spawnBroker(): Promise<Broker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hcb-soak-'));
@@ -123,7 +122,7 @@ async function spawnBroker(): Promise<Broker> {
         spaces: Record<string, number>;
       };
       // VmRSS from /proc (what `ps` and the issue report), read right after the collection.
-      const kb = (field: string) => statusBytes(child.pid!, field);
+      const kb = procStatus(child.pid!);
       // RssFile: pages of mapped files (LevelDB maps its table files), RssAnon: the process's own memory.
       return {
         rss: kb('VmRSS'),
@@ -271,8 +270,8 @@ async function main() {
   try {
     const { samples, failures, warmedUp, seconds } = await soak(broker);
     await new Promise((r) => setTimeout(r, SETTLE_MS + IDLE_MS));
-    // What an idle broker holds on its own (V8's memory reducer runs when allocation stops), no GC forced.
-    const idleRss = residentBytes(broker.child.pid!);
+    // What the idle broker holds on its own (its idle memory release has run by now), no GC forced.
+    const idleRss = procStatus(broker.child.pid!)('VmRSS');
     const end = await broker.memory();
     await stop(broker);
     const folder = folderBytes(broker.dataDir);
