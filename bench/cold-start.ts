@@ -9,7 +9,8 @@
  *
  * The first request builds the broker (policies, Cedar, stores); `/healthz` needs nothing more, the
  * authenticated `GET /v1/vms` also fetches the IdP's JWKS (HTTP on 127.0.0.1), verifies the token, asks
- * Cedar and queries DynamoDB (dynalite in this process).
+ * Cedar and queries DynamoDB (dynalite in this process); a placement simulation asks Cedar's placement
+ * policies too, which a Lambda function parses and rewrites on its first placement.
  */
 import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,6 +33,15 @@ const N = Number(process.env.BENCH_N ?? 20);
 const ENTRIES: BrokerEntry[] = ['api', 'worker', 'reconciler'];
 const HEALTHZ: ProbeRequest[] = [{ method: 'GET', path: '/healthz', authenticated: false }];
 const LIST_VMS: ProbeRequest[] = [{ method: 'GET', path: '/v1/vms', authenticated: true }];
+/** A first request that places: Cedar's placement policies too (parsed and rewritten on first use). */
+const SIMULATE: ProbeRequest[] = [
+  {
+    method: 'POST',
+    path: '/v1/placements/simulate',
+    authenticated: true,
+    body: { kind: 'vm', classification: 'phi', size: 'small' },
+  },
+];
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const root = join(tmpdir(), `hcb-bench-cold-${process.pid}`);
@@ -88,7 +98,13 @@ type Run = Awaited<ReturnType<Awaited<ReturnType<typeof startBundleProbe>>['run'
 const probe = await startBundleProbe();
 const api = join(root, 'api');
 const empty: { wallMs: number; cpuMs: number }[] = [];
-const runs = { healthz: [] as Run[], vms: [] as Run[], beforeHealthz: [] as Run[], beforeVms: [] as Run[] };
+const runs = {
+  healthz: [] as Run[],
+  vms: [] as Run[],
+  simulate: [] as Run[],
+  beforeHealthz: [] as Run[],
+  beforeVms: [] as Run[],
+};
 const ok = (run: Run) => {
   if (run.statuses[0] !== 200) throw new Error(`unexpected answer: ${run.statuses} ${run.bodies}`);
   return run;
@@ -101,6 +117,7 @@ for (let i = 0; i < N; i++) {
   empty.push(await probe.emptyNode());
   runs.healthz.push(ok(await probe.run(api, HEALTHZ)));
   runs.vms.push(ok(await probe.run(api, LIST_VMS)));
+  runs.simulate.push(ok(await probe.run(api, SIMULATE)));
   runs.beforeHealthz.push(ok(await probe.run(before, HEALTHZ)));
   runs.beforeVms.push(ok(await probe.run(before, LIST_VMS)));
 }
@@ -136,6 +153,7 @@ process.stdout.write(
     `| node -e "" | ${base.p50.toFixed(0)} ms | 0 ms | 1.00 | ${baseCpu.p50.toFixed(0)} ms (1.00) | | |`,
     row('API: import + GET /healthz', runs.healthz),
     row('API: import + authenticated GET /v1/vms', runs.vms),
+    row('API: import + authenticated POST /v1/placements/simulate', runs.simulate),
     row('before: import + GET /healthz', runs.beforeHealthz),
     row('before: import + authenticated GET /v1/vms', runs.beforeVms),
     '',

@@ -31,8 +31,8 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  * (forbid wins; an error denies). Choosing among them is the core's (core/placement/placement-service.ts).
  *
  * Cost: the bundle is parsed once per process (PolicySlices); per decision, one cedar-wasm call for all
- * candidates against the tenant's slice rewritten per target (FusedPlacement, parsed on the tenant's
- * first decision), with target entities built once per bundle and trimmed to the attributes the policies
+ * candidates against the tenant's slice rewritten per target (FusedPlacement, rewritten on the first
+ * decision and parsed on the tenant's first), with target entities built once per bundle and trimmed to the attributes the policies
  * read, and verdicts remembered for repeated requests (VerdictCache).
  */
 export class CedarPlacementVerdicts implements PlacementVerdicts {
@@ -48,7 +48,8 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
   readonly #actionEntity: EntityJson | undefined;
   readonly #reasons: ReadonlyMap<string, string>;
   readonly #cache: VerdictCache;
-  readonly #fused: FusedPlacement | undefined;
+  /** Built on the first decision asking two or more targets (null: not wanted, or the bundle refuses it). */
+  #fused: FusedPlacement | null | undefined;
 
   constructor(bundle: PolicyBundle, options: CedarPlacementOptions = {}) {
     this.#bundle = bundle;
@@ -68,7 +69,14 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
       bundle.policies.flatMap((p) => (p.reason === undefined ? [] : [[p.id, p.reason]])),
     );
     this.#cache = new VerdictCache(options.cacheSize ?? 10_000);
-    this.#fused = options.fused === false ? undefined : FusedPlacement.build(bundle);
+    // Rewriting the policies asks Cedar about each closed subexpression: done on the first placement,
+    // not at start, so a cold start whose first request places nothing does not pay for it.
+    if (options.fused === false) this.#fused = null;
+  }
+
+  #fusedPlacement(): FusedPlacement | undefined {
+    if (this.#fused === undefined) this.#fused = FusedPlacement.build(this.#bundle) ?? null;
+    return this.#fused ?? undefined;
   }
 
   /** Cedar's verdict on each of `targets` for this request, in order. */
@@ -101,7 +109,7 @@ export class CedarPlacementVerdicts implements PlacementVerdicts {
     // Two or more to ask: one fused call for all of them (fused-placement.ts).
     const fused =
       misses.length > 1
-        ? this.#fused?.answers(
+        ? this.#fusedPlacement()?.answers(
             { tenant: tenantId, principal, shared, context },
             misses.map((t) => this.#targetEntities.get(t.id)!),
           )

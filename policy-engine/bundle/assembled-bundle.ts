@@ -31,6 +31,7 @@ export interface PolicyBundle {
   /** Things worth a look that do not stop the bundle (validator warnings, names of unknown targets). */
   warnings: string[];
   files: { schema: string; policies: string[]; targets: string; tenants?: string };
+  /** parseMs: the policy sets parsed while loading (all of them, unless they are parsed on first use). */
   timings: { compileMs: number; parseMs: number };
 }
 
@@ -46,15 +47,17 @@ export interface ValidatedBundle {
 /**
  * The bundle in force from its files and what validating them yielded (policy-bundle.ts validates; a
  * Lambda function trusts what its build validated, validated-bundle.ts): parses the policies into
- * cedar-wasm. Apart from the validation so that a start with a validated bundle loads no YAML parser.
+ * cedar-wasm — now, or, for a bundle its build validated, each policy set on first use (policy-slices.ts).
+ * Apart from the validation so that a start with a validated bundle loads no YAML parser.
  */
 export function assembleBundle(
   sources: BundleSources,
   parts: ValidatedBundle,
-  started = performance.now(),
+  options: { started?: number; parse?: 'now' | 'onFirstUse' } = {},
 ): PolicyBundle {
+  const { started = performance.now(), parse = 'now' } = options;
   const { compiled, targets } = parts;
-  const slices = new PolicySlices(compiled.policies);
+  const slices = new PolicySlices(compiled.policies, { parse });
   return {
     hash: bundleHash(sources),
     schema: parts.schema,

@@ -29,7 +29,7 @@ export function compileBundle(sources: BundleSources): PolicyBundle {
   return assembleBundle(
     sources,
     validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources),
-    started,
+    { started },
   );
 }
 

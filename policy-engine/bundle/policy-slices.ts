@@ -29,28 +29,41 @@ const preparsed = new Set<string>();
  * is not evident from the scope are general.
  */
 export class PolicySlices {
-  /** Time spent parsing, when this process parsed the sets (0 when they were cached already). */
-  readonly parseMs: number;
   readonly #prefix: string;
   /** Per family: the general slice, and each tenant's (general + its own) for tenants with policies. */
   readonly #slices: Record<ActionFamily, Slices>;
+  /** Sets not parsed yet (parse on first use), by id. */
+  readonly #unparsed = new Map<string, readonly CompiledPolicy[]>();
+  #parseMs = 0;
 
-  constructor(policies: readonly CompiledPolicy[]) {
+  /**
+   * `parse: 'now'` (the default) parses every set here, so a set Cedar refuses stops the bundle at load;
+   * `'onFirstUse'` parses each set when a decision first asks for it — for a bundle whose policies were
+   * already validated (validated-bundle.ts), so a cold start parses only the sets its first request needs
+   * (a Lambda function's first `GET` needs the API set alone; placement sets wait for a placement).
+   */
+  constructor(policies: readonly CompiledPolicy[], options: { parse?: 'now' | 'onFirstUse' } = {}) {
     const key = createHash('sha256');
     for (const p of policies) key.update(`${p.id}\n${p.text}\n`);
     this.#prefix = `hcb:${key.digest('hex').slice(0, 20)}`;
-    const started = performance.now();
     this.#slices = Object.fromEntries(
       ACTION_FAMILIES.map((family) => [family, this.#prepare(family, policies)]),
     ) as Record<ActionFamily, Slices>;
-    this.parseMs = performance.now() - started;
+    if (options.parse !== 'onFirstUse') for (const id of [...this.#unparsed.keys()]) this.#parse(id);
   }
 
-  /** The id of the preparsed set to ask for this family and tenant. */
+  /** Time this process spent parsing the sets so far (0 for sets cedar-wasm had parsed already). */
+  get parseMs(): number {
+    return this.#parseMs;
+  }
+
+  /** The id of the preparsed set to ask for this family and tenant (parsed now if it was not yet). */
   setFor(family: ActionFamily, tenant: string): string {
-    return this.#slices[family].byTenant.has(tenant)
+    const id = this.#slices[family].byTenant.has(tenant)
       ? `${this.#prefix}:${family}:t:${tenant}`
       : `${this.#prefix}:${family}:*`;
+    if (this.#unparsed.has(id)) this.#parse(id);
+    return id;
   }
 
   /** The policies of the set `setFor` names for this family and tenant. */
@@ -64,6 +77,11 @@ export class PolicySlices {
     return ACTION_FAMILIES.reduce((count, family) => count + 1 + this.#slices[family].byTenant.size, 0);
   }
 
+  /** How many of those sets are still to be parsed (on first use). */
+  get pendingSetCount(): number {
+    return this.#unparsed.size;
+  }
+
   #prepare(family: ActionFamily, policies: readonly CompiledPolicy[]): Slices {
     const relevant = policies.filter((p) => p.appliesTo[family]);
     const general = relevant.filter((p) => p.tenant === undefined);
@@ -71,13 +89,19 @@ export class PolicySlices {
     const byTenant = new Map(
       [...tenants].map((tenant) => [tenant, [...general, ...relevant.filter((p) => p.tenant === tenant)]]),
     );
-    this.#parse(`${this.#prefix}:${family}:*`, general);
-    for (const [tenant, slice] of byTenant) this.#parse(`${this.#prefix}:${family}:t:${tenant}`, slice);
+    this.#unparsed.set(`${this.#prefix}:${family}:*`, general);
+    for (const [tenant, slice] of byTenant)
+      this.#unparsed.set(`${this.#prefix}:${family}:t:${tenant}`, slice);
     return { general, byTenant };
   }
 
-  #parse(id: string, policies: readonly CompiledPolicy[]): void {
-    if (preparsed.has(id)) return;
+  #parse(id: string): void {
+    const policies = this.#unparsed.get(id) ?? [];
+    if (preparsed.has(id)) {
+      this.#unparsed.delete(id);
+      return;
+    }
+    const started = performance.now();
     const answer = preparsePolicySet(id, {
       staticPolicies: Object.fromEntries(policies.map((p) => [p.id, p.text])),
     });
@@ -87,5 +111,7 @@ export class PolicySlices {
         `cedar refused policy set ${id}: ${answer.errors.map(describeCedarError).join('; ')}`,
       );
     preparsed.add(id);
+    this.#unparsed.delete(id);
+    this.#parseMs += performance.now() - started;
   }
 }

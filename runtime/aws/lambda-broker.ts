@@ -44,13 +44,14 @@ async function build(
     region: config.region,
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
-  // Validated when the function was built, for exactly these files; any other bundle is validated here
-  // (that path, and the YAML parser it needs, imported only then).
+  // Validated when the function was built, for exactly these files, so each policy set is parsed when a
+  // request first needs it; any other bundle is validated here (that path, and the YAML parser it
+  // needs, imported only then), and parsed whole.
   const sources = readBundleSources({ policiesDir: config.policiesDir, targetsFile: config.targetsFile });
   const validated = readValidatedBundle(config.policiesDir);
   const bundle =
     validated?.digest === bundleDigest(sources)
-      ? assembleBundle(sources, validated)
+      ? assembleBundle(sources, validated, { parse: 'onFirstUse' })
       : (await import('../../policy-engine/bundle/policy-bundle.ts')).compileBundle(sources);
   const configFiles = readValidatedConfig(config, bundle.catalogue);
   const cursorSecret = await lambdaCursorSecret(environment);

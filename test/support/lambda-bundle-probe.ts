@@ -35,7 +35,13 @@ export interface ProbeResult {
   bodies: string[];
 }
 
-export type ProbeRequest = { method: 'GET'; path: string; authenticated: boolean };
+export type ProbeRequest = {
+  method: 'GET' | 'POST';
+  path: string;
+  authenticated: boolean;
+  /** A JSON body (sent with `content-type: application/json`). */
+  body?: unknown;
+};
 
 export interface BundleProbe {
   /** Runs the bundle in `dir` in a fresh process and sends it `requests`, in order. */
@@ -151,6 +157,7 @@ function apiEvent(request: ProbeRequest, token: string) {
       host: 'api.hcb.example',
       'x-forwarded-proto': 'https',
       ...(request.authenticated ? { authorization: `Bearer ${token}` } : {}),
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     requestContext: {
       accountId: '123456789012',
@@ -170,6 +177,7 @@ function apiEvent(request: ProbeRequest, token: string) {
       time: '03/Dec/2026:10:00:00 +0000',
       timeEpoch: Date.now(),
     },
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
     isBase64Encoded: false,
   };
 }
