@@ -26,11 +26,9 @@ export type { BundleSources, PolicyBundle, ValidatedBundle } from './assembled-b
  */
 export function compileBundle(sources: BundleSources): PolicyBundle {
   const started = performance.now();
-  return assembleBundle(
-    sources,
-    validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources),
-    { started },
-  );
+  return assembleBundle(sources, validatedBundles.get(bundleDigest(sources)) ?? validateBundle(sources), {
+    started,
+  });
 }
 
 /** Validates every file of the bundle (see compileBundle); throws `policy.bundleInvalid` on any problem. */
