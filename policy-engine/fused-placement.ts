@@ -12,6 +12,12 @@ import {
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
 import type { CompiledPolicy } from './bundle/policy-compiler.ts';
 import { ConstantFolder } from './constant-folding.ts';
+import {
+  type SharedEntitiesNeeded,
+  sharedEntitiesNeeded,
+  sharedIsRead,
+  withTenantPrincipal,
+} from './tenant-rewrite.ts';
 
 /** One rewritten policy: which policy it came from, for which targets, with which effect. */
 interface Variant {
@@ -33,6 +39,8 @@ interface FusedSet {
   id: string;
   variants: ReadonlyMap<string, Variant>;
   needed: ReadonlySet<string>;
+  /** Which of the request's shared entities (principal, tenant, action) the variants still read. */
+  shared: SharedEntitiesNeeded;
 }
 
 /** What one fused call is given: everything of a per-target `place` request but the target. */
@@ -61,7 +69,9 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  * otherwise hide the permits of the other targets); what no request can change is then folded
  * (constant-folding.ts: a region list's `contains` of the target's region becomes `true` or `false`, and
  * a variant that can never hold is left out), and targets for which a policy reads the same share one
- * variant. From the satisfied and failing variants, the answer Cedar gives a per-target request is
+ * variant; for a tenant listed in the bundle, the variants are rewritten for its principals as well
+ * (tenant-rewrite.ts), so that the principal's and tenant's entities need not travel either. From the
+ * satisfied and failing variants, the answer Cedar gives a per-target request is
  * rebuilt exactly: satisfied forbids deny, else satisfied permits allow, else default deny, with the
  * errors as they were. test/policy/fused-placement.test.ts compares it with plain per-target evaluation.
  *
@@ -74,14 +84,15 @@ export class FusedPlacement {
   /** Per `place` policy id: its rewrite. */
   readonly #rewrites: ReadonlyMap<string, Rewrite>;
   readonly #targetsKey: string;
+  readonly #folder: ConstantFolder;
+  /** Per tenant listed in the bundle: the id of its set rewritten for its principals. */
+  readonly #tenantSetIds = new Map<string, string>();
 
-  private constructor(bundle: PolicyBundle, rewrites: ReadonlyMap<string, Rewrite>) {
+  private constructor(bundle: PolicyBundle, rewrites: ReadonlyMap<string, Rewrite>, folder: ConstantFolder) {
     this.#bundle = bundle;
     this.#rewrites = rewrites;
-    this.#targetsKey = createHash('sha256')
-      .update(JSON.stringify([...bundle.targets.values()]))
-      .digest('hex')
-      .slice(0, 12);
+    this.#folder = folder;
+    this.#targetsKey = digest(JSON.stringify([...bundle.targets.values()]));
   }
 
   static build(bundle: PolicyBundle): FusedPlacement | undefined {
@@ -94,7 +105,7 @@ export class FusedPlacement {
       if (rewrite === UNSUPPORTED) return undefined;
       rewrites.set(policy.id, rewrite);
     }
-    return new FusedPlacement(bundle, rewrites);
+    return new FusedPlacement(bundle, rewrites, folder);
   }
 
   /**
@@ -109,7 +120,8 @@ export class FusedPlacement {
     if (!first) return new Map();
     const set = this.#setFor(request.tenant);
     if (!set) return undefined;
-    const { id, variants, needed } = set;
+    const { id, variants, needed, shared } = set;
+    const principalUid = uidOf(request.principal.uid);
     let answer: AuthorizationAnswer;
     try {
       answer = statefulIsAuthorized({
@@ -118,7 +130,10 @@ export class FusedPlacement {
         resource: first.uid,
         context: request.context,
         preparsedPolicySetId: id,
-        entities: [...request.shared, ...targets.filter((t) => needed.has(uidOf(t.uid).id))],
+        entities: [
+          ...request.shared.filter((e) => sharedIsRead(uidOf(e.uid), principalUid, shared)),
+          ...targets.filter((t) => needed.has(uidOf(t.uid).id)),
+        ],
       });
     } catch {
       return undefined;
@@ -159,10 +174,19 @@ export class FusedPlacement {
 
   /**
    * The tenant's slice of `place` policies (as in policy-slices.ts), rewritten, parsed on first use;
-   * undefined when Cedar refuses the rewrite (then per-target calls answer, as without fusion).
+   * undefined when Cedar refuses the rewrite (then per-target calls answer, as without fusion). For a
+   * tenant listed in the bundle, rewritten for its principals too (tenant-rewrite.ts): one set per such
+   * tenant (bounded by tenants.yaml), which a decision calls without the entities nothing reads.
    */
   #setFor(tenant: string): FusedSet | undefined {
-    const id = `${this.#bundle.slices.setFor('place', tenant)}:fused:${this.#targetsKey}`;
+    const entity = this.#bundle.tenants.get(tenant);
+    const base = `${this.#bundle.slices.setFor('place', tenant)}:fused:${this.#targetsKey}`;
+    let id = base;
+    if (entity) {
+      // Keyed by the tenant's attributes too (another bundle may list it differently); hashed once.
+      id = this.#tenantSetIds.get(tenant) ?? `${base}:as:${tenant}:${digest(JSON.stringify(entity))}`;
+      this.#tenantSetIds.set(tenant, id);
+    }
     const known = preparsed.get(id);
     if (known !== undefined) return known ?? undefined;
     const variants = new Map<string, Variant>();
@@ -171,17 +195,22 @@ export class FusedPlacement {
     for (const policy of this.#bundle.slices.policiesFor('place', tenant)) {
       const rewrite = this.#rewrites.get(policy.id)!;
       rewrite.texts.forEach(({ text, targetIds }, n) => {
-        texts[`${policy.id}#${n}`] = text;
+        const variant = entity ? this.#folder.fold(withTenantPrincipal(text, entity)) : text;
+        if (variant === undefined) return; // can never hold for this tenant's principals
+        texts[`${policy.id}#${n}`] = variant;
         variants.set(`${policy.id}#${n}`, { policyId: policy.id, targetIds, effect: policy.effect });
       });
       for (const targetId of rewrite.needed) needed.add(targetId);
     }
     const parsed = preparsePolicySet(id, { staticPolicies: texts }).type === 'success';
-    const set = { id, variants, needed };
+    const shared = sharedEntitiesNeeded(Object.values(texts), entity?.uid);
+    const set = { id, variants, needed, shared };
     preparsed.set(id, parsed ? set : null);
     return parsed ? set : undefined;
   }
 }
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 /**
  * The policy rewritten for each target; targets for which it reads the same (site-wide rules, rules that

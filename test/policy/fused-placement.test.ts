@@ -49,6 +49,21 @@ when { resource has network && resource.network == "clinical" && context.kind ==
 forbid (principal in Tenant::"acme-health", action == Action::"place", resource is Target)
 when { resource.region == "north" && 1000000 * 1000000 * 1000000 * 1000000 > 0 };
 
+@id("shape.principal-tenant")
+@reason("read through the principal: rewritten to the tenant's own values for listed tenants")
+forbid (principal, action == Action::"place", resource is Target)
+when { principal.tenant has allowedJurisdictions && principal.tenant.allowedJurisdictions.contains("EU") }
+when { resource.site == Site::"onprem" };
+
+@id("shape.principal-in-tenant-condition")
+permit (principal, action == Action::"place", resource)
+when { principal in Tenant::"demo-research" && context.classification == Classification::"public" };
+
+@id("shape.tenant-literal")
+forbid (principal, action == Action::"place", resource)
+when { Tenant::"acme-health" has allowedJurisdictions && principal.tenant == Tenant::"acme-health" }
+when { context has size && context.size == "large" };
+
 @id("shape.failure-before-constant")
 @reason("a failure before a condition that folds to false must still be reported")
 forbid (principal in Tenant::"demo-eu-clinic", action == Action::"place", resource is Target)
