@@ -323,8 +323,11 @@ async function main() {
           .sort((a, b) => a - b),
         50,
       );
+    // A short soak's tenth may hold no request of some kind: say so instead of reading an empty list.
+    const shown = (of: Sample[], kind: Kind) =>
+      of.some((s) => s.kind === kind) ? median(of, kind).toFixed(0) : '–';
     console.log(
-      `median by kind, first → last 10 %: ${kinds.map((k) => `${k} ${median(samples.slice(0, tenth), k).toFixed(0)} → ${median(samples.slice(-tenth), k).toFixed(0)} ms`).join(', ')}`,
+      `median by kind, first → last 10 %: ${kinds.map((k) => `${k} ${shown(samples.slice(0, tenth), k)} → ${shown(samples.slice(-tenth), k)} ms`).join(', ')}`,
     );
     if (failures.size > 0) {
       console.log('unexpected answers:');
