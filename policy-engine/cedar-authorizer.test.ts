@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../core/model/principal.ts';
-import { shippedSources } from '../test/support/policy-engine/bundle-sources.ts';
+import { shippedSources, withPolicyFile } from '../test/support/policy-engine/bundle-sources.ts';
 import {
   DEFAULT_ROLE_TABLE,
   RoleTableAuthorizer,
@@ -117,5 +117,33 @@ describe('CedarAuthorizer', () => {
       resource: { type: 'vm', tenant: 't-1', classification: 'phi' },
     });
     expect(decision.allowed).toBe(true);
+  });
+
+  it("sends a tenant's entity only when a policy reads it, and then decides by its attributes", () => {
+    // The shipped API policies compare tenants but read no tenant's attributes: the entity is left out
+    // (entity-reads.ts), and decisions are those of the role table above. A policy that reads one:
+    const reading = new CedarAuthorizer(
+      compileBundle(
+        withPolicyFile(
+          shippedSources(),
+          'eu.cedar',
+          '@id("api.eu-no-delete")\n@reason("EU tenants keep their VMs")\n' +
+            'forbid (principal, action == Action::"vm.delete", resource)\n' +
+            'when { principal.tenant has allowedJurisdictions && principal.tenant.allowedJurisdictions.contains("EU") };\n',
+        ),
+      ),
+    );
+    const remove = (tenant: string) => ({
+      principal: { sub: 'a', tenant, roles: ['app'] as Role[] },
+      action: 'vm.delete',
+      resource: { type: 'vm', tenant, id: 'vm-1' },
+    });
+    // demo-eu-clinic is listed in tenants.yaml with allowedJurisdictions [EU]; acme-health with [US].
+    expect(reading.authorize(remove('demo-eu-clinic'))).toMatchObject({
+      allowed: false,
+      policies: ['api.eu-no-delete'],
+    });
+    expect(reading.authorize(remove('acme-health')).allowed).toBe(true);
+    expect(cedar.authorize(remove('demo-eu-clinic')).allowed).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { type EntityJson, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from '../core/ports/authorizer.ts';
 import { isEngineAction } from './bundle/engine-actions.ts';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
+import { readsReachedEntities } from './entity-reads.ts';
 import { actionEntity, principalEntity } from './request-entities.ts';
 import { verdictOf, verdictOfThrown } from './verdict.ts';
 
@@ -21,6 +22,8 @@ export class CedarAuthorizer implements Authorizer {
     { entity: EntityJson | undefined; resourceTypes: readonly string[] }
   >;
   readonly #reasons: ReadonlyMap<string, string>;
+  /** Per API policy set: whether a policy reads a tenant's entity (else it is not sent; entity-reads.ts). */
+  readonly #readsTenants = new Map<string, boolean>();
 
   constructor(bundle: PolicyBundle) {
     this.#bundle = bundle;
@@ -67,18 +70,20 @@ export class CedarAuthorizer implements Authorizer {
     };
     const principalEntityJson = principalEntity(principal);
     const entities = [principalEntityJson, resourceEntity];
-    for (const tenant of new Set([principal.tenant, resource.tenant])) {
-      const entity = this.#bundle.tenants.get(tenant);
-      if (entity) entities.push(entity);
-    }
-    if (known.entity) entities.push(known.entity);
     try {
+      const setId = this.#bundle.slices.setFor('api', principal.tenant);
+      if (this.#tenantsRead(setId, principal.tenant))
+        for (const tenant of new Set([principal.tenant, resource.tenant])) {
+          const entity = this.#bundle.tenants.get(tenant);
+          if (entity) entities.push(entity);
+        }
+      if (known.entity) entities.push(known.entity);
       const answer = statefulIsAuthorized({
         principal: principalEntityJson.uid,
         action: { type: 'Action', id: action },
         resource: resourceEntity.uid,
         context: {},
-        preparsedPolicySetId: this.#bundle.slices.setFor('api', principal.tenant),
+        preparsedPolicySetId: setId,
         entities,
       });
       const verdict = verdictOf(answer, (id) => this.#reasons.get(id));
@@ -87,5 +92,14 @@ export class CedarAuthorizer implements Authorizer {
       const verdict = verdictOfThrown(error);
       return { allowed: false, policies: verdict.policies, reasons: verdict.reasons };
     }
+  }
+
+  #tenantsRead(setId: string, tenant: string): boolean {
+    let reads = this.#readsTenants.get(setId);
+    if (reads === undefined) {
+      reads = readsReachedEntities(this.#bundle.slices.policiesFor('api', tenant).map((p) => p.json));
+      this.#readsTenants.set(setId, reads);
+    }
+    return reads;
   }
 }
