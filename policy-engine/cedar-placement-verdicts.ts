@@ -32,8 +32,8 @@ const PLACE = { type: 'Action', id: 'place' } as const;
  *
  * Cost: the bundle is parsed once per process (PolicySlices); per decision, one cedar-wasm call for all
  * candidates against the tenant's slice rewritten per target (FusedPlacement, rewritten on the first
- * decision and parsed on the tenant's first), with target entities built once per bundle and trimmed to the attributes the policies
- * read, and verdicts remembered for repeated requests (VerdictCache).
+ * decision and parsed on the tenant's first), with target entities built once per bundle and trimmed to
+ * the attributes the policies read, and verdicts remembered for repeated requests (VerdictCache).
  */
 export class CedarPlacementVerdicts implements PlacementVerdicts {
   readonly bundleHash: string;

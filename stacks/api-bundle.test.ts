@@ -60,13 +60,24 @@ describe('the API function bundle', () => {
     expect(locales.map((input) => input.split('/').pop())).toEqual(['en.js']);
   });
 
-  it('answers GET /healthz and an authenticated GET /v1/vms in a fresh Node.js', async () => {
+  it('answers GET /healthz, an authenticated GET /v1/vms and a placement in a fresh Node.js', async () => {
     const result = await probe.run(dir, [
       { method: 'GET', path: '/healthz', authenticated: false },
       { method: 'GET', path: '/v1/vms', authenticated: true },
       { method: 'GET', path: '/v1/vms', authenticated: false },
+      // Its policy sets parsed and rewritten on this first use (the build validated them).
+      {
+        method: 'POST',
+        path: '/v1/placements/simulate',
+        authenticated: true,
+        body: { kind: 'vm', classification: 'phi', size: 'small' },
+      },
     ]);
-    expect(result.statuses).toEqual([200, 200, 401]);
+    expect(result.statuses).toEqual([200, 200, 401, 200]);
     expect(JSON.parse(result.bodies[1]!)).toEqual({ items: [] });
+    // A phi workload stays on-prem (I1), decided by the shipped placement policies.
+    expect(result.bodies[3]).toMatch(
+      /"chosen":\{"targetId":"[^"]+","cloud":"sandbox","region":"[^"]+","site":"onprem"/,
+    );
   }, 60_000);
 });
