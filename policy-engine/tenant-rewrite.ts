@@ -1,4 +1,5 @@
 import type { EntityJson, EntityUidJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { sameUid, uidOf } from './entity-uid.ts';
 
 /**
  * A placement variant (fused-placement.ts) rewritten for the principals of one tenant listed in the
@@ -137,12 +138,4 @@ function isPlaceScope(scope: PolicyJson['action']): boolean {
   return (
     scope.op === '==' && 'entity' in scope && sameUid(uidOf(scope.entity), { type: 'Action', id: 'place' })
   );
-}
-
-function uidOf(uid: EntityUidJson): { type: string; id: string } {
-  return '__entity' in uid ? uid.__entity : uid;
-}
-
-function sameUid(a: { type: string; id: string }, b: { type: string; id: string }): boolean {
-  return a.type === b.type && a.id === b.id;
 }
