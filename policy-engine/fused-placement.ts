@@ -45,6 +45,13 @@ export interface FusedRequest {
   context: Context;
 }
 
+/**
+ * At most this many tenants get a set of their own rewritten for their principals. cedar-wasm keeps every
+ * parsed set for the life of the process (it has no way to drop one): with the shipped policies a
+ * tenant's set holds ≈17 KiB, so 1,000 tenants ≈17 MiB.
+ */
+export const MAX_TENANT_SETS = 1_000;
+
 /** Fused sets cedar-wasm has parsed in this process (null: refused), by id; its cache is per process. */
 const preparsed = new Map<string, FusedSet | null>();
 const PLACE = { type: 'Action', id: 'place' } as const;
@@ -79,15 +86,22 @@ export class FusedPlacement {
   readonly #folder: ConstantFolder;
   /** Per tenant listed in the bundle: the id of its set rewritten for its principals. */
   readonly #tenantSetIds = new Map<string, string>();
+  readonly #maxTenantSets: number;
 
-  private constructor(bundle: PolicyBundle, rewrites: ReadonlyMap<string, Rewrite>, folder: ConstantFolder) {
+  private constructor(
+    bundle: PolicyBundle,
+    rewrites: ReadonlyMap<string, Rewrite>,
+    folder: ConstantFolder,
+    maxTenantSets: number,
+  ) {
     this.#bundle = bundle;
     this.#rewrites = rewrites;
     this.#folder = folder;
+    this.#maxTenantSets = maxTenantSets;
     this.#targetsKey = digest(JSON.stringify([...bundle.targets.values()]));
   }
 
-  static build(bundle: PolicyBundle): FusedPlacement | undefined {
+  static build(bundle: PolicyBundle, options: { maxTenantSets?: number } = {}): FusedPlacement | undefined {
     const targets = [...bundle.targets.values()];
     const rewrites = new Map<string, Rewrite>();
     const folder = new ConstantFolder();
@@ -97,7 +111,12 @@ export class FusedPlacement {
       if (rewrite === UNSUPPORTED) return undefined;
       rewrites.set(policy.id, rewrite);
     }
-    return new FusedPlacement(bundle, rewrites, folder);
+    return new FusedPlacement(bundle, rewrites, folder, options.maxTenantSets ?? MAX_TENANT_SETS);
+  }
+
+  /** How many tenants have a set rewritten for their principals so far (at most `maxTenantSets`). */
+  get tenantSetCount(): number {
+    return this.#tenantSetIds.size;
   }
 
   /**
@@ -168,10 +187,15 @@ export class FusedPlacement {
    * The tenant's slice of `place` policies (as in policy-slices.ts), rewritten, parsed on first use;
    * undefined when Cedar refuses the rewrite (then per-target calls answer, as without fusion). For a
    * tenant listed in the bundle, rewritten for its principals too (tenant-rewrite.ts): one set per such
-   * tenant (bounded by tenants.yaml), which a decision calls without the entities nothing reads.
+   * tenant, up to `maxTenantSets`, which a decision calls without the entities nothing reads; beyond
+   * that, tenants share their slice's set and send the entities, as unlisted tenants do.
    */
   #setFor(tenant: string): FusedSet | undefined {
-    const entity = this.#bundle.tenants.get(tenant);
+    const listed = this.#bundle.tenants.get(tenant);
+    const entity =
+      listed && (this.#tenantSetIds.has(tenant) || this.#tenantSetIds.size < this.#maxTenantSets)
+        ? listed
+        : undefined;
     const base = `${this.#bundle.slices.setFor('place', tenant)}:fused:${this.#targetsKey}`;
     let id = base;
     if (entity) {

@@ -8,7 +8,12 @@ import { compileBundle, type PolicyBundle } from '../../policy-engine/bundle/pol
 import { CedarPlacementVerdicts } from '../../policy-engine/cedar-placement-verdicts.ts';
 import { FusedPlacement } from '../../policy-engine/fused-placement.ts';
 import { placementContext, principalEntity } from '../../policy-engine/request-entities.ts';
-import { shippedSources, withCatalogue, withPolicyFile } from '../support/policy-engine/bundle-sources.ts';
+import {
+  shippedSources,
+  withCatalogue,
+  withPolicyFile,
+  withTenants,
+} from '../support/policy-engine/bundle-sources.ts';
 import { referenceVerdict } from '../support/policy-engine/reference-verdict.ts';
 import { catalogueArb, REGIONS, SIZES, TENANTS } from './arbitraries.ts';
 
@@ -174,5 +179,37 @@ describe('fused placement', () => {
     );
     expect(FusedPlacement.build(bundle)).toBeUndefined();
     expect(FusedPlacement.build(compileBundle(shippedSources()))).toBeDefined();
+  });
+
+  it('rewrites for at most maxTenantSets listed tenants; the others are answered from the shared set, exactly', () => {
+    const yaml = `tenants:\n${['eu-1', 'eu-2', 'eu-3', 'us-1'].map((t) => `  ${t}: { allowedJurisdictions: [${t.slice(0, 2).toUpperCase()}] }`).join('\n')}\n`;
+    const bundle = compileBundle(withTenants(shippedSources(), yaml));
+    const fused = FusedPlacement.build(bundle, { maxTenantSets: 2 })!;
+    const targets = [...bundle.targets.values()];
+    for (const tenant of ['eu-1', 'eu-2', 'eu-3', 'us-1', 'eu-1']) {
+      const request: PlacementRequest = {
+        principal: { sub: `app-${tenant}`, tenant, roles: ['app'] },
+        kind: 'vm',
+        classification: 'pii',
+        size: 'small',
+      };
+      const principal = principalEntity(request.principal);
+      const answers = fused.answers(
+        {
+          tenant,
+          principal,
+          shared: [principal, bundle.tenants.get(tenant)!],
+          context: placementContext(request),
+        },
+        targets,
+      )!;
+      for (const target of bundle.catalogue.targets) {
+        const expected = referenceVerdict(bundle, request, target.id);
+        expect(answers.get(target.id), `${tenant} on ${target.id}`).toMatchObject({
+          response: { decision: expected.allowed ? 'allow' : 'deny' },
+        });
+      }
+    }
+    expect(fused.tenantSetCount).toBe(2);
   });
 });
