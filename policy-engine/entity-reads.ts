@@ -1,4 +1,5 @@
 import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { isVar } from './policy-json.ts';
 
 /** Operators that read an entity's data: attributes, tags, ancestors. */
 const READS = ['.', 'has', 'getTag', 'hasTag', 'in'];
@@ -22,11 +23,7 @@ function hasReachedRead(expr: unknown): boolean {
   if (entries.length === 1 && entries[0]![0] === 'Value') return false; // a literal
   for (const [op, operands] of entries) {
     const left = (operands as { left?: unknown } | null)?.left;
-    if (READS.includes(op) && left !== undefined && !isBareVar(left)) return true;
+    if (READS.includes(op) && left !== undefined && !isVar(left)) return true;
   }
   return entries.some(([, operands]) => hasReachedRead(operands));
-}
-
-function isBareVar(expr: unknown): boolean {
-  return typeof expr === 'object' && expr !== null && Object.keys(expr).length === 1 && 'Var' in expr;
 }

@@ -10,7 +10,7 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import type { PolicyBundle } from './bundle/policy-bundle.ts';
 import { ConstantFolder } from './constant-folding.ts';
-import { uidOf } from './entity-uid.ts';
+import { uidOf } from './policy-json.ts';
 import { type Rewrite, rewriteOf, UNSUPPORTED } from './target-rewrite.ts';
 import {
   type SharedEntitiesNeeded,

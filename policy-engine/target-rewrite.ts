@@ -1,7 +1,7 @@
 import type { EntityJson, EntityUidJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { CompiledPolicy } from './bundle/policy-compiler.ts';
 import type { ConstantFolder } from './constant-folding.ts';
-import { sameUid, uidOf } from './entity-uid.ts';
+import { isVar, sameUid, uidOf } from './policy-json.ts';
 
 /** A policy a rewrite could change (fused-placement.ts then keeps one Cedar call per target). */
 export const UNSUPPORTED = Symbol('unsupported');
@@ -84,21 +84,12 @@ function withResource<T>(expr: T, target: EntityJson): T {
   if (only && node.Var === 'resource') return { Value: { __entity: uidOf(target.uid) } } as T;
   if (only && 'Value' in node) return expr; // a literal: nothing inside is a variable
   const access = node['.'] as { left: unknown; attr: string } | undefined;
-  if (only && access && isResource(access.left) && Object.hasOwn(target.attrs, access.attr))
+  if (only && access && isVar(access.left, 'resource') && Object.hasOwn(target.attrs, access.attr))
     return { Value: target.attrs[access.attr] } as T;
   const has = node.has as { left: unknown; attr: unknown } | undefined;
-  if (only && has && isResource(has.left) && typeof has.attr === 'string')
+  if (only && has && isVar(has.left, 'resource') && typeof has.attr === 'string')
     return { Value: Object.hasOwn(target.attrs, has.attr) } as T;
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withResource(v, target)])) as T;
-}
-
-function isResource(expr: unknown): boolean {
-  return (
-    typeof expr === 'object' &&
-    expr !== null &&
-    (expr as { Var?: unknown }).Var === 'resource' &&
-    Object.keys(expr).length === 1
-  );
 }
 
 /** Whether a rewritten policy still names the target's entity (so the request must carry it). */

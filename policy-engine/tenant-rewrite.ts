@@ -1,5 +1,5 @@
 import type { EntityJson, EntityUidJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
-import { sameUid, uidOf } from './entity-uid.ts';
+import { entityNamed, isVar, sameUid, uidOf } from './policy-json.ts';
 
 /**
  * A placement variant (fused-placement.ts) rewritten for the principals of one tenant listed in the
@@ -49,7 +49,7 @@ export function sharedEntitiesNeeded(
   // A principal's entity is read through `principal`, or through a literal naming it (`App::"…" in …`).
   const principal =
     variants.some((v) => v.principal.op !== 'All') ||
-    anyCondition(isVar('principal')) ||
+    anyCondition(isVarNamed('principal')) ||
     anyCondition(isEntityOfType('App')) ||
     anyCondition(isEntityOfType('User'));
   return {
@@ -59,10 +59,8 @@ export function sharedEntitiesNeeded(
       principal ||
       tenantUid === undefined ||
       anyCondition(isEntity(tenantUid)) ||
-      anyCondition(isVar('resource')),
-    action: variants.some(
-      (v) => !isPlaceScope(v.action) || v.conditions.some((c) => mentions(c.body, isVar('action'))),
-    ),
+      anyCondition(isVarNamed('resource')),
+    action: variants.some((v) => !isPlaceScope(v.action)) || anyCondition(isVarNamed('action')),
   };
 }
 
@@ -89,12 +87,12 @@ function rewrite<T>(expr: T, tenant: EntityJson, uid: { type: string; id: string
   ) as Record<string, unknown>;
   if (keys.length !== 1) return node as T;
   const membership = node.in as { left: unknown; right: unknown } | undefined;
-  if (membership && isVar('principal')(membership.left) && isEntityOfType('Tenant')(membership.right))
+  if (membership && isVar(membership.left, 'principal') && isEntityOfType('Tenant')(membership.right))
     return { Value: isEntity(uid)(membership.right) } as T;
   const access = (node['.'] ?? node.has) as { left: unknown; attr: unknown } | undefined;
   if (!access || typeof access.attr !== 'string') return node as T;
   const has = 'has' in node;
-  if (isVar('principal')(access.left) && access.attr === 'tenant')
+  if (isVar(access.left, 'principal') && access.attr === 'tenant')
     return { Value: has ? true : { __entity: uid } } as T;
   if (!isEntity(uid)(access.left)) return node as T;
   const present = Object.hasOwn(tenant.attrs, access.attr);
@@ -108,29 +106,13 @@ function mentions(expr: unknown, test: (node: unknown) => boolean): boolean {
   return Object.values(expr).some((v) => mentions(v, test));
 }
 
-const isVar = (name: string) => (node: unknown) =>
-  typeof node === 'object' &&
-  node !== null &&
-  Object.keys(node).length === 1 &&
-  (node as { Var?: unknown }).Var === name;
-
-/** An entity literal `{ Value: { __entity } }` or an entity reference `{ __entity }` naming `uid`. */
-const isEntity =
-  (uid: { type: string; id: string }) =>
-  (node: unknown): boolean => {
-    if (typeof node !== 'object' || node === null) return false;
-    const value = 'Value' in node ? (node as { Value: unknown }).Value : node;
-    const entity = (value as { __entity?: { type: string; id: string } } | null)?.__entity;
-    return entity !== undefined && sameUid(entity, uid);
-  };
-
-const isEntityOfType =
-  (type: string) =>
-  (node: unknown): boolean => {
-    if (typeof node !== 'object' || node === null) return false;
-    const value = 'Value' in node ? (node as { Value: unknown }).Value : node;
-    return (value as { __entity?: { type: string } } | null)?.__entity?.type === type;
-  };
+/** Tests for `mentions`: the variable `name`; an entity literal or reference naming `uid`, or of `type`. */
+const isVarNamed = (name: string) => (node: unknown) => isVar(node, name);
+const isEntity = (uid: { type: string; id: string }) => (node: unknown) => {
+  const entity = entityNamed(node);
+  return entity !== undefined && sameUid(entity, uid);
+};
+const isEntityOfType = (type: string) => (node: unknown) => entityNamed(node)?.type === type;
 
 /** `action` or `action == Action::"place"`: true of every placement request without the action's entity. */
 function isPlaceScope(scope: PolicyJson['action']): boolean {
