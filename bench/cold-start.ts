@@ -21,7 +21,9 @@ import {
   API_START_BUDGET_BYTES,
   type BrokerEntry,
   bundleFunction,
+  bundleModule,
   CEDAR_WASM,
+  describeBundle,
   ESM_DIRNAME_DEFINE,
   ESM_REQUIRE_BANNER,
   LAMBDA_NODE_TARGET,
@@ -94,6 +96,14 @@ async function bundleAsBefore(outdir: string): Promise<number> {
 const before = join(root, 'api-before');
 const beforeBytes = await bundleAsBefore(before);
 
+/** The floor: the same libraries doing the least an authenticated list needs (bench/cold-floor-function.ts). */
+const floor = join(root, 'floor');
+const floorBundle = describeBundle(
+  floor,
+  await bundleModule(join(import.meta.dirname, 'cold-floor-function.ts'), floor),
+);
+copyFileSync(resolve(import.meta.dirname, '..', CEDAR_WASM), join(floor, basename(CEDAR_WASM)));
+
 type Run = Awaited<ReturnType<Awaited<ReturnType<typeof startBundleProbe>>['run']>>;
 const probe = await startBundleProbe();
 const api = join(root, 'api');
@@ -104,6 +114,7 @@ const runs = {
   simulate: [] as Run[],
   beforeHealthz: [] as Run[],
   beforeVms: [] as Run[],
+  floorVms: [] as Run[],
 };
 const ok = (run: Run) => {
   if (run.statuses[0] !== 200) throw new Error(`unexpected answer: ${run.statuses} ${run.bodies}`);
@@ -113,6 +124,7 @@ const ok = (run: Run) => {
 await probe.emptyNode();
 await probe.run(api, HEALTHZ);
 await probe.run(before, HEALTHZ);
+await probe.run(floor, LIST_VMS);
 for (let i = 0; i < N; i++) {
   empty.push(await probe.emptyNode());
   runs.healthz.push(ok(await probe.run(api, HEALTHZ)));
@@ -120,6 +132,7 @@ for (let i = 0; i < N; i++) {
   runs.simulate.push(ok(await probe.run(api, SIMULATE)));
   runs.beforeHealthz.push(ok(await probe.run(before, HEALTHZ)));
   runs.beforeVms.push(ok(await probe.run(before, LIST_VMS)));
+  runs.floorVms.push(ok(await probe.run(floor, LIST_VMS)));
 }
 await probe.close();
 rmSync(root, { recursive: true, force: true });
@@ -145,6 +158,7 @@ process.stdout.write(
     ),
     '',
     `API start budget: ${kib(API_START_BUDGET_BYTES)}. The same API bundled as before (one file): ${kib(beforeBytes)}.`,
+    `The floor (bench/cold-floor-function.ts, the API's libraries and nothing of the broker): ${kib(floorBundle.startBytes)} at start.`,
     '',
     `Fresh processes, ${N} of each, interleaved; medians. Wall = spawn to exit as the parent sees it.`,
     '',
@@ -156,6 +170,7 @@ process.stdout.write(
     row('API: import + authenticated POST /v1/placements/simulate', runs.simulate),
     row('before: import + GET /healthz', runs.beforeHealthz),
     row('before: import + authenticated GET /v1/vms', runs.beforeVms),
+    row('floor: import + authenticated GET /v1/vms', runs.floorVms),
     '',
   ].join('\n'),
 );

@@ -117,9 +117,32 @@ export interface FunctionBundle {
  * engine's WebAssembly when it is used.
  */
 export async function bundleFunction(entry: BrokerEntry, outdir: string): Promise<FunctionBundle> {
+  const metafile = await bundleModule(join(ROOT, 'functions', `${entry}.ts`), outdir);
+  cpSync(join(ROOT, 'policies'), join(outdir, 'policies'), {
+    recursive: true,
+    filter: (source) => !source.endsWith('.ts'),
+  });
+  // Validated now, not at every cold start (policy-engine/bundle/validated-bundle.ts); invalid fails here.
+  execFileSync(process.execPath, [join(ROOT, 'bin/prevalidate-policies.ts'), outdir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const usesCedar = readdirSync(outdir).some(
+    (name) =>
+      name.endsWith('.mjs') && readFileSync(join(outdir, name), 'utf8').includes('cedar_wasm_bg.wasm'),
+  );
+  if (usesCedar) copyFileSync(join(ROOT, CEDAR_WASM), join(outdir, basename(CEDAR_WASM)));
+  return describeBundle(outdir, metafile);
+}
+
+/**
+ * `entryFile` bundled into `outdir/index.mjs` (and its chunks) with the settings every function gets; the
+ * cold-start benchmark also builds its floor function with it, so both pay for their libraries alike.
+ */
+export async function bundleModule(entryFile: string, outdir: string): Promise<Metafile> {
   rmSync(outdir, { recursive: true, force: true });
   const { metafile } = await build({
-    entryPoints: { index: join(ROOT, 'functions', `${entry}.ts`) },
+    entryPoints: { index: entryFile },
     absWorkingDir: ROOT,
     bundle: true,
     splitting: true,
@@ -140,24 +163,11 @@ export async function bundleFunction(entry: BrokerEntry, outdir: string): Promis
     metafile: true,
     logLevel: 'warning',
   });
-  cpSync(join(ROOT, 'policies'), join(outdir, 'policies'), {
-    recursive: true,
-    filter: (source) => !source.endsWith('.ts'),
-  });
-  // Validated now, not at every cold start (policy-engine/bundle/validated-bundle.ts); invalid fails here.
-  execFileSync(process.execPath, [join(ROOT, 'bin/prevalidate-policies.ts'), outdir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const usesCedar = readdirSync(outdir).some(
-    (name) =>
-      name.endsWith('.mjs') && readFileSync(join(outdir, name), 'utf8').includes('cedar_wasm_bg.wasm'),
-  );
-  if (usesCedar) copyFileSync(join(ROOT, CEDAR_WASM), join(outdir, basename(CEDAR_WASM)));
-  return describeBundle(outdir, metafile);
+  return metafile;
 }
 
-function describeBundle(outdir: string, metafile: Metafile): FunctionBundle {
+/** A bundle's files and what of it a cold start loads (`index.mjs` and the chunks it imports statically). */
+export function describeBundle(outdir: string, metafile: Metafile): FunctionBundle {
   const files = readdirSync(outdir, { withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => ({ name: e.name, bytes: statSync(join(outdir, e.name)).size }));
