@@ -159,7 +159,17 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     },
   };
   const worker = new OperationWorker(
-    { ...stores, queue, providers, health, clock, log: logger, usage: usageMeter, backups },
+    {
+      ...stores,
+      queue,
+      providers,
+      health,
+      clock,
+      log: logger,
+      usage: usageMeter,
+      backups,
+      ...(config.deploymentId === undefined ? {} : { deploymentId: config.deploymentId }),
+    },
     OPERATION_DEFINITIONS,
     { workerId: parts.workerId, maxRetries: config.workerMaxRetries },
   );
@@ -228,6 +238,7 @@ export async function createBroker(parts: BrokerParts): Promise<Broker> {
     log: logger,
     health,
     orphans: config.orphans,
+    ...(config.deploymentId === undefined ? {} : { deploymentId: config.deploymentId }),
     events: events.sink,
     usage: usageMeter,
     workerId: parts.workerId,

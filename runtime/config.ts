@@ -8,6 +8,11 @@ export interface BrokerConfig {
   port: number;
   dataDir: string;
   tableName: string;
+  /**
+   * Tagged on every server and volume this deployment creates (`hcb:deployment`); the reconciler deletes
+   * only its own orphans. Unset for the embedded broker, which keeps one in its data folder.
+   */
+  deploymentId?: string;
   /** DynamoDB endpoint override (moto, LocalStack); unset → the SDK's default (real AWS or embedded). */
   dynamoEndpoint?: string;
   region: string;
@@ -90,6 +95,12 @@ export function loadConfig(
     port,
     dataDir,
     tableName: env.HCB_TABLE_NAME ?? 'hcb-broker',
+    // On Lambda a deployment is its table (its records); the embedded broker keeps one in its data folder.
+    ...(env.HCB_DEPLOYMENT_ID
+      ? { deploymentId: parseDeploymentId(env.HCB_DEPLOYMENT_ID, 'HCB_DEPLOYMENT_ID') }
+      : mode === 'lambda'
+        ? { deploymentId: parseDeploymentId(env.HCB_TABLE_NAME ?? 'hcb-broker', 'HCB_TABLE_NAME') }
+        : {}),
     ...(env.HCB_DYNAMODB_ENDPOINT ? { dynamoEndpoint: env.HCB_DYNAMODB_ENDPOINT } : {}),
     region,
     auditChain: env.HCB_AUDIT_CHAIN ?? region,
@@ -125,6 +136,13 @@ export function loadConfig(
 }
 
 /** `HCB_ORPHAN_SERVERS` / `HCB_ORPHAN_VOLUMES`: `delete` or `report`. */
+/** A deployment id is a tag value every cloud takes (Nova metadata ≤ 255, EC2 tag values ≤ 256 characters). */
+export function parseDeploymentId(raw: string, source: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,255}$/.test(raw))
+    throw new Error(`${source}: a deployment id is 1–255 letters, digits, '.', '_', ':' or '-', not ${raw}`);
+  return raw;
+}
+
 function orphanAction(env: NodeJS.ProcessEnv, name: string, fallback: 'delete' | 'report') {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -24,6 +24,7 @@ import type {
   SnapshotState,
   VolumeState,
 } from '../../core/ports/cloud/block-storage.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import { awsCall, awsCallOrAbsent } from './aws-errors.ts';
 import { type AwsSettings, ec2ClientToken, pages, TAG, tagValue, toTags } from './aws-settings.ts';
 import type { Ec2Location } from './ec2-location.ts';
@@ -278,6 +279,8 @@ export function toCloudVolume(volume: Volume): CloudVolume {
   };
   const brokerId = tagValue(volume.Tags, TAG.volume);
   if (brokerId !== undefined) view.brokerId = brokerId;
+  const deployment = tagValue(volume.Tags, DEPLOYMENT_TAG);
+  if (deployment !== undefined) view.deployment = deployment;
   return view;
 }
 

@@ -12,14 +12,15 @@ import {
 } from '@aws-sdk/client-ec2';
 import { BrokerError, isBrokerError } from '../../core/errors.ts';
 import type { Target } from '../../core/model/target.ts';
-import type {
-  CloudServer,
-  ComputeService,
-  CreateServerInput,
-  ServerConsole,
-  ServerImageInput,
-  ServerMigration,
-  ServerState,
+import {
+  type CloudServer,
+  type ComputeService,
+  type CreateServerInput,
+  DEPLOYMENT_TAG,
+  type ServerConsole,
+  type ServerImageInput,
+  type ServerMigration,
+  type ServerState,
 } from '../../core/ports/cloud/compute.ts';
 import { awsCall, hasAwsCode, unsupported } from './aws-errors.ts';
 import { type AwsSettings, pages, TAG, tagValue, toTags } from './aws-settings.ts';
@@ -318,6 +319,8 @@ export function toCloudServer(instance: Instance): CloudServer {
   };
   const brokerId = tagValue(instance.Tags, TAG.vm);
   if (brokerId !== undefined) server.brokerId = brokerId;
+  const deployment = tagValue(instance.Tags, DEPLOYMENT_TAG);
+  if (deployment !== undefined) server.deployment = deployment;
   if (instance.InstanceType) server.sizeRef = instance.InstanceType;
   if (instance.LaunchTime) server.createdAt = new Date(instance.LaunchTime).toISOString();
   if (state === 'error') server.fault = instance.StateReason?.Code ?? 'launch failed';

@@ -4,6 +4,7 @@ import type {
   SnapshotState,
   VolumeState,
 } from '../../core/ports/cloud/block-storage.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import type { HttpResponse } from './http.ts';
 import type { OpenStackSession, ServiceRequest } from './session.ts';
 import { nextLink, query, seg } from './session.ts';
@@ -256,6 +257,8 @@ export function toCloudVolume(volume: CinderVolume): CloudVolume {
   };
   const brokerId = volume.metadata?.[BROKER_VOLUME_KEY];
   if (brokerId !== undefined) view.brokerId = brokerId;
+  const deployment = volume.metadata?.[DEPLOYMENT_TAG];
+  if (deployment !== undefined) view.deployment = deployment;
   if (volume.encrypted !== undefined) view.encrypted = volume.encrypted;
   if (volume.volume_type) view.volumeType = volume.volume_type;
   return view;

@@ -1,4 +1,4 @@
-import type { CloudServer, ServerState } from '../../core/ports/cloud/compute.ts';
+import { type CloudServer, DEPLOYMENT_TAG, type ServerState } from '../../core/ports/cloud/compute.ts';
 import type { HttpResponse } from './http.ts';
 import type { OpenStackSession, ServiceRequest } from './session.ts';
 import { nextLink, query, seg } from './session.ts';
@@ -205,6 +205,8 @@ export function toCloudServer(
   };
   const brokerId = server.metadata?.[BROKER_VM_KEY];
   if (brokerId !== undefined) view.brokerId = brokerId;
+  const deployment = server.metadata?.[DEPLOYMENT_TAG];
+  if (deployment !== undefined) view.deployment = deployment;
   if (flavorName !== undefined) view.sizeRef = sizeRefOf(flavorName);
   if (server.created) view.createdAt = server.created;
   // The fault's message is Nova's own text ("No valid host was found. …"); its details (a traceback) are

@@ -9,6 +9,7 @@ import type {
   SnapshotState,
   VolumeState,
 } from '../../core/ports/cloud/block-storage.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import type { SandboxFaults } from './sandbox-faults.ts';
 import { sandboxSettingsOf } from './sandbox-settings.ts';
 import { advance, type SandboxSnapshot, type SandboxState, type SandboxVolume } from './sandbox-state.ts';
@@ -62,6 +63,7 @@ export class SandboxBlockStorage implements BlockStorageService {
       const created: SandboxVolume = {
         id: randomUUID(),
         brokerId: input.brokerId,
+        ...(input.tags[DEPLOYMENT_TAG] === undefined ? {} : { deployment: input.tags[DEPLOYMENT_TAG] }),
         name: input.name,
         sizeGiB: input.sizeGiB,
         volumeType: input.volumeType ?? SANDBOX_DEFAULT_VOLUME_TYPE,
@@ -252,6 +254,7 @@ function view(volume: SandboxVolume): CloudVolume {
   return {
     id: volume.id,
     ...(volume.brokerId === undefined ? {} : { brokerId: volume.brokerId }),
+    ...(volume.deployment === undefined ? {} : { deployment: volume.deployment }),
     name: volume.name,
     sizeGiB: volume.sizeGiB,
     volumeType: volume.volumeType ?? SANDBOX_DEFAULT_VOLUME_TYPE,

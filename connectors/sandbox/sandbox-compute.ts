@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { BrokerError } from '../../core/errors.ts';
 import type { LogicalSize, Target } from '../../core/model/target.ts';
-import type {
-  CloudServer,
-  ComputeService,
-  CreateServerInput,
-  ServerConsole,
-  ServerImageInput,
-  ServerMigration,
-  ServerState,
+import {
+  type CloudServer,
+  type ComputeService,
+  type CreateServerInput,
+  DEPLOYMENT_TAG,
+  type ServerConsole,
+  type ServerImageInput,
+  type ServerMigration,
+  type ServerState,
 } from '../../core/ports/cloud/compute.ts';
 import { addressFor } from './sandbox-addresses.ts';
 import { type ConsoleRedemption, SandboxConsoleTokens } from './sandbox-console.ts';
@@ -332,6 +333,8 @@ export class SandboxCompute implements ComputeService {
       createdAt: server.createdAt,
     };
     if (server.brokerId !== undefined) view.brokerId = server.brokerId;
+    const deployment = server.tags[DEPLOYMENT_TAG];
+    if (deployment !== undefined) view.deployment = deployment;
     if (server.state === 'error' && server.fault) view.fault = server.fault;
     view.host = hostNow(server, this.#o.now());
     return view;

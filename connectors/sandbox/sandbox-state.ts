@@ -42,6 +42,8 @@ export interface SandboxMigration {
 export interface SandboxVolume extends Transitioning<string> {
   id: string;
   brokerId?: string;
+  /** The deployment tag it was created with (`DEPLOYMENT_TAG`); the sandbox keeps no other volume tag. */
+  deployment?: string;
   name: string;
   sizeGiB: number;
   /** The simulated cloud's volume type; absent on volumes made before types: the default. */

@@ -41,6 +41,8 @@ export interface WorkerDeps {
   quotas?: QuotaLedger;
   /** Scheduled backups (backup-run.ts): none, and a `backup.run` operation fails. */
   backups?: BackupRunPorts;
+  /** This deployment's id, tagged on the servers and volumes it creates (`DEPLOYMENT_TAG`). */
+  deploymentId?: string;
 }
 
 /**

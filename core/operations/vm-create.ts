@@ -69,7 +69,7 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
           image: await imageRef(ctx, vm),
           ...(userData === undefined ? {} : { userData }),
           ...(vm.networks?.length ? { networkIds: await cloudNetworkIds(ctx, vm.networks, targetId) } : {}),
-          tags: brokerTags(vm),
+          tags: brokerTags(vm, ctx.deps.deploymentId),
           clientToken: `${ctx.op.id}-${targetId}`.slice(0, 64),
         });
       },

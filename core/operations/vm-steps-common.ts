@@ -1,6 +1,6 @@
 import { BrokerError } from '../errors.ts';
 import type { Vm, VmStatus } from '../model/vm.ts';
-import type { CloudServer, ServerState } from '../ports/cloud/compute.ts';
+import { type CloudServer, DEPLOYMENT_TAG, type ServerState } from '../ports/cloud/compute.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
 import type { StepContext } from './step.ts';
 
@@ -51,8 +51,19 @@ export function stepIsYoung(ctx: StepContext, windowMs = 60_000): boolean {
 }
 
 /** Cloud tags the broker puts on everything it creates: enough to find an orphan's owner, nothing more. */
-export function brokerTags(vm: Vm): Record<string, string> {
-  return { ...vm.tags, 'hcb:vm': vm.id, 'hcb:tenant': vm.tenant, 'hcb:classification': vm.classification };
+export function brokerTags(vm: Vm, deploymentId?: string): Record<string, string> {
+  return {
+    ...vm.tags,
+    'hcb:vm': vm.id,
+    'hcb:tenant': vm.tenant,
+    'hcb:classification': vm.classification,
+    ...deploymentTag(deploymentId),
+  };
+}
+
+/** The deployment's tag (`DEPLOYMENT_TAG`), when the broker was given an id. */
+export function deploymentTag(deploymentId: string | undefined): Record<string, string> {
+  return deploymentId === undefined ? {} : { [DEPLOYMENT_TAG]: deploymentId };
 }
 
 /** Records the server's current state on the VM and releases the VM's claim. */

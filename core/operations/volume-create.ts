@@ -6,7 +6,7 @@ import type { CloudVolume } from '../ports/cloud/block-storage.ts';
 import { lookupThenCreate } from './create-on-target.ts';
 import { fallBackToNextPermitted } from './fallback.ts';
 import { type OperationDefinition, pollDelay, type StepContext, type StepOutcome } from './step.ts';
-import { stepAttempt, stepIsYoung } from './vm-steps-common.ts';
+import { deploymentTag, stepAttempt, stepIsYoung } from './vm-steps-common.ts';
 import { loadVolume, removeFailedVolume, volumeProvider } from './volume-steps.ts';
 
 /**
@@ -44,6 +44,7 @@ async function provision(ctx: StepContext): Promise<StepOutcome> {
             'hcb:volume': volume.id,
             'hcb:tenant': volume.tenant,
             'hcb:classification': volume.classification,
+            ...deploymentTag(ctx.deps.deploymentId),
           },
           clientToken: `${ctx.op.id}-${provider.target.id}`.slice(0, 64),
           ...(ctx.op.input.snapshotCloudId ? { snapshotId: ctx.op.input.snapshotCloudId } : {}),

@@ -50,6 +50,11 @@ export interface ReconcilerDeps {
   health?: TargetHealthTracker;
   orphans?: Partial<OrphanSettings>;
   /**
+   * This deployment's id, tagged on what its worker creates: with it, resources tagged for another
+   * deployment are left alone and untagged ones only reported (sweep-context.ts, `orphanAction`).
+   */
+  deploymentId?: string;
+  /**
    * This process's worker id. Leases it holds are treated as lapsed when resuming: with a stable id (the
    * embedded default), they were taken by this process's previous, crashed incarnation.
    */
@@ -103,6 +108,7 @@ export class Reconciler {
         report,
         ...(this.#d.events ? { events: this.#d.events } : {}),
         ...(this.#d.usage ? { usage: this.#d.usage } : {}),
+        ...(this.#d.deploymentId === undefined ? {} : { deploymentId: this.#d.deploymentId }),
       };
       if (!(await this.#probe(provider))) {
         report.errors += 1;

@@ -6,7 +6,13 @@ import type { CloudProvider } from '../ports/cloud/provider.ts';
 import type { VmRepository } from '../ports/repositories.ts';
 import { meteredVmState } from '../usage/usage-meter.ts';
 import { type Drift, serverDrift } from './drift.ts';
-import { changedRecently, type OrphanAction, raiseDrift, type SweepContext } from './sweep-context.ts';
+import {
+  changedRecently,
+  type OrphanAction,
+  orphanAction,
+  raiseDrift,
+  type SweepContext,
+} from './sweep-context.ts';
 
 /**
  * One target's servers against the broker's VMs: one listing of the target (the connector pages through
@@ -133,9 +139,14 @@ async function handleOrphan(
   // Confirm on the record as it is now: the scan may predate the VM's record or its last change.
   const vm = await vms.findById(server.brokerId!);
   if (vm && ownsServer(vm, ctx.targetId, server.id)) return;
+  const action = orphanAction(ctx, server.deployment, orphans);
+  if (action === 'other') {
+    ctx.report.otherDeployments = (ctx.report.otherDeployments ?? 0) + 1;
+    return;
+  }
   ctx.report.orphansFound += 1;
   const fields = { targetId: ctx.targetId, serverId: server.id, vmId: server.brokerId };
-  if (orphans === 'report') {
+  if (action === 'report') {
     ctx.log.warn('orphaned server (reported, not deleted)', fields);
     return;
   }

@@ -7,7 +7,13 @@ import type { CloudVolume } from '../ports/cloud/block-storage.ts';
 import type { CloudProvider } from '../ports/cloud/provider.ts';
 import type { VolumeRepository } from '../ports/volume-repositories.ts';
 import { type Drift, volumeDrift } from './drift.ts';
-import { changedRecently, type OrphanAction, raiseDrift, type SweepContext } from './sweep-context.ts';
+import {
+  changedRecently,
+  type OrphanAction,
+  orphanAction,
+  raiseDrift,
+  type SweepContext,
+} from './sweep-context.ts';
 
 const GONE: CloudVolume = {
   id: '',
@@ -46,9 +52,14 @@ export async function sweepVolumes(
     }
     const fresh = await volumes.findById(cloud.brokerId);
     if (fresh && (fresh.activeOperationId || ownsVolume(fresh, ctx.targetId, cloud.id))) continue;
+    const action = orphanAction(ctx, cloud.deployment, orphans);
+    if (action === 'other') {
+      ctx.report.otherDeployments = (ctx.report.otherDeployments ?? 0) + 1;
+      continue;
+    }
     ctx.report.orphansFound += 1;
     const fields = { targetId: ctx.targetId, volumeId: cloud.id, brokerId: cloud.brokerId };
-    if (orphans === 'report' || cloud.attachments.length > 0) {
+    if (action === 'report' || cloud.attachments.length > 0) {
       ctx.log.warn('orphaned volume (reported, not deleted)', fields);
       continue;
     }

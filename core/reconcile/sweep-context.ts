@@ -18,6 +18,8 @@ export interface ReconcileReport {
   /** Cloud resources carrying a broker id no live record owns. */
   orphansFound: number;
   orphansDeleted: number;
+  /** Cloud resources tagged for another deployment sharing the project: not this reconciler's, untouched. */
+  otherDeployments?: number;
   /** Public addresses allocated for a VM that is deleted or unknown (address-sweep.ts); reported only. */
   leakedAddresses?: number;
   /** Targets whose pass failed, or whose health probe said `down` (their sweep is skipped). */
@@ -34,6 +36,7 @@ export const emptyReport = (): ReconcileReport => ({
   drifted: 0,
   orphansFound: 0,
   orphansDeleted: 0,
+  otherDeployments: 0,
   leakedAddresses: 0,
   errors: 0,
 });
@@ -50,6 +53,25 @@ export interface SweepContext {
   /** Cloud resources (and records' last changes) younger than this are left alone. */
   graceMs: number;
   report: ReconcileReport;
+  /** This deployment's id (`DEPLOYMENT_TAG`): when set, only its own orphans may be deleted. */
+  deploymentId?: string;
+}
+
+/**
+ * What the sweep does with a cloud resource carrying a broker id that no live record owns, by the
+ * deployment it is tagged for. Another deployment's (two brokers sharing a cloud project) is not an
+ * orphan of this one: its records are in another table, so it is left alone (`other`). One with no tag
+ * was created before deployments were tagged, or by another broker: reported, never deleted. Only this
+ * deployment's own follow the setting. A reconciler without an id treats every resource as its own.
+ */
+export function orphanAction(
+  ctx: SweepContext,
+  resourceDeployment: string | undefined,
+  setting: OrphanAction,
+): OrphanAction | 'other' {
+  if (ctx.deploymentId === undefined || resourceDeployment === ctx.deploymentId) return setting;
+  if (resourceDeployment === undefined) return 'report';
+  return 'other';
 }
 
 export interface DriftSubject {

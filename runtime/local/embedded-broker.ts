@@ -15,6 +15,7 @@ import { startDeliveryLoop } from '../events.ts';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.ts';
 import { defaultProviderFactories } from '../provider-factories.ts';
 import { loadOrCreateCursorSecret } from './cursor-secret.ts';
+import { loadOrCreateDeploymentId } from './deployment-id.ts';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded-dynamo.ts';
 import { EmbeddedQueue } from './embedded-queue.ts';
 import { startExpirySweeper } from './expiry-sweeper.ts';
@@ -70,7 +71,7 @@ export async function startEmbeddedBroker(
   // The reconcile route is mounted while the broker is being composed; it reaches the reconciler later.
   let composed: Broker | undefined;
   const broker = await createBroker({
-    config,
+    config: { ...config, deploymentId: config.deploymentId ?? loadOrCreateDeploymentId(config.dataDir) },
     bundle,
     dynamo,
     queue,

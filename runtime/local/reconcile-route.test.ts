@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import { type Harness, startHarness } from '../../test/support/broker-harness.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
+import { loadOrCreateDeploymentId } from './deployment-id.ts';
 
 /** `POST /v1/admin/reconcile`: one reconcile pass on demand, for platform admins only (Cedar). */
 describe('the reconcile route', () => {
@@ -10,13 +12,14 @@ describe('the reconcile route', () => {
   });
   afterAll(() => h.close());
 
+  // Tagged with this broker's deployment (kept in its data folder): its own orphan, which it may delete.
   const ghost = () =>
     h.broker.providers.get('sandbox-onprem-north').compute.createServer({
       brokerId: 'vm-ghost-of-a-lost-record',
       name: 'ghost',
       size: 'small',
       image: 'ubuntu-24.04',
-      tags: {},
+      tags: { [DEPLOYMENT_TAG]: loadOrCreateDeploymentId(h.dataDir) },
       clientToken: 'ghost',
     });
   const servers = async () => {

@@ -21,6 +21,9 @@ const ReconcileReport = z
     drifted: z.number().int().openapi({ description: 'records brought in line with their cloud' }),
     orphansFound: z.number().int(),
     orphansDeleted: z.number().int(),
+    otherDeployments: z.number().int().optional().openapi({
+      description: 'servers and volumes tagged for another deployment sharing the cloud project: left alone',
+    }),
     leakedAddresses: z.number().int().optional(),
     errors: z.number().int(),
     quotas: z

@@ -3,10 +3,12 @@ import type { FaultRule } from '../../connectors/sandbox/sandbox-faults.ts';
 import type { SandboxProvider } from '../../connectors/sandbox/sandbox-provider.ts';
 import { CircuitBreakerHealth } from '../../core/placement/circuit-breaker.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { type OrphanSettings, Reconciler } from '../../core/reconcile/reconciler.ts';
 import { UsageMeter } from '../../core/usage/usage-meter.ts';
 import { type Harness, type Reply, startHarness } from '../support/broker-harness.ts';
+import { strayServer } from '../support/harness-reconciler.ts';
 import { RecordingEventSink } from '../support/recording-event-sink.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -232,6 +234,41 @@ describe('the reconciler brings drift into the records', () => {
         () => true,
       ),
     );
+  });
+
+  it('in a cloud project shared with another deployment, deletes only its own orphans', async () => {
+    // The broker's own reconciler, and the deployment id the embedded broker keeps in its data folder: the
+    // one its worker tags servers with.
+    const vm = await createVm('tagged');
+    const ours = (await north().compute.getServer(vm.cloudId)).deployment!;
+    expect(ours).toMatch(/^hcb-[0-9a-f-]{36}$/);
+    const server = (brokerId: string, tags: Record<string, string>) => strayServer(north(), brokerId, tags);
+    const own = await server('vm-own-record-lost', { [DEPLOYMENT_TAG]: ours });
+    const other = await server('vm-of-another-deployment', { [DEPLOYMENT_TAG]: 'hcb-staging' });
+    const older = await server('vm-made-before-deployment-tags', {});
+    const volume = (brokerId: string, deployment: string) =>
+      north().blockStorage.createVolume({
+        brokerId,
+        name: 'orphan',
+        sizeGiB: 1,
+        tags: { [DEPLOYMENT_TAG]: deployment },
+        clientToken: brokerId,
+      });
+    const ownVolume = await volume('vol-own-record-lost', ours);
+    const otherVolume = await volume('vol-of-another-deployment', 'hcb-staging');
+    const report = await h.broker.reconciler.run({ orphanGraceMs: 0 });
+    // Servers: its own deleted, the untagged one reported, the other deployment's untouched; volumes are
+    // only reported by default (HCB_ORPHAN_VOLUMES), and the other deployment's not even that.
+    expect(report).toMatchObject({ orphansFound: 3, orphansDeleted: 1, otherDeployments: 2 });
+    await until('its own orphan to go', () =>
+      cloudState(own.id).then(
+        (s) => s === 'deleted',
+        () => true,
+      ),
+    );
+    for (const kept of [other.id, older.id, vm.cloudId]) expect(await cloudState(kept)).not.toBe('deleted');
+    for (const leftover of [other.id, older.id]) await north().compute.deleteServer(leftover);
+    for (const leftover of [ownVolume.id, otherVolume.id]) await north().blockStorage.deleteVolume(leftover);
   });
 
   it('each pass probes every target and feeds the shared health state placement reads', async () => {

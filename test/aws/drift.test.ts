@@ -2,9 +2,12 @@ import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitBreakerHealth } from '../../core/placement/circuit-breaker.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { Reconciler } from '../../core/reconcile/reconciler.ts';
+import { loadOrCreateDeploymentId } from '../../runtime/local/deployment-id.ts';
 import { type Harness, startHarness } from '../support/broker-harness.ts';
+import { harnessReconciler, strayServer } from '../support/harness-reconciler.ts';
 import { RecordingEventSink } from '../support/recording-event-sink.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { awsCatalogue, useEmulator } from './emulator.ts';
@@ -85,6 +88,53 @@ describe('drift on EC2 (emulator)', () => {
     ec2.destroy();
     const deleted = await h.call('DELETE', `/v1/vms/${vmId}`, { token: app });
     expect(deleted.status, deleted.text).toBe(202);
+    expect((await h.settle(app, deleted.body.operation.id, 120_000)).status).toBe('succeeded');
+  });
+
+  it('in the emulator other suites share, a pass deletes only this deployment’s orphans (EC2 and EBS)', async () => {
+    const aws = h.broker.providers.get('aws-us-east-1');
+    const ours = loadOrCreateDeploymentId(h.dataDir);
+    // The worker tags what it makes with this broker's deployment (kept in its data folder).
+    const created = await h.call('POST', '/v1/vms', {
+      token: app,
+      body: { name: 'tagged-ec2', size: 'small', image: 'ubuntu-24.04', classification: 'public' },
+    });
+    expect(created.status, created.text).toBe(202);
+    const op = await h.settle(app, created.body.operation.id, 120_000);
+    expect(op.status, JSON.stringify(op.error)).toBe('succeeded');
+    expect((await aws.compute.getServer(op.result.serverId)).deployment).toBe(ours);
+
+    const suffix = Date.now().toString(36);
+    const server = (brokerId: string, tags: Record<string, string>) => strayServer(aws, brokerId, tags);
+    const volume = (brokerId: string, tags: Record<string, string>) =>
+      aws.blockStorage.createVolume({ brokerId, name: brokerId, sizeGiB: 1, tags, clientToken: brokerId });
+    const own = await server(`vm-ec2-own-${suffix}`, { [DEPLOYMENT_TAG]: ours });
+    const other = await server(`vm-ec2-other-${suffix}`, { [DEPLOYMENT_TAG]: 'hcb-another-deployment' });
+    const untagged = await server(`vm-ec2-untagged-${suffix}`, {});
+    const ownVolume = await volume(`vol-ebs-own-${suffix}`, { [DEPLOYMENT_TAG]: ours });
+    const otherVolume = await volume(`vol-ebs-other-${suffix}`, {
+      [DEPLOYMENT_TAG]: 'hcb-another-deployment',
+    });
+    const report = await harnessReconciler(h, {
+      orphans: { servers: 'delete', volumes: 'delete' },
+      deploymentId: ours,
+    }).run({ orphanGraceMs: 0 });
+    // Everything else in the emulator belongs to another suite's broker (its own id) or to none.
+    expect(report.orphansDeleted).toBe(2);
+    expect(report.otherDeployments).toBeGreaterThanOrEqual(2);
+    await waitFor(
+      () => aws.compute.getServer(own.id).then((s) => s.state),
+      (state) => state === 'deleted' || state === 'deleting',
+      { timeoutMs: 60_000, intervalMs: 250, what: 'EC2 to terminate this deployment’s orphan' },
+    );
+    await expect(aws.blockStorage.getVolume(ownVolume.id)).rejects.toMatchObject({ code: 'aws.notFound' });
+    for (const left of [other, untagged]) {
+      expect(['deleted', 'deleting']).not.toContain((await aws.compute.getServer(left.id)).state);
+      await aws.compute.deleteServer(left.id);
+    }
+    expect((await aws.blockStorage.getVolume(otherVolume.id)).state).not.toBe('deleted');
+    await aws.blockStorage.deleteVolume(otherVolume.id);
+    const deleted = await h.call('DELETE', `/v1/vms/${created.body.vm.id}`, { token: app });
     expect((await h.settle(app, deleted.body.operation.id, 120_000)).status).toBe('succeeded');
   });
 });

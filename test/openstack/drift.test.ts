@@ -6,9 +6,12 @@ import { stringify } from 'yaml';
 import type { OpenStackProvider } from '../../connectors/openstack/openstack-provider.ts';
 import { CircuitBreakerHealth } from '../../core/placement/circuit-breaker.ts';
 import { systemClock } from '../../core/ports/clock.ts';
+import { DEPLOYMENT_TAG } from '../../core/ports/cloud/compute.ts';
 import { silentLogger } from '../../core/ports/logger.ts';
 import { Reconciler } from '../../core/reconcile/reconciler.ts';
+import { loadOrCreateDeploymentId } from '../../runtime/local/deployment-id.ts';
 import { FAST_TARGETS, type Harness, startHarness } from '../support/broker-harness.ts';
+import { harnessReconciler, strayServer } from '../support/harness-reconciler.ts';
 import { RecordingEventSink } from '../support/recording-event-sink.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { OPENSTACK_ENV, openstackTarget } from './openstack-target.ts';
@@ -118,6 +121,64 @@ describe('drift on real OpenStack', () => {
   });
 
   let kept: { vmId: string; serverId: string } | undefined;
+
+  it('in the project other suites share, a pass deletes only this deployment’s orphans from real Nova and Cinder', async () => {
+    expect(kept).toBeDefined();
+    // The worker tagged the server it made with this broker's deployment (kept in its data folder).
+    const ours = loadOrCreateDeploymentId(h.dataDir);
+    expect((await os.compute.getServer(kept!.serverId)).deployment).toBe(ours);
+    const suffix = Date.now().toString(36);
+    const server = (brokerId: string, tags: Record<string, string>) => strayServer(os, brokerId, tags);
+    const own = await server(`vm-os-own-${suffix}`, { [DEPLOYMENT_TAG]: ours });
+    const other = await server(`vm-os-other-${suffix}`, { [DEPLOYMENT_TAG]: 'hcb-another-deployment' });
+    const untagged = await server(`vm-os-untagged-${suffix}`, {});
+    const volume = (brokerId: string, deployment: string) =>
+      os.blockStorage.createVolume({
+        brokerId,
+        name: brokerId,
+        sizeGiB: 1,
+        tags: { [DEPLOYMENT_TAG]: deployment },
+        clientToken: brokerId,
+      });
+    const ownVolume = await volume(`vol-os-own-${suffix}`, ours);
+    const otherVolume = await volume(`vol-os-other-${suffix}`, 'hcb-another-deployment');
+    await waitFor(
+      () => Promise.all([ownVolume, otherVolume].map((v) => os.blockStorage.getVolume(v.id))),
+      (volumes) => volumes.every((v) => v.state === 'available'),
+      { timeoutMs: 120_000, intervalMs: 500, what: 'Cinder to make the volumes' },
+    );
+    const report = await harnessReconciler(h, {
+      orphans: { servers: 'delete', volumes: 'delete' },
+      deploymentId: ours,
+    }).run({ orphanGraceMs: 0 });
+    // Everything else in the project belongs to another suite's broker (its own id) or to none.
+    expect(report.orphansDeleted).toBe(2);
+    expect(report.otherDeployments).toBeGreaterThanOrEqual(2);
+    await waitFor(
+      () =>
+        os.compute.getServer(own.id).then(
+          (s) => s.state,
+          () => 'deleted' as const,
+        ),
+      (state) => state === 'deleted',
+      { timeoutMs: 120_000, intervalMs: 500, what: 'Nova to delete this deployment’s orphan' },
+    );
+    for (const left of [other, untagged]) {
+      expect((await os.compute.getServer(left.id)).state).not.toBe('deleted');
+      await os.compute.deleteServer(left.id);
+    }
+    await waitFor(
+      () =>
+        os.blockStorage.getVolume(ownVolume.id).then(
+          (v) => v.state,
+          () => 'deleted' as const,
+        ),
+      (state) => state === 'deleted',
+      { timeoutMs: 120_000, intervalMs: 500, what: 'Cinder to delete this deployment’s orphaned volume' },
+    );
+    expect((await os.blockStorage.getVolume(otherVolume.id)).state).toBe('available');
+    await os.blockStorage.deleteVolume(otherVolume.id);
+  });
 
   it('a volume detached with the Nova API is `available` in the record after one pass, with a drift event', async () => {
     expect(kept).toBeDefined();

@@ -20,6 +20,8 @@ export interface VolumeAttachmentInfo {
 export interface CloudVolume {
   id: string;
   brokerId?: string;
+  /** The deployment that created it (`DEPLOYMENT_TAG`, compute.ts); absent on volumes made before the tag. */
+  deployment?: string;
   name: string;
   sizeGiB: number;
   state: VolumeState;

@@ -20,11 +20,19 @@ export const SERVER_STATES = [
 ] as const;
 export type ServerState = (typeof SERVER_STATES)[number];
 
+/**
+ * The tag (Nova and Cinder metadata, EC2 tag) naming the deployment that created a resource: the reconciler
+ * deletes an orphan only when it is its own deployment's (two deployments may share a cloud project).
+ */
+export const DEPLOYMENT_TAG = 'hcb:deployment';
+
 export interface CloudServer {
   /** The cloud's id (Nova server UUID, EC2 instance id, …). */
   id: string;
   /** The broker's VM id, read back from the server's metadata/tags (lookup-before-create, I4). */
   brokerId?: string;
+  /** The deployment that created it ({@link DEPLOYMENT_TAG}); absent on servers made before the tag. */
+  deployment?: string;
   name: string;
   state: ServerState;
   /** The cloud's own status words, for diagnostics (`ACTIVE/None`, `running`, …). */
