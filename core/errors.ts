@@ -78,3 +78,8 @@ export function describeError(error: unknown): { code: string; message: string }
   if (error instanceof BrokerError) return { code: error.code, message: error.message };
   return { code: 'internal.unexpected', message: 'unexpected internal error' };
 }
+
+/** `400 request.invalid` for one field of the request (`body.size`, `query.limit`), saying what was wrong. */
+export function fieldError(field: string, message: string): BrokerError {
+  return new BrokerError('request.invalid', `${field}: ${message}`, { fieldIssues: [{ field, message }] });
+}

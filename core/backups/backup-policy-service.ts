@@ -1,11 +1,10 @@
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { BackupPolicy } from '../model/backup-policy.ts';
 import type { Principal } from '../model/principal.ts';
 import { ownedOrNotFound } from '../owned.ts';
 import type { BackupPolicyRepository, CronSchedule } from '../ports/backup-policies.ts';
 import type { Page, PageRequest } from '../ports/repositories.ts';
-import { fieldError } from '../vms/vm-service.ts';
 
 /** What a tenant admin writes: the schedule, what it keeps and which volumes it takes. */
 export interface BackupPolicyInput {

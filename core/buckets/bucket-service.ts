@@ -1,5 +1,5 @@
 import type { Classification } from '../classification.ts';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import { type Bucket, PRESIGN_MAX_SECONDS, PRESIGN_MAX_SECONDS_PHI } from '../model/bucket.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
@@ -19,7 +19,7 @@ import type { OperationQueue } from '../ports/queue.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
 import { admitCreate } from '../quotas/admission.ts';
-import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
+import { type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 
 export interface CreateBucketInput {
   name: string;

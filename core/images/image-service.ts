@@ -1,5 +1,5 @@
 import { taint } from '../classification.ts';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import type { Image } from '../model/image.ts';
 import type { Principal } from '../model/principal.ts';
 import { type TargetCatalogue, targetRef } from '../model/target.ts';
@@ -13,7 +13,7 @@ import type { KeyBindings } from '../ports/idempotency.ts';
 import type { ImageRepository } from '../ports/image-repository.ts';
 import type { OperationQueue } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest } from '../ports/repositories.ts';
-import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
+import { type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 import { denied } from '../volumes/volume-service.ts';
 import {
   type PublicImage,

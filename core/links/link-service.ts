@@ -1,4 +1,4 @@
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Link, LinkDestination, LinkProtocol, LinkSource } from '../model/link.ts';
 import type { Operation } from '../model/operation.ts';
@@ -11,7 +11,7 @@ import type { FlowDecision, FlowPolicy, LinkEndpoint } from '../ports/flow-polic
 import type { LinkRepository } from '../ports/link-repository.ts';
 import type { OperationRef } from '../ports/queue.ts';
 import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import type { RequestContext } from '../vms/vm-service.ts';
 import { denied } from '../volumes/volume-service.ts';
 import { checkCidr, isInternet } from './cidr.ts';
 

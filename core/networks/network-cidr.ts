@@ -1,5 +1,5 @@
+import { fieldError } from '../errors.ts';
 import { checkCidr, isInternet } from '../links/cidr.ts';
-import { fieldError } from '../vms/vm-service.ts';
 
 /** The widest and narrowest subnet every cloud holds (EC2 subnets: /16 to /28). */
 export const NETWORK_PREFIX_MIN = 16;

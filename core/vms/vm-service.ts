@@ -1,13 +1,10 @@
-import { sha256Hex } from '../audit/hash-chain.ts';
-import { type Classification, isAtLeast } from '../classification.ts';
+import type { Classification } from '../classification.ts';
 import { BrokerError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import type { Image } from '../model/image.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
 import type { TargetCatalogue } from '../model/target.ts';
-import type { PayloadRef, Vm, VmActionType } from '../model/vm.ts';
+import type { Vm, VmActionType } from '../model/vm.ts';
 import { networksForVm, placeOnNetworks } from '../networks/vm-networks.ts';
 import { type Created, type CreateIds, createOnce, placed } from '../operations/create-once.ts';
 import { operationFor } from '../operations/new-operation.ts';
@@ -35,6 +32,13 @@ import { admitCreate } from '../quotas/admission.ts';
 import { vmDemand } from '../quotas/quota-limits.ts';
 import { DELETABLE_FROM, VM_ACTION_RULES } from './vm-actions.ts';
 import { readVmHosting, type VmHosting } from './vm-hosting.ts';
+import {
+  actionInput,
+  brokerImage,
+  checkCatalogueNames,
+  refuseCrossTargetMigration,
+  storeUserData,
+} from './vm-requests.ts';
 
 export interface CreateVmInput {
   name: string;
@@ -104,7 +108,7 @@ export class VmService {
       ...(ctx.idempotency === undefined ? {} : { idempotency: ctx.idempotency }),
       prefix: 'vm',
       prepare: (ids, recorded) => this.#prepareCreate(ctx, input, ids, recorded),
-      // Only a phi VM's user data is stashed on its target while preparing (#storeUserData).
+      // Only a phi VM's user data is stashed on its target while preparing (storeUserData).
       preparesPurely: input.userData === undefined || input.classification !== 'phi',
       resources: this.#deps.vms,
       failed: (vm): Vm => ({ ...withoutActiveOperation(vm), status: 'error', task: undefined }),
@@ -127,8 +131,8 @@ export class VmService {
     recorded: PlacementDecision | undefined,
   ): Promise<Created<Vm>> {
     const { catalogue, placement, clock } = this.#deps;
-    const sourceImage = await this.#brokerImage(ctx.principal, input);
-    this.#checkCatalogueNames(input.size, sourceImage ? undefined : input.image);
+    const sourceImage = await brokerImage(this.#deps.images, ctx.principal, input);
+    checkCatalogueNames(this.#deps.catalogue, input.size, sourceImage ? undefined : input.image);
     const networks = await networksForVm(this.#deps.networks, ctx.principal.tenant, input);
     let decision =
       recorded ??
@@ -174,7 +178,8 @@ export class VmService {
       createdAt: now,
       updatedAt: now,
     };
-    if (input.userData !== undefined) vm.userData = await this.#storeUserData(vm, input.userData);
+    if (input.userData !== undefined)
+      vm.userData = await storeUserData(this.#deps.providers, vm, input.userData);
     return { resource: vm, operation, decision };
   }
 
@@ -209,7 +214,8 @@ export class VmService {
     const spec = (found: Vm) => ({
       kind: `vm.${action.type}`,
       firstStep: 'request',
-      input: this.#actionInput(
+      input: actionInput(
+        this.#deps.catalogue,
         found,
         action,
         this.#deps.providers.get(found.placement!.targetId).target.sizes,
@@ -232,7 +238,7 @@ export class VmService {
         details: { status: vm.status },
       });
     if (action.type === 'migrate' && action.targetId !== undefined && action.targetId !== provider.target.id)
-      await this.#refuseCrossTargetMigration(ctx, vm, action.targetId);
+      await refuseCrossTargetMigration(this.#deps, ctx.principal, vm, action.targetId);
     if (rule.capability && !provider.capabilities.has(rule.capability))
       throw new BrokerError(
         'vm.actionUnsupported',
@@ -292,109 +298,10 @@ export class VmService {
     const { resource, operation } = await this.#claims.start(ctx, vm, keyed, spec, shown);
     return { kind: 'operation', vm: resource, operation };
   }
-
-  #actionInput(vm: Vm, action: VmActionInput, targetSizes: Record<string, string>): Record<string, string> {
-    switch (action.type) {
-      case 'resize': {
-        if (action.size === undefined) throw fieldError('body.size', 'resize needs a size');
-        this.#checkCatalogueNames(action.size, undefined);
-        if (!(action.size in targetSizes))
-          throw fieldError(
-            'body.size',
-            `size ${action.size} is not offered on target ${vm.placement?.targetId}`,
-          );
-        if (action.size === vm.size) throw fieldError('body.size', `VM is already ${vm.size}`);
-        // What the VM held before, so a failed resize gives back exactly the difference.
-        const fromDemand = JSON.stringify(vmDemand(this.#deps.catalogue, vm.size));
-        return { size: action.size, fromSize: vm.size, fromDemand };
-      }
-      case 'snapshot':
-        return { name: action.name ?? `${vm.name}-snapshot`, imageId: newId('img') };
-      case 'reboot':
-        return { mode: action.mode ?? 'soft' };
-      case 'migrate':
-        return { ...(action.host === undefined ? {} : { host: action.host }) };
-      default:
-        return {};
-    }
-  }
-
-  /**
-   * Moving a VM to another target is a placement: policy decides first (a phi VM never goes to a public
-   * target: 403 naming the policies). A permitted move still cannot be a live migration between clouds,
-   * so it is refused (422) with the way to do it: snapshot, copy the image, boot it there.
-   */
-  async #refuseCrossTargetMigration(ctx: RequestContext, vm: Vm, targetId: string): Promise<never> {
-    const target = this.#deps.catalogue.targets.find((t) => t.id === targetId);
-    if (!target) throw fieldError('body.targetId', `no target ${targetId}`);
-    const decision = await this.#deps.placement.decide({
-      principal: ctx.principal,
-      kind: 'vm',
-      classification: vm.classification,
-      size: vm.size,
-      ...(vm.image.startsWith('img-') ? {} : { image: vm.image }),
-      tags: vm.tags,
-    });
-    const verdict = decision.candidates.find((c) => c.targetId === targetId);
-    if (!verdict?.permitted)
-      throw new BrokerError('migrate.denied', `moving a ${vm.classification} VM to ${targetId} is denied`, {
-        details: {
-          policies: verdict?.policies ?? [],
-          reasons: verdict?.reasons ?? ['the target cannot host this VM'],
-        },
-      });
-    throw new BrokerError(
-      'migrate.unsupported',
-      `live migration stays within a target; to move to ${targetId}, snapshot the VM, copy the image there and boot it`,
-      { details: { from: vm.placement?.targetId, to: targetId } },
-    );
-  }
-
-  /**
-   * A VM booted from one of the broker's images (`img-…`) carries at least the image's classification
-   * (taint) and runs on the image's target.
-   */
-  async #brokerImage(principal: Principal, input: CreateVmInput): Promise<Image | undefined> {
-    if (!input.image.startsWith('img-')) return undefined;
-    const image = await this.#deps.images.get(principal.tenant, input.image);
-    if (!image) throw fieldError('body.image', `no image ${input.image}`);
-    if (image.status !== 'available') throw fieldError('body.image', `image ${image.id} is ${image.status}`);
-    if (!isAtLeast(input.classification, image.classification))
-      throw fieldError(
-        'body.classification',
-        `a VM booted from a ${image.classification} image is at least ${image.classification}`,
-      );
-    return image;
-  }
-
-  #checkCatalogueNames(size: string | undefined, image: string | undefined): void {
-    const { catalogue } = this.#deps;
-    if (size !== undefined && !(size in catalogue.sizes))
-      throw fieldError('body.size', `unknown size; one of ${Object.keys(catalogue.sizes).join(', ')}`);
-    if (image !== undefined && !(image in catalogue.images))
-      throw fieldError('body.image', `unknown image; one of ${Object.keys(catalogue.images).join(', ')}`);
-  }
-
-  async #storeUserData(vm: Vm, userData: string): Promise<PayloadRef> {
-    const sha256 = sha256Hex(userData);
-    if (vm.classification !== 'phi') return { storedIn: 'control-plane', sha256, data: userData };
-    // PHI payloads go only to the on-prem target (I2): stash them there and keep the hash.
-    const targetId = vm.placement!.targetId;
-    const payloads = this.#deps.providers.get(targetId).payloads;
-    if (!payloads)
-      throw new BrokerError('vm.userDataUnsupported', `target ${targetId} cannot hold phi user data`);
-    const key = `userdata/${vm.id}`;
-    await payloads.put(key, new TextEncoder().encode(userData));
-    return { storedIn: 'target', sha256, targetId, key };
-  }
 }
 
 /** A resource record without its claim (for a record written after its operation already ended). */
 export function withoutActiveOperation<R extends { activeOperationId?: string }>(resource: R): R {
   const { activeOperationId: _, ...rest } = resource;
   return rest as R;
-}
-
-export function fieldError(field: string, message: string): BrokerError {
-  return new BrokerError('request.invalid', `${field}: ${message}`, { fieldIssues: [{ field, message }] });
 }

@@ -1,9 +1,9 @@
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import type { Volume } from '../model/volume.ts';
 import type { ResourceOperations } from '../operations/resource-operations.ts';
 import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import { quotaExceeded } from '../quotas/quota-limits.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import type { RequestContext } from '../vms/vm-service.ts';
 
 /**
  * Starts growing a volume to `sizeGiB`, attached or not. The quota's room is checked here, so an extend

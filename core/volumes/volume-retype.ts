@@ -4,12 +4,12 @@ import {
   STANDARD_VOLUME_TYPE,
   volumeTypesOf,
 } from '../catalogue/volume-types.ts';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import type { Target, TargetCatalogue } from '../model/target.ts';
 import type { Volume } from '../model/volume.ts';
 import type { ResourceOperations } from '../operations/resource-operations.ts';
 import type { FlowPolicy } from '../ports/flow-policy.ts';
-import { fieldError, type RequestContext } from '../vms/vm-service.ts';
+import type { RequestContext } from '../vms/vm-service.ts';
 
 export interface RetypeRequest {
   /** A logical volume type of the catalogue. */

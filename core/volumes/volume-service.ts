@@ -1,6 +1,6 @@
 import { STANDARD_VOLUME_TYPE } from '../catalogue/volume-types.ts';
 import { type Classification, isAtLeast, taint } from '../classification.ts';
-import { BrokerError } from '../errors.ts';
+import { BrokerError, fieldError } from '../errors.ts';
 import type { Operation } from '../model/operation.ts';
 import type { PlacementDecision } from '../model/placement.ts';
 import type { Principal } from '../model/principal.ts';
@@ -20,7 +20,7 @@ import type { QuotaLedger } from '../ports/quota-ledger.ts';
 import type { OperationRepository, Page, PageRequest, VmRepository } from '../ports/repositories.ts';
 import type { SnapshotRepository, VolumeFilter, VolumeRepository } from '../ports/volume-repositories.ts';
 import { admitCreate } from '../quotas/admission.ts';
-import { fieldError, type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
+import { type RequestContext, withoutActiveOperation } from '../vms/vm-service.ts';
 import { requestExtend } from './volume-extend.ts';
 import { checkVolumeType, type RetypeRequest, requestRetype } from './volume-retype.ts';
 
@@ -265,8 +265,10 @@ export class VolumeService {
     return requestRetype(this.#d, this.#claims, ctx, await this.get(ctx.principal, id), request);
   }
 
-  /** Snapshots a volume; the snapshot is classified at least as high as the volume (taint). */
-  /** At most one snapshot per Idempotency-Key, ever (I4). */
+  /**
+   * Snapshots a volume; the snapshot is classified at least as high as the volume (taint). At most one
+   * snapshot per Idempotency-Key, ever (I4).
+   */
   async createSnapshot(
     ctx: RequestContext,
     id: string,
