@@ -147,6 +147,8 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
   if (server.state !== SETTLED[kind] || !resizeApplied(kind, ctx.op.input.size, server, provider)) {
     return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)) };
   }
+  if (kind === 'vm.migrate' && (await migrationUnderWay(provider, server.id)))
+    return { type: 'wait', delayMs: pollDelay(stepAttempt(ctx)), note: 'migration finishing' };
   await ctx.deps.usage?.vm(
     ctx.op.id,
     'settled',
@@ -157,6 +159,17 @@ async function awaitSettled(ctx: StepContext): Promise<StepOutcome> {
   await settleVm(ctx, vm, server);
   if (kind === 'vm.resize') await ctx.deps.vms.update(vm.tenant, vm.id, { size: ctx.op.input.size! });
   return { type: 'done', result: { state: server.state } };
+}
+
+/**
+ * Whether the server's newest migration is still queued or running. Nova shows the instance ACTIVE on its
+ * new host before the source host's clean-up marks the migration `completed`
+ * (https://docs.openstack.org/api-ref/compute/#migrations-os-migrations): the move ends when its record
+ * says so. A cloud that will not show migrations (a policy refusing the list) is not waited for.
+ */
+async function migrationUnderWay(provider: CloudProvider, serverId: string): Promise<boolean> {
+  const [newest] = await provider.compute.listMigrations(serverId).catch(() => []);
+  return newest?.state === 'queued' || newest?.state === 'running';
 }
 
 async function awaitImage(ctx: StepContext): Promise<StepOutcome> {

@@ -8584,6 +8584,8 @@ export interface components {
             drifted: number;
             orphansFound: number;
             orphansDeleted: number;
+            /** @description servers and volumes tagged for another deployment sharing the cloud project: left alone */
+            otherDeployments?: number;
             leakedAddresses?: number;
             errors: number;
             /** @description quota holds released, confirmed and adopted; counters rebuilt, with their drift */
