@@ -135,7 +135,6 @@ export function loadConfig(
   };
 }
 
-/** `HCB_ORPHAN_SERVERS` / `HCB_ORPHAN_VOLUMES`: `delete` or `report`. */
 /** A deployment id is a tag value every cloud takes (Nova metadata ≤ 255, EC2 tag values ≤ 256 characters). */
 export function parseDeploymentId(raw: string, source: string): string {
   if (!/^[A-Za-z0-9._:-]{1,255}$/.test(raw))
@@ -143,6 +142,7 @@ export function parseDeploymentId(raw: string, source: string): string {
   return raw;
 }
 
+/** `HCB_ORPHAN_SERVERS` / `HCB_ORPHAN_VOLUMES`: `delete` or `report`. */
 function orphanAction(env: NodeJS.ProcessEnv, name: string, fallback: 'delete' | 'report') {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
