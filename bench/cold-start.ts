@@ -6,6 +6,8 @@
  *
  * For comparison, in the same run: the same code bundled as the stacks did before (NodejsFunction's one
  * file, every zod locale, built-ins as ESM imports, the policies validated at start).
+ * And the floor: bench/cold-floor-function.ts, the least an authenticated list does on the API's libraries,
+ * bundled the same way — what no broker built on them can go below.
  *
  * The first request builds the broker (policies, Cedar, stores); `/healthz` needs nothing more, the
  * authenticated `GET /v1/vms` also fetches the IdP's JWKS (HTTP on 127.0.0.1), verifies the token, asks
