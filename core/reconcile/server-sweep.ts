@@ -140,11 +140,7 @@ async function handleOrphan(
   const vm = await vms.findById(server.brokerId!);
   if (vm && ownsServer(vm, ctx.targetId, server.id)) return;
   const action = orphanAction(ctx, server.deployment, orphans);
-  if (action === 'other') {
-    ctx.report.otherDeployments = (ctx.report.otherDeployments ?? 0) + 1;
-    return;
-  }
-  ctx.report.orphansFound += 1;
+  if (action === undefined) return;
   const fields = { targetId: ctx.targetId, serverId: server.id, vmId: server.brokerId };
   if (action === 'report') {
     ctx.log.warn('orphaned server (reported, not deleted)', fields);

@@ -53,11 +53,7 @@ export async function sweepVolumes(
     const fresh = await volumes.findById(cloud.brokerId);
     if (fresh && (fresh.activeOperationId || ownsVolume(fresh, ctx.targetId, cloud.id))) continue;
     const action = orphanAction(ctx, cloud.deployment, orphans);
-    if (action === 'other') {
-      ctx.report.otherDeployments = (ctx.report.otherDeployments ?? 0) + 1;
-      continue;
-    }
-    ctx.report.orphansFound += 1;
+    if (action === undefined) continue;
     const fields = { targetId: ctx.targetId, volumeId: cloud.id, brokerId: cloud.brokerId };
     if (action === 'report' || cloud.attachments.length > 0) {
       ctx.log.warn('orphaned volume (reported, not deleted)', fields);

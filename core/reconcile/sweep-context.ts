@@ -59,19 +59,24 @@ export interface SweepContext {
 
 /**
  * What the sweep does with a cloud resource carrying a broker id that no live record owns, by the
- * deployment it is tagged for. Another deployment's (two brokers sharing a cloud project) is not an
- * orphan of this one: its records are in another table, so it is left alone (`other`). One with no tag
- * was created before deployments were tagged, or by another broker: reported, never deleted. Only this
- * deployment's own follow the setting. A reconciler without an id treats every resource as its own.
+ * deployment it is tagged for, counted in the report. Another deployment's (two brokers sharing a cloud
+ * project) is not an orphan of this one: its records are in another table, so it is left alone
+ * (undefined, counted in `otherDeployments`). One with no tag was created before deployments were
+ * tagged, or by another broker: reported, never deleted. Only this deployment's own follow the setting.
+ * A reconciler without an id treats every resource as its own.
  */
 export function orphanAction(
   ctx: SweepContext,
   resourceDeployment: string | undefined,
   setting: OrphanAction,
-): OrphanAction | 'other' {
-  if (ctx.deploymentId === undefined || resourceDeployment === ctx.deploymentId) return setting;
-  if (resourceDeployment === undefined) return 'report';
-  return 'other';
+): OrphanAction | undefined {
+  const own = ctx.deploymentId === undefined || resourceDeployment === ctx.deploymentId;
+  if (!own && resourceDeployment !== undefined) {
+    ctx.report.otherDeployments = (ctx.report.otherDeployments ?? 0) + 1;
+    return undefined;
+  }
+  ctx.report.orphansFound += 1;
+  return own ? setting : 'report';
 }
 
 export interface DriftSubject {

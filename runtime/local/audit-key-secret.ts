@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readOrCreateFile } from './data-file.ts';
 
 /**
  * The server secret object keys are HMAC'd under before they reach the audit trail, kept in a file
@@ -8,19 +7,5 @@ import { dirname } from 'node:path';
  * Secrets Manager secret a deployment uses.
  */
 export function loadOrCreateSecretFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  try {
-    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
-    throw error;
-  }
+  return readOrCreateFile(path, () => `${randomBytes(32).toString('hex')}\n`, 0o600).trim();
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURSOR_SECRET_MIN_BYTES } from '../../persistence/cursor.ts';
+import { readOrCreateFile } from './data-file.ts';
 
 const FILE = 'cursor-secret';
 
@@ -12,21 +12,8 @@ const FILE = 'cursor-secret';
  */
 export function loadOrCreateCursorSecret(dataDir: string): Buffer {
   const path = join(dataDir, FILE);
-  try {
-    return parse(readFileSync(path, 'utf8'), path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const secret = randomBytes(CURSOR_SECRET_MIN_BYTES);
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    writeFileSync(path, secret.toString('base64'), { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return parse(readFileSync(path, 'utf8'), path);
-    throw error;
-  }
+  const text = readOrCreateFile(path, () => randomBytes(CURSOR_SECRET_MIN_BYTES).toString('base64'), 0o600);
+  return parse(text, path);
 }
 
 function parse(text: string, path: string): Buffer {

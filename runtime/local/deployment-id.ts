@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDeploymentId } from '../config.ts';
+import { readOrCreateFile } from './data-file.ts';
 
 const FILE = 'deployment-id';
 
@@ -13,20 +13,5 @@ const FILE = 'deployment-id';
  */
 export function loadOrCreateDeploymentId(dataDir: string): string {
   const path = join(dataDir, FILE);
-  try {
-    return parseDeploymentId(readFileSync(path, 'utf8').trim(), path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const id = `hcb-${randomUUID()}`;
-  mkdirSync(dataDir, { recursive: true });
-  try {
-    writeFileSync(path, id, { flag: 'wx' });
-    return id;
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      return parseDeploymentId(readFileSync(path, 'utf8').trim(), path);
-    throw error;
-  }
+  return parseDeploymentId(readOrCreateFile(path, () => `hcb-${randomUUID()}`).trim(), path);
 }
